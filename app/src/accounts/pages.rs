@@ -1,0 +1,535 @@
+//! The Agents page, agent detail, revoke confirmations and the activity log.
+
+use super::api::*;
+use crate::components::*;
+use crate::error::AppError;
+use charter_store::model::*;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.get().get(name).unwrap_or_default()
+}
+
+fn agent_messages(kind: &str, code: &str) -> Option<String> {
+    let query = use_query_map().get_untracked();
+    Some(match (kind, code) {
+        ("notice", "revoked") => {
+            "Access revoked. The agent can no longer act on this account.".to_string()
+        }
+        ("notice", "already_revoked") => "This grant was already revoked.".to_string(),
+        ("notice", "revoked_all") => format!(
+            "Revoked {} agent grant(s). No agent can act on this account now.",
+            query.get("count").unwrap_or_else(|| "all".into())
+        ),
+        ("error", "confirm_mismatch") => {
+            "The name you typed does not match the account name. Nothing was revoked.".to_string()
+        }
+        _ => return None,
+    })
+}
+
+/// The banner a support person sees on every account page.
+#[component]
+fn AccountBanner(account: AccountView) -> impl IntoView {
+    let support = account.support_reason.map(|reason| {
+        view! {
+            <div class="banner banner--support" role="note">
+                <strong>"Read-only support view."</strong>
+                " Reason: " <q>{reason}</q> ". Every page you open here is recorded in this account's activity."
+            </div>
+        }
+    });
+    let viewer = (account.role == Some(AdvertiserRole::Viewer)).then(|| {
+        view! { <div class="banner" role="note">"You have view-only access to this account."</div> }
+    });
+    view! { {support}{viewer} }
+}
+
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    let adv = param("adv");
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            let q = query.get();
+            (
+                adv(),
+                q.get("search"),
+                q.get("partner"),
+                q.get("status"),
+                q.get("page"),
+            )
+        },
+        |(adv, search, partner, status, page)| list_agents(adv, search, partner, status, page),
+    );
+    view! {
+        <Title text="Agents"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading agents…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <AgentsView data=d/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AgentsView(data: AgentsPage) -> impl IntoView {
+    let AgentsPage {
+        account,
+        query,
+        page,
+        partners,
+    } = data;
+    let adv = account.advertiser.id.to_string();
+    let now = chrono::Utc::now();
+    let can_manage = account.can_manage;
+    let filtered = !query.search.is_empty() || query.partner.is_some() || query.status.is_some();
+    let partner_options = partners
+        .into_iter()
+        .map(|p| {
+            let selected = query.partner.as_ref() == Some(&p.id);
+            view! { <option value=p.id.to_string() selected=selected>{p.name}</option> }
+        })
+        .collect_view();
+    let status_options = GrantStatus::ALL
+        .iter()
+        .map(|s| {
+            let selected = query.status == Some(*s);
+            view! { <option value=s.as_str() selected=selected>{s.label()}</option> }
+        })
+        .collect_view();
+    let rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let href = format!("/accounts/{adv}/agents/{}", r.agent_id);
+            let revoke_href = format!("/accounts/{adv}/agents/{}/revoke", r.agent_id);
+            let expired = r.expires_at.is_some_and(|e| e <= now);
+            let (tone, label) = status_tone(r.status, expired);
+            let revocable = can_manage && r.status != GrantStatus::Revoked;
+            let name = r.agent_name.clone();
+            view! {
+                <tr class=format!("row--{}", r.status.as_str())>
+                    <th scope="row">
+                        <a class="strong-link" href=href>{r.agent_name.clone()}</a>
+                        <div class="mono muted small">{r.agent_id.to_string()}</div>
+                    </th>
+                    <td>
+                        <div>{r.partner_name.clone()}</div>
+                        <div class="muted small">{r.application_name.clone()}</div>
+                    </td>
+                    <td>
+                        {r.purpose.label()}
+                        {(r.party == Party::ThirdParty).then(|| view! { <div class="muted small">"Third-party"</div> })}
+                    </td>
+                    <td><Badge tone=tone label=label/></td>
+                    <td><time datetime=r.granted_at.to_rfc3339()>{fmt_date(&r.granted_at)}</time></td>
+                    <td>{match r.expires_at {
+                        Some(e) => view! { <time datetime=e.to_rfc3339()>{fmt_date(&e)}</time> }.into_any(),
+                        None => view! { <span class="muted">"No expiry"</span> }.into_any(),
+                    }}</td>
+                    <td class="actions">
+                        {revocable.then(|| view! {
+                            <a class="button button--danger-ghost button--small" href=revoke_href aria-label=format!("Revoke {name}")>"Revoke"</a>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = page.items.is_empty();
+    let total = page.total;
+    let page_count = page.page_count();
+    let revoke_all_href = format!("/accounts/{adv}/revoke-all");
+    view! {
+        <AccountBanner account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Agents with access"</h1>
+                <p class="muted">"Every AI agent that holds a grant on this account, across all partners."</p>
+            </div>
+        </div>
+        <Flash messages=agent_messages/>
+        <Form method="GET" action="" attr:class="filters" attr:role="search" attr:aria-label="Filter agents">
+            <div class="field field--grow">
+                <label for="search">"Search"</label>
+                <input id="search" type="search" name="search" value=query.search.clone() placeholder="Agent, application, partner or agent id"/>
+            </div>
+            <div class="field">
+                <label for="partner">"Partner"</label>
+                <select id="partner" name="partner">
+                    <option value="" selected=query.partner.is_none()>"All partners"</option>
+                    {partner_options}
+                </select>
+            </div>
+            <div class="field">
+                <label for="status">"Status"</label>
+                <select id="status" name="status">
+                    <option value="" selected=query.status.is_none()>"Any status"</option>
+                    {status_options}
+                </select>
+            </div>
+            <div class="filters__actions">
+                <button class="button button--secondary" type="submit">"Apply"</button>
+                {filtered.then(|| view! { <a class="button button--ghost" href="?">"Clear"</a> })}
+            </div>
+        </Form>
+        {if empty {
+            view! {
+                <div class="empty">
+                    <h2>"No agents match"</h2>
+                    <p class="muted">{if filtered { "Try a different search or clear the filters." } else { "No agent holds a grant on this account yet." }}</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="table">
+                        <caption class="visually-hidden">"Agents with a grant on this account"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Agent"</th>
+                                <th scope="col">"Partner · application"</th>
+                                <th scope="col">"Purpose"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Granted on"</th>
+                                <th scope="col">"Expires"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+                <Pager page=query.page page_count=page_count total=total noun="agents"/>
+            }.into_any()
+        }}
+        {can_manage.then(|| view! {
+            <section class="danger-zone" aria-labelledby="danger-title">
+                <div>
+                    <h2 id="danger-title">"Emergency stop"</h2>
+                    <p class="muted">"Revoke every agent's access to this account at once. Agents lose access immediately."</p>
+                </div>
+                <a class="button button--danger" href=revoke_all_href>"Revoke all agents…"</a>
+            </section>
+        })}
+    }
+}
+
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let adv = param("adv");
+    let agent = param("agent");
+    let data = Resource::new(
+        move || (adv(), agent()),
+        |(adv, agent)| load_agent(adv, agent),
+    );
+    view! {
+        <Title text="Agent"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading agent…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <AgentView data=d/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AgentView(data: AgentDetailPage) -> impl IntoView {
+    let AgentDetailPage { account, detail } = data;
+    let AgentDetail {
+        agent,
+        application,
+        partner,
+        grant,
+        revoked_by,
+        history,
+    } = detail;
+    let adv = account.advertiser.id.to_string();
+    let expired = grant.expires_at.is_some_and(|e| e <= chrono::Utc::now());
+    let (tone, label) = status_tone(grant.status, expired);
+    let revocable = account.can_manage && grant.status != GrantStatus::Revoked;
+    let revoke_href = format!("/accounts/{adv}/agents/{}/revoke", agent.id);
+    let back = format!("/accounts/{adv}/agents");
+    let purposes = agent
+        .purposes
+        .iter()
+        .map(|p| view! { <li class="chip">{p.label()}</li> })
+        .collect_view();
+    let history_items = history
+        .into_iter()
+        .map(|e| {
+            view! {
+                <li class="timeline__item">
+                    <time datetime=e.created_at.to_rfc3339()>{fmt_datetime(&e.created_at)}</time>
+                    <div>
+                        <strong>{describe_action(&e.action)}</strong>
+                        <span class="muted">{format!(" by {}", e.actor_label)}</span>
+                        {e.reason.map(|r| view! { <div class="small">"Reason: " <q>{r}</q></div> })}
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text=agent.name.clone()/>
+        <AccountBanner account=account.clone()/>
+        <p class="breadcrumb"><a href=back>"← All agents"</a></p>
+        <Flash messages=agent_messages/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", partner.name, application.name)}</p>
+                <h1>{agent.name.clone()} " " <Badge tone=tone label=label/></h1>
+                <p class="muted">{agent.description.clone()}</p>
+            </div>
+            {revocable.then(|| view! { <a class="button button--danger" href=revoke_href>"Revoke access…"</a> })}
+        </div>
+        <div class="grid-2">
+            <section class="panel" aria-labelledby="grant-title">
+                <h2 id="grant-title">"Grant on this account"</h2>
+                <dl class="facts">
+                    <dt>"Status"</dt><dd><Badge tone=tone label=label/></dd>
+                    <dt>"Purpose"</dt><dd>{grant.purpose.label()}</dd>
+                    <dt>"Granted on"</dt><dd>{fmt_datetime(&grant.created_at)}</dd>
+                    <dt>"Expires"</dt><dd>{grant.expires_at.map(|e| fmt_datetime(&e)).unwrap_or_else(|| "No expiry".into())}</dd>
+                    {grant.revoked_at.map(|r| view! {
+                        <dt>"Revoked"</dt>
+                        <dd>{fmt_datetime(&r)}{revoked_by.clone().map(|b| format!(" by {b}"))}</dd>
+                    })}
+                    <dt>"Policy"</dt>
+                    <dd>{match grant.policy.clone() {
+                        Some(p) => view! { <pre class="code">{p}</pre> }.into_any(),
+                        None => view! { <span class="muted">"Purpose template (no custom policy)"</span> }.into_any(),
+                    }}</dd>
+                    <dt>"Grant id"</dt><dd class="mono">{grant.id.to_string()}</dd>
+                </dl>
+            </section>
+            <section class="panel" aria-labelledby="identity-title">
+                <h2 id="identity-title">"Identity"</h2>
+                <dl class="facts">
+                    <dt>"Agent id"</dt><dd class="mono">{agent.id.to_string()}</dd>
+                    <dt>"Partner"</dt><dd>{partner.name.clone()} <span class="muted">{format!(" · {}", partner.kind.label())}</span></dd>
+                    <dt>"Application"</dt><dd>{application.name.clone()}</dd>
+                    <dt>"Built by"</dt><dd>{agent.party.label()}</dd>
+                    <dt>"Agent status"</dt><dd>{agent.status.label()}</dd>
+                    <dt>"Registered"</dt><dd>{fmt_date(&agent.created_at)}</dd>
+                    <dt>"Declared purposes"</dt><dd><ul class="chips">{purposes}</ul></dd>
+                </dl>
+            </section>
+        </div>
+        <section class="panel" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <ol class="timeline">{history_items}</ol>
+        </section>
+    }
+}
+
+#[component]
+pub fn RevokePage() -> impl IntoView {
+    let adv = param("adv");
+    let agent = param("agent");
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || (adv(), agent()),
+        |(adv, agent)| load_agent(adv, agent),
+    );
+    let action = ServerAction::<RevokeGrant>::new();
+    view! {
+        <Title text="Revoke access"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (d, info) = match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => (d, i),
+                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
+                };
+                if !d.account.can_manage {
+                    return view! { <ErrorPanel error=AppError::Forbidden/> }.into_any();
+                }
+                let adv = d.account.advertiser.id.to_string();
+                let agent = d.detail.agent.clone();
+                let cancel = format!("/accounts/{adv}/agents/{}", agent.id);
+                if d.detail.grant.status == GrantStatus::Revoked {
+                    return view! {
+                        <section class="panel">
+                            <h1>"Already revoked"</h1>
+                            <p>{agent.name} " has no access to this account."</p>
+                            <a class="button button--secondary" href=cancel>"Back to the agent"</a>
+                        </section>
+                    }.into_any();
+                }
+                view! {
+                    <section class="panel panel--danger" aria-labelledby="revoke-title">
+                        <p class="eyebrow">{d.account.advertiser.name.clone()}</p>
+                        <h1 id="revoke-title">"Revoke " {agent.name.clone()} "?"</h1>
+                        <ul class="consequences">
+                            <li>"The agent loses access to this account immediately."</li>
+                            <li>{format!("{} ({}) must ask again to regain access.", d.detail.partner.name, d.detail.application.name)}</li>
+                            <li>"The revocation is recorded in the account's activity."</li>
+                        </ul>
+                        <ActionForm action=action attr:class="form">
+                            <CsrfField token=info.csrf/>
+                            <input type="hidden" name="advertiser_id" value=adv.clone()/>
+                            <input type="hidden" name="agent_id" value=agent.id.to_string()/>
+                            <div class="field">
+                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
+                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
+                            </div>
+                            <div class="form__actions">
+                                <button class="button button--danger" type="submit">"Revoke access"</button>
+                                <a class="button button--ghost" href=cancel>"Cancel"</a>
+                            </div>
+                        </ActionForm>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+fn revoke_all_messages(kind: &str, code: &str) -> Option<String> {
+    agent_messages(kind, code)
+}
+
+#[component]
+pub fn RevokeAllPage() -> impl IntoView {
+    let adv = param("adv");
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || adv(),
+        |adv| {
+            list_agents(
+                adv,
+                None,
+                None,
+                Some(GrantStatus::Active.as_str().to_string()),
+                None,
+            )
+        },
+    );
+    let action = ServerAction::<RevokeAll>::new();
+    view! {
+        <Title text="Revoke all agents"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (d, info) = match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => (d, i),
+                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
+                };
+                if !d.account.can_manage {
+                    return view! { <ErrorPanel error=AppError::Forbidden/> }.into_any();
+                }
+                let name = d.account.advertiser.name.clone();
+                let adv = d.account.advertiser.id.to_string();
+                let cancel = format!("/accounts/{adv}/agents");
+                view! {
+                    <section class="panel panel--danger" aria-labelledby="revoke-all-title">
+                        <p class="eyebrow">"Emergency stop"</p>
+                        <h1 id="revoke-all-title">"Revoke all agents on " {name.clone()} "?"</h1>
+                        <Flash messages=revoke_all_messages/>
+                        <p class="lead">
+                            <strong>{d.page.total}</strong> " active agent grant(s) will be revoked, together with any suspended ones. "
+                            "Every agent loses access to this account immediately. This cannot be undone: each partner must ask again."
+                        </p>
+                        <ActionForm action=action attr:class="form">
+                            <CsrfField token=info.csrf/>
+                            <input type="hidden" name="advertiser_id" value=adv/>
+                            <div class="field">
+                                <label for="confirm_name">"Type the account name, " <strong>{name.clone()}</strong> ", to confirm"</label>
+                                <input id="confirm_name" name="confirm_name" type="text" required autocomplete="off" spellcheck="false"/>
+                            </div>
+                            <div class="field">
+                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
+                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
+                            </div>
+                            <div class="form__actions">
+                                <button class="button button--danger" type="submit">"Revoke all agents"</button>
+                                <a class="button button--ghost" href=cancel>"Cancel"</a>
+                            </div>
+                        </ActionForm>
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let adv = param("adv");
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (adv(), query.get().get("page")),
+        |(adv, page)| account_activity(adv, page),
+    );
+    view! {
+        <Title text="Activity"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
+            {move || Suspend::new(async move {
+                let d = match data.await {
+                    Ok(d) => d,
+                    Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
+                };
+                let page_count = d.events.page_count();
+                let rows = d.events.items.iter().map(|e| {
+                    let support = e.action.starts_with("support.");
+                    let change = match (&e.before, &e.after) {
+                        (Some(b), Some(a)) => format!("{b} → {a}"),
+                        (None, Some(a)) => a.clone(),
+                        _ => String::new(),
+                    };
+                    view! {
+                        <tr class=support.then_some("row--support")>
+                            <td><time datetime=e.created_at.to_rfc3339()>{fmt_datetime(&e.created_at)}</time></td>
+                            <td>{e.actor_label.clone()}</td>
+                            <td>
+                                <strong>{describe_action(&e.action)}</strong>
+                                <div class="mono muted small">{e.action.clone()}</div>
+                            </td>
+                            <td class="mono small">{format!("{} {}", e.target_kind, e.target_id)}</td>
+                            <td>{e.reason.clone().map(|r| view! { <q>{r}</q> })}</td>
+                            <td class="mono small change">{change}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <AccountBanner account=d.account.clone()/>
+                    <div class="page-head">
+                        <div>
+                            <p class="eyebrow">{d.account.advertiser.name.clone()}</p>
+                            <h1>"Activity"</h1>
+                            <p class="muted">"Every change to this account's agent access, and every support view, newest first."</p>
+                        </div>
+                    </div>
+                    <div class="table-wrap">
+                        <table class="table table--dense">
+                            <caption class="visually-hidden">"Audit events"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"When"</th>
+                                    <th scope="col">"Who"</th>
+                                    <th scope="col">"What"</th>
+                                    <th scope="col">"Target"</th>
+                                    <th scope="col">"Reason"</th>
+                                    <th scope="col">"Change"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                    <Pager page=d.events.page page_count=page_count total=d.events.total noun="events"/>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

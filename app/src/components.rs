@@ -1,0 +1,180 @@
+//! Small building blocks shared by the pages.
+
+use crate::error::AppError;
+use crate::session::api::SessionInfo;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The session summary, fetched once per navigation and shared through context.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<SessionInfo, AppError>>);
+
+pub fn fmt_date(t: &DateTime<Utc>) -> String {
+    t.format("%b %-d, %Y").to_string()
+}
+
+pub fn fmt_datetime(t: &DateTime<Utc>) -> String {
+    t.format("%b %-d, %Y %H:%M UTC").to_string()
+}
+
+/// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(opts), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        opts.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// The hidden CSRF field every state-changing form carries.
+#[component]
+pub fn CsrfField(#[prop(into)] token: String) -> impl IntoView {
+    view! { <input type="hidden" name="csrf" value=token/> }
+}
+
+/// A banner for `?notice=` and `?error=` codes set by redirects after a form post.
+#[component]
+pub fn Flash(messages: fn(&str, &str) -> Option<String>) -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        let q = query.get();
+        let notice = q.get("notice").and_then(|c| messages("notice", &c));
+        let error = q.get("error").and_then(|c| messages("error", &c));
+        view! {
+            {notice.map(|m| view! { <div class="flash flash--ok" role="status">{m}</div> })}
+            {error.map(|m| view! { <div class="flash flash--error" role="alert">{m}</div> })}
+        }
+    }
+}
+
+/// A coloured status pill.
+#[component]
+pub fn Badge(#[prop(into)] tone: String, #[prop(into)] label: String) -> impl IntoView {
+    view! { <span class=format!("badge badge--{tone}")>{label}</span> }
+}
+
+/// The page shown for an error: the right status code, a plain message, a way on.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    set_status(error.status());
+    let (title, body, link): (&str, String, Option<(&str, &str)>) = match &error {
+        AppError::NotFound => (
+            "Page not found",
+            "There is nothing here, or you do not have access to it.".into(),
+            Some(("/accounts", "Go to your accounts")),
+        ),
+        AppError::Unauthorized => (
+            "Please sign in",
+            "Your session has ended. Sign in to continue.".into(),
+            Some(("/signin", "Sign in")),
+        ),
+        AppError::Forbidden => (
+            "Not allowed",
+            "Your role on this account does not allow that.".into(),
+            Some(("/accounts", "Go to your accounts")),
+        ),
+        AppError::BadRequest(m) => ("That request was not valid", m.clone(), None),
+        AppError::SupportReasonRequired => (
+            "A reason is needed",
+            "Support staff must give a reason before looking at an account.".into(),
+            Some(("/support", "Open the support console")),
+        ),
+        AppError::RateLimited => ("Too many attempts", error.to_string(), None),
+        AppError::Csrf => ("Form expired", error.to_string(), None),
+        AppError::Internal => (
+            "Something went wrong",
+            "We could not complete that. Please try again in a moment.".into(),
+            None,
+        ),
+    };
+    view! {
+        <section class="panel panel--error" aria-labelledby="error-title">
+            <p class="eyebrow">"Error " {error.status()}</p>
+            <h1 id="error-title">{title}</h1>
+            <p>{body}</p>
+            {link.map(|(href, label)| view! { <p><a class="button button--secondary" href=href>{label}</a></p> })}
+        </section>
+    }
+}
+
+/// Previous/next links that keep the other query parameters.
+#[component]
+pub fn Pager(page: u32, page_count: u32, total: u64, #[prop(into)] noun: String) -> impl IntoView {
+    let query = use_query_map();
+    let href = move |p: u32| {
+        let q = query.get_untracked();
+        let mut parts: Vec<String> = q
+            .into_iter()
+            .filter(|(k, _)| k != "page" && k != "notice" && k != "error" && k != "count")
+            .map(|(k, v)| format!("{}={}", urlencode(&k), urlencode(&v)))
+            .collect();
+        parts.push(format!("page={p}"));
+        format!("?{}", parts.join("&"))
+    };
+    let prev = (page > 1).then(|| href(page - 1));
+    let next = (page < page_count).then(|| href(page + 1));
+    view! {
+        <nav class="pager" aria-label=format!("{noun} pages")>
+            <span class="pager__summary">{format!("Page {page} of {page_count} · {total} {noun}")}</span>
+            {match prev {
+                Some(h) => view! { <a class="button button--secondary" rel="prev" href=h>"← Previous"</a> }.into_any(),
+                None => view! { <span class="button button--secondary is-disabled" aria-disabled="true">"← Previous"</span> }.into_any(),
+            }}
+            {match next {
+                Some(h) => view! { <a class="button button--secondary" rel="next" href=h>"Next →"</a> }.into_any(),
+                None => view! { <span class="button button--secondary is-disabled" aria-disabled="true">"Next →"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Human wording for an audit action.
+pub fn describe_action(action: &str) -> &'static str {
+    match action {
+        "grant.created" => "Access granted",
+        "grant.revoked" => "Access revoked",
+        "account.revoke_all" => "All agents revoked",
+        "support.view_opened" => "Support opened a read-only view",
+        "support.viewed" => "Support viewed",
+        "agent.registered" => "Agent registered",
+        "application.created" => "Application created",
+        "advertiser.created" => "Account created",
+        "member.role_set" => "Member role set",
+        "partner.created" => "Partner created",
+        "partner.member_added" => "Partner developer added",
+        "person.created" => "Person created",
+        _ => "Change",
+    }
+}
+
+/// The tone of a grant status badge.
+pub fn status_tone(
+    status: charter_store::model::GrantStatus,
+    expired: bool,
+) -> (&'static str, &'static str) {
+    use charter_store::model::GrantStatus::*;
+    match status {
+        Active if expired => ("muted", "Expired"),
+        Active => ("ok", "Active"),
+        Suspended => ("warn", "Suspended"),
+        Revoked => ("danger", "Revoked"),
+    }
+}

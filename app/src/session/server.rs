@@ -1,0 +1,280 @@
+//! Server-only session and access helpers used by every server function.
+
+use crate::error::AppError;
+use charter_store::DynStore;
+use charter_store::model::*;
+use chrono::{DateTime, Duration, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tower_sessions::Session;
+
+const PERSON_KEY: &str = "person_id";
+const CSRF_KEY: &str = "csrf";
+const SUPPORT_KEY: &str = "support_views";
+/// How long a support person's read-only view of an account lasts after giving a reason.
+pub const SUPPORT_VIEW_TTL_MINUTES: i64 = 60;
+
+pub fn store() -> Result<DynStore, AppError> {
+    use_context::<DynStore>().ok_or_else(|| {
+        tracing::error!("store missing from context");
+        AppError::Internal
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "session layer missing");
+        AppError::Internal
+    })
+}
+
+fn session_err(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store error");
+    AppError::Internal
+}
+
+fn random_token() -> String {
+    use rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(t) = session.get::<String>(CSRF_KEY).await.map_err(session_err)? {
+        return Ok(t);
+    }
+    let t = random_token();
+    session.insert(CSRF_KEY, &t).await.map_err(session_err)?;
+    Ok(t)
+}
+
+/// Checks a submitted CSRF token against the session's, in constant time.
+pub async fn check_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
+    use subtle::ConstantTimeEq;
+    let Some(expected) = session.get::<String>(CSRF_KEY).await.map_err(session_err)? else {
+        return Err(AppError::Csrf);
+    };
+    if expected.len() == submitted.len()
+        && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+    {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// Starts a signed-in session: a new session id (against fixation) and a new CSRF token.
+pub async fn sign_in_session(session: &Session, person: &PersonId) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session
+        .remove::<HashMap<String, SupportView>>(SUPPORT_KEY)
+        .await
+        .map_err(session_err)?;
+    session
+        .insert(PERSON_KEY, person.as_str())
+        .await
+        .map_err(session_err)?;
+    session
+        .insert(CSRF_KEY, random_token())
+        .await
+        .map_err(session_err)?;
+    Ok(())
+}
+
+pub async fn sign_out_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_err)
+}
+
+/// The signed-in person, if any. A session whose person no longer exists counts as signed out.
+pub async fn current_person(session: &Session) -> Result<Option<Person>, AppError> {
+    let Some(id) = session
+        .get::<String>(PERSON_KEY)
+        .await
+        .map_err(session_err)?
+    else {
+        return Ok(None);
+    };
+    let Ok(id) = PersonId::parse(&id) else {
+        return Ok(None);
+    };
+    Ok(store()?.person(&id).await?)
+}
+
+/// The signed-in person, or `Unauthorized`.
+pub async fn require_person() -> Result<(Session, Person), AppError> {
+    let session = session().await?;
+    match current_person(&session).await? {
+        Some(p) => Ok((session, p)),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+/// The signed-in person after a valid CSRF token; for every state-changing server function.
+pub async fn require_person_for_change(csrf: &str) -> Result<(Session, Person), AppError> {
+    let session = session().await?;
+    check_csrf(&session, csrf).await?;
+    match current_person(&session).await? {
+        Some(p) => Ok((session, p)),
+        None => Err(AppError::Unauthorized),
+    }
+}
+
+pub fn actor(person: &Person) -> Actor {
+    Actor::Person {
+        id: person.id.clone(),
+        label: format!("{} <{}>", person.display_name, person.email),
+    }
+}
+
+/// A support person's read-only view of one account, opened with a reason.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SupportView {
+    pub reason: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn open_support_view(
+    session: &Session,
+    advertiser: &AdvertiserId,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut views: HashMap<String, SupportView> = session
+        .get(SUPPORT_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or_default();
+    let now = Utc::now();
+    views.retain(|_, v| v.expires_at > now);
+    views.insert(
+        advertiser.to_string(),
+        SupportView {
+            reason: reason.to_string(),
+            expires_at: now + Duration::minutes(SUPPORT_VIEW_TTL_MINUTES),
+        },
+    );
+    session
+        .insert(SUPPORT_KEY, views)
+        .await
+        .map_err(session_err)
+}
+
+async fn support_view(
+    session: &Session,
+    advertiser: &AdvertiserId,
+) -> Result<Option<SupportView>, AppError> {
+    let views: HashMap<String, SupportView> = session
+        .get(SUPPORT_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or_default();
+    Ok(views
+        .get(advertiser.as_str())
+        .filter(|v| v.expires_at > Utc::now())
+        .cloned())
+}
+
+/// How the signed-in person may see an account.
+#[derive(Debug, Clone)]
+pub enum Access {
+    Member(AdvertiserRole),
+    Support(SupportView),
+}
+
+impl Access {
+    pub fn can_manage(&self) -> bool {
+        matches!(self, Access::Member(role) if role.can_manage())
+    }
+}
+
+/// Resolves the person's access to an account. Someone with no relation to the account gets
+/// `NotFound`, exactly as for an id that does not exist. Support staff without an open view get
+/// `SupportReasonRequired`. Every support read is itself audited here, as `support.viewed`.
+pub async fn account_access(
+    session: &Session,
+    person: &Person,
+    advertiser_id: &str,
+    page: &str,
+) -> Result<(Advertiser, Access), AppError> {
+    let id = AdvertiserId::parse(advertiser_id).map_err(|_| AppError::NotFound)?;
+    let store = store()?;
+    if let Some(role) = store.membership_role(&person.id, &id).await? {
+        let adv = store.advertiser(&id).await?.ok_or(AppError::NotFound)?;
+        return Ok((adv, Access::Member(role)));
+    }
+    if !person.is_support {
+        return Err(AppError::NotFound);
+    }
+    let adv = store.advertiser(&id).await?.ok_or(AppError::NotFound)?;
+    let Some(view) = support_view(session, &id).await? else {
+        return Err(AppError::SupportReasonRequired);
+    };
+    store
+        .record_event(charter_store::NewAuditEvent {
+            advertiser_id: Some(id.clone()),
+            partner_id: None,
+            actor: actor(person),
+            action: "support.viewed",
+            target_kind: "page",
+            target_id: page.to_string(),
+            before: None,
+            after: None,
+            reason: Some(view.reason.clone()),
+        })
+        .await?;
+    Ok((adv, Access::Support(view)))
+}
+
+/// Like [`account_access`], but only owners and admins pass; viewers and support get
+/// `Forbidden` (they can see the account, so hiding it would be pointless).
+pub async fn account_manage_access(
+    person: &Person,
+    advertiser_id: &str,
+) -> Result<Advertiser, AppError> {
+    let id = AdvertiserId::parse(advertiser_id).map_err(|_| AppError::NotFound)?;
+    let store = store()?;
+    match store.membership_role(&person.id, &id).await? {
+        Some(role) if role.can_manage() => store.advertiser(&id).await?.ok_or(AppError::NotFound),
+        Some(_) => Err(AppError::Forbidden),
+        None if person.is_support && store.advertiser(&id).await?.is_some() => {
+            Err(AppError::Forbidden)
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The partner, if the person is one of its developers; otherwise `NotFound`.
+pub async fn partner_access(person: &Person, partner_id: &str) -> Result<Partner, AppError> {
+    let id = PartnerId::parse(partner_id).map_err(|_| AppError::NotFound)?;
+    store()?
+        .partner_for_member(&person.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The client address, for sign-in rate limiting.
+pub async fn client_ip() -> String {
+    use axum::extract::ConnectInfo;
+    match leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await {
+        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
+        Err(_) => "unknown".to_string(),
+    }
+}
+
+/// Only local paths are accepted as a post-sign-in destination (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://")
+                && n.len() < 512 =>
+        {
+            n.to_string()
+        }
+        _ => "/accounts".to_string(),
+    }
+}

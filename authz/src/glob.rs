@@ -1,0 +1,247 @@
+//! Glob patterns with `*` (any run of characters, possibly empty) and `?` (exactly one character).
+//! There is no escape syntax: every other character is literal.
+
+/// One token of a compiled glob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tok {
+    Lit(char),
+    Any,
+    Star,
+}
+
+/// Fast-path classification of a pattern, chosen at compile time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Shape {
+    /// `*`: matches everything.
+    All,
+    /// No wildcard: exact equality.
+    Exact,
+    /// `literal*`.
+    Prefix(String),
+    /// `*literal`.
+    Suffix(String),
+    /// Anything else: general matcher.
+    General,
+}
+
+/// A compiled glob pattern. `src` is the pattern text (lowercased for case-insensitive globs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Glob {
+    src: String,
+    toks: Vec<Tok>,
+    shape: Shape,
+    /// Match ASCII letters case-insensitively (used for actions; `src` is lowercased).
+    ci: bool,
+}
+
+impl Glob {
+    /// Compiles `pattern` with wildcards.
+    pub fn new(pattern: &str) -> Glob {
+        Self::build(pattern.to_string(), true, false)
+    }
+
+    /// Compiles an ASCII-case-insensitive pattern (the pattern is lowercased).
+    pub fn new_ci(pattern: &str) -> Glob {
+        Self::build(pattern.to_ascii_lowercase(), true, true)
+    }
+
+    /// A pattern that matches exactly `s` (`*` and `?` are literal).
+    pub fn literal(s: &str) -> Glob {
+        Self::build(s.to_string(), false, false)
+    }
+
+    fn build(src: String, wild: bool, ci: bool) -> Glob {
+        let toks: Vec<Tok> = src
+            .chars()
+            .map(|c| match c {
+                '*' if wild => Tok::Star,
+                '?' if wild => Tok::Any,
+                c => Tok::Lit(c),
+            })
+            .collect();
+        let stars = toks.iter().filter(|t| **t == Tok::Star).count();
+        let anys = toks.iter().filter(|t| **t == Tok::Any).count();
+        let lit_of = |ts: &[Tok]| -> String {
+            ts.iter()
+                .map(|t| match t {
+                    Tok::Lit(c) => *c,
+                    _ => '?',
+                })
+                .collect()
+        };
+        let shape = if toks.len() == 1 && stars == 1 {
+            Shape::All
+        } else if stars == 0 && anys == 0 {
+            Shape::Exact
+        } else if stars == 1 && anys == 0 && toks.last() == Some(&Tok::Star) {
+            Shape::Prefix(lit_of(&toks[..toks.len() - 1]))
+        } else if stars == 1 && anys == 0 && toks.first() == Some(&Tok::Star) {
+            Shape::Suffix(lit_of(&toks[1..]))
+        } else {
+            Shape::General
+        };
+        Glob {
+            src,
+            toks,
+            shape,
+            ci,
+        }
+    }
+
+    /// The pattern text.
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    /// The tokens.
+    pub fn toks(&self) -> &[Tok] {
+        &self.toks
+    }
+
+    /// True when the pattern contains `*` or `?`.
+    pub fn has_wildcard(&self) -> bool {
+        self.toks.iter().any(|t| !matches!(t, Tok::Lit(_)))
+    }
+
+    /// True for the pattern `*`.
+    pub fn is_all(&self) -> bool {
+        self.shape == Shape::All
+    }
+
+    /// Matches `s` against the pattern, without allocating.
+    pub fn matches(&self, s: &str) -> bool {
+        let eq = |a: &str, b: &str| {
+            if self.ci {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        match &self.shape {
+            Shape::All => true,
+            Shape::Exact => eq(&self.src, s),
+            Shape::Prefix(p) => {
+                s.len() >= p.len() && s.is_char_boundary(p.len()) && eq(p, &s[..p.len()])
+            }
+            Shape::Suffix(p) => {
+                s.len() >= p.len()
+                    && s.is_char_boundary(s.len() - p.len())
+                    && eq(p, &s[s.len() - p.len()..])
+            }
+            Shape::General => self.general(s),
+        }
+    }
+
+    /// Greedy matcher with single backtrack point (classic wildcard algorithm), O(n*m) worst case.
+    fn general(&self, s: &str) -> bool {
+        let t = &self.toks;
+        let ci = self.ci;
+        let ceq = |a: char, b: char| {
+            if ci {
+                a.eq_ignore_ascii_case(&b)
+            } else {
+                a == b
+            }
+        };
+        let mut si = s.char_indices();
+        let mut cur: Option<char> = si.next().map(|x| x.1);
+        // Iterator state for backtracking: (token index after star, string position).
+        let mut p = 0usize;
+        let mut star: Option<(usize, std::str::CharIndices<'_>, Option<char>)> = None;
+        loop {
+            match (t.get(p), cur) {
+                (Some(Tok::Star), _) => {
+                    p += 1;
+                    star = Some((p, si.clone(), cur));
+                }
+                (Some(Tok::Any), Some(_)) => {
+                    p += 1;
+                    cur = si.next().map(|x| x.1);
+                }
+                (Some(Tok::Lit(a)), Some(c)) if ceq(*a, c) => {
+                    p += 1;
+                    cur = si.next().map(|x| x.1);
+                }
+                (None, None) => return true,
+                _ => {
+                    // Mismatch: let the last star absorb one more character.
+                    match star.take() {
+                        Some((sp, mut sit, scur)) => {
+                            if scur.is_none() {
+                                return false;
+                            }
+                            let next = sit.next().map(|x| x.1);
+                            p = sp;
+                            si = sit.clone();
+                            cur = next;
+                            star = Some((sp, sit, next));
+                        }
+                        None => return false,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(t: &[Tok], s: &[char]) -> bool {
+        match t.first() {
+            None => s.is_empty(),
+            Some(Tok::Star) => (0..=s.len()).any(|i| naive(&t[1..], &s[i..])),
+            Some(Tok::Any) => !s.is_empty() && naive(&t[1..], &s[1..]),
+            Some(Tok::Lit(c)) => s.first() == Some(c) && naive(&t[1..], &s[1..]),
+        }
+    }
+
+    #[test]
+    fn matcher_agrees_with_naive_recursion() {
+        let alphabet = ['a', 'b', '*', '?'];
+        let mut pats = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for p in &pats {
+                for c in alphabet {
+                    next.push(format!("{p}{c}"));
+                }
+            }
+            pats.extend(next);
+            pats.sort();
+            pats.dedup();
+        }
+        let mut strs = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for p in &strs {
+                for c in ['a', 'b', 'é'] {
+                    next.push(format!("{p}{c}"));
+                }
+            }
+            strs.extend(next);
+            strs.sort();
+            strs.dedup();
+        }
+        for p in &pats {
+            let g = Glob::new(p);
+            for s in &strs {
+                let chars: Vec<char> = s.chars().collect();
+                assert_eq!(
+                    g.matches(s),
+                    naive(g.toks(), &chars),
+                    "pattern {p:?} string {s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn case_insensitive_and_literal() {
+        assert!(Glob::new_ci("sp:Get*").matches("SP:GETCAMPAIGN"));
+        assert!(!Glob::new("sp:Get*").matches("sp:getCampaign"));
+        assert!(Glob::literal("a*").matches("a*"));
+        assert!(!Glob::literal("a*").matches("ab"));
+    }
+}

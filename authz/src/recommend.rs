@@ -1,0 +1,366 @@
+//! Least-privilege recommendations from unused actions.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, camel_words};
+use crate::glob::Glob;
+use crate::json::{self, Json, JsonValue};
+use crate::policy::{PolicyError, parse_policy_json};
+
+/// What changed in one statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatementDiff {
+    pub statement_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_id: Option<String>,
+    pub removed: Vec<String>,
+    pub added: Vec<String>,
+    /// The statement was left with no actions and was dropped.
+    pub dropped: bool,
+}
+
+/// A recommended policy plus its diff.
+#[derive(Debug, Clone)]
+pub struct Recommendation {
+    pub document: Json,
+    pub diff: Vec<StatementDiff>,
+}
+
+impl Recommendation {
+    /// The recommended policy document, pretty-printed.
+    pub fn policy_text(&self) -> String {
+        self.document.to_pretty()
+    }
+
+    /// A human-readable diff: removed (`-`) and added (`+`) actions per statement.
+    pub fn human_diff(&self) -> String {
+        let mut out = String::new();
+        for d in &self.diff {
+            let sid = d
+                .statement_id
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "Statement {}{sid}{}\n",
+                d.statement_index,
+                if d.dropped { ": dropped" } else { ":" }
+            ));
+            for r in &d.removed {
+                out.push_str(&format!("  - {r}\n"));
+            }
+            for a in &d.added {
+                out.push_str(&format!("  + {a}\n"));
+            }
+        }
+        if out.is_empty() {
+            out.push_str("No changes.\n");
+        }
+        out
+    }
+}
+
+/// Parses the AWS unused-permissions shape `[{"serviceNamespace": "...", "actions": [...]}]`.
+/// Actions may be `Action` or `namespace:Action` strings, or objects with an `action` key.
+/// Returns lower-cased full names.
+pub fn parse_unused(src: &str) -> Result<HashSet<String>, PolicyError> {
+    let err = |path: String, offset: usize, message: String| {
+        let (line, col) = json::line_col(src, offset);
+        PolicyError {
+            path,
+            line,
+            col,
+            offset,
+            message,
+        }
+    };
+    let doc = json::parse(src).map_err(|e| err("$".into(), e.offset, e.message))?;
+    let JsonValue::Array(items) = &doc.value else {
+        return Err(err(
+            "$".into(),
+            doc.offset,
+            "expected an array of `{serviceNamespace, actions}` objects".into(),
+        ));
+    };
+    let mut out = HashSet::new();
+    for (i, it) in items.iter().enumerate() {
+        let p = format!("$[{i}]");
+        let JsonValue::Object(entries) = &it.value else {
+            return Err(err(p, it.offset, "expected an object".into()));
+        };
+        let mut ns = None;
+        let mut actions = None;
+        for (k, off, v) in entries {
+            match (k.as_str(), &v.value) {
+                ("serviceNamespace", JsonValue::String(s)) => ns = Some(s.clone()),
+                ("actions", JsonValue::Array(a)) => actions = Some(a),
+                ("serviceNamespace" | "actions", _) => {
+                    return Err(err(
+                        format!("{p}.{k}"),
+                        v.offset,
+                        "unexpected value type".into(),
+                    ));
+                }
+                _ => return Err(err(format!("{p}.{k}"), *off, format!("unknown key `{k}`"))),
+            }
+        }
+        let (Some(ns), Some(actions)) = (ns, actions) else {
+            return Err(err(
+                p,
+                it.offset,
+                "expected keys `serviceNamespace` and `actions`".into(),
+            ));
+        };
+        for (j, a) in actions.iter().enumerate() {
+            let name = match &a.value {
+                JsonValue::String(s) => s.clone(),
+                JsonValue::Object(e) => match e.iter().find(|(k, _, _)| k == "action") {
+                    Some((
+                        _,
+                        _,
+                        Json {
+                            value: JsonValue::String(s),
+                            ..
+                        },
+                    )) => s.clone(),
+                    _ => {
+                        return Err(err(
+                            format!("{p}.actions[{j}]"),
+                            a.offset,
+                            "expected an `action` string".into(),
+                        ));
+                    }
+                },
+                _ => {
+                    return Err(err(
+                        format!("{p}.actions[{j}]"),
+                        a.offset,
+                        "expected a string".into(),
+                    ));
+                }
+            };
+            let full = if name.contains(':') {
+                name
+            } else {
+                format!("{ns}:{name}")
+            };
+            out.insert(full.to_ascii_lowercase());
+        }
+    }
+    Ok(out)
+}
+
+/// Word boundaries of an action name: `sp:GetCampaign` → [`sp:`, `sp:Get`, `sp:GetCampaign`].
+fn prefixes(name: &str) -> Vec<String> {
+    let (ns, act) = name.split_once(':').unwrap_or(("", name));
+    let mut out = vec![format!("{ns}:")];
+    let mut cur = format!("{ns}:");
+    for w in camel_words(act) {
+        cur.push_str(w);
+        out.push(cur.clone());
+    }
+    out
+}
+
+/// Replaces a wildcard that covers unused actions by the shortest safe CamelCase prefixes.
+/// `wanted[i]` is true for catalog actions the pattern covers that are not unused.
+fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
+    let lower: Vec<String> = catalog
+        .actions
+        .iter()
+        .map(|a| a.name.to_ascii_lowercase())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut done: HashSet<String> = HashSet::new();
+    for (i, a) in catalog.actions.iter().enumerate() {
+        if !wanted[i] {
+            continue;
+        }
+        for p in prefixes(&a.name) {
+            let pl = p.to_ascii_lowercase();
+            let under: Vec<usize> = (0..lower.len())
+                .filter(|k| lower[*k].starts_with(&pl))
+                .collect();
+            let safe = under.iter().all(|k| wanted[*k]);
+            if safe {
+                let text = if under.len() == 1 {
+                    catalog.actions[under[0]].name.clone()
+                } else {
+                    format!("{p}*")
+                };
+                if done.insert(text.to_ascii_lowercase()) {
+                    out.push(text);
+                }
+                break;
+            }
+            if pl == lower[i] {
+                // The action itself is wanted but longer actions share its name as a prefix.
+                if done.insert(pl.clone()) {
+                    out.push(a.name.clone());
+                }
+                break;
+            }
+        }
+    }
+    // A shorter emitted prefix may subsume a longer entry found later; keep only maximal ones.
+    let lowered: Vec<String> = out.iter().map(|s| s.to_ascii_lowercase()).collect();
+    out.iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !lowered.iter().enumerate().any(|(j, g)| {
+                *i != j
+                    && g.ends_with('*')
+                    && lowered[*i] != *g
+                    && lowered[*i].starts_with(g.trim_end_matches('*'))
+            })
+        })
+        .map(|(_, s)| s.clone())
+        .collect()
+}
+
+/// Recommends a least-privilege version of `policy_src` given the unused actions.
+pub fn recommend(
+    policy_src: &str,
+    unused: &HashSet<String>,
+    catalog: &Catalog,
+) -> Result<Recommendation, PolicyError> {
+    let mut doc = json::parse(policy_src).map_err(|e| {
+        let (line, col) = json::line_col(policy_src, e.offset);
+        PolicyError {
+            path: "$".into(),
+            line,
+            col,
+            offset: e.offset,
+            message: e.message,
+        }
+    })?;
+    let policy = parse_policy_json(policy_src, &doc)?;
+    let mut diff = Vec::new();
+    let JsonValue::Object(top) = &mut doc.value else {
+        return Ok(Recommendation {
+            document: doc,
+            diff,
+        });
+    };
+    let Some((_, _, stmts)) = top.iter_mut().find(|(k, _, _)| k == "Statement") else {
+        return Ok(Recommendation {
+            document: doc,
+            diff,
+        });
+    };
+    let single = matches!(stmts.value, JsonValue::Object(_));
+    let mut list: Vec<Json> = match std::mem::replace(&mut stmts.value, JsonValue::Null) {
+        JsonValue::Array(v) => v,
+        other => vec![Json {
+            offset: stmts.offset,
+            value: other,
+        }],
+    };
+    let mut kept = Vec::new();
+    for (idx, (mut sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
+        if st.effect != crate::policy::Effect::Allow || st.action.negated {
+            kept.push(sj);
+            continue;
+        }
+        let JsonValue::Object(entries) = &mut sj.value else {
+            kept.push(sj);
+            continue;
+        };
+        let Some((_, _, action)) = entries.iter_mut().find(|(k, _, _)| k == "Action") else {
+            kept.push(sj);
+            continue;
+        };
+        let originals: Vec<String> = match &action.value {
+            JsonValue::String(s) => vec![s.clone()],
+            JsonValue::Array(v) => v
+                .iter()
+                .filter_map(|x| {
+                    if let JsonValue::String(s) = &x.value {
+                        Some(s.clone())
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut new_actions: Vec<String> = Vec::new();
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
+        for a in &originals {
+            let g = Glob::new_ci(a);
+            if !g.has_wildcard() {
+                if unused.contains(&a.to_ascii_lowercase()) {
+                    removed.push(a.clone());
+                } else {
+                    new_actions.push(a.clone());
+                }
+                continue;
+            }
+            let covered: Vec<bool> = catalog.actions.iter().map(|x| g.matches(&x.name)).collect();
+            let hits_unused = catalog
+                .actions
+                .iter()
+                .zip(&covered)
+                .any(|(x, c)| *c && unused.contains(&x.name.to_ascii_lowercase()));
+            if !hits_unused {
+                new_actions.push(a.clone());
+                continue;
+            }
+            let wanted: Vec<bool> = catalog
+                .actions
+                .iter()
+                .zip(&covered)
+                .map(|(x, c)| *c && !unused.contains(&x.name.to_ascii_lowercase()))
+                .collect();
+            let repl = safe_prefixes(catalog, &wanted);
+            removed.push(a.clone());
+            for r in repl {
+                added.push(r.clone());
+                new_actions.push(r);
+            }
+        }
+        let mut seen = HashSet::new();
+        new_actions.retain(|a| seen.insert(a.to_ascii_lowercase()));
+        let dropped = new_actions.is_empty();
+        if !removed.is_empty() || dropped {
+            diff.push(StatementDiff {
+                statement_index: idx,
+                statement_id: st.sid.clone(),
+                removed,
+                added,
+                dropped,
+            });
+        }
+        if dropped {
+            continue;
+        }
+        let off = action.offset;
+        action.value = if new_actions.len() == 1 && matches!(action.value, JsonValue::String(_)) {
+            JsonValue::String(new_actions.remove(0))
+        } else {
+            JsonValue::Array(
+                new_actions
+                    .into_iter()
+                    .map(|s| Json {
+                        offset: off,
+                        value: JsonValue::String(s),
+                    })
+                    .collect(),
+            )
+        };
+        kept.push(sj);
+    }
+    stmts.value = if single && kept.len() == 1 {
+        kept.remove(0).value
+    } else {
+        JsonValue::Array(kept)
+    };
+    Ok(Recommendation {
+        document: doc,
+        diff,
+    })
+}

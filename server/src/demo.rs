@@ -1,0 +1,669 @@
+//! Demo data: a realistic set of advertisers, partners, applications, agents, grants in every
+//! state, and one demo person per role. Used by `charter demo`, by `charter serve` on an empty
+//! database, and by the tests.
+
+use charter_store::model::*;
+use charter_store::{DynStore, NewGrant, StoreError};
+use chrono::{Duration, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A demo person: email, password and what they can do. Demo only: never use in production.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPerson {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub role: &'static str,
+}
+
+pub const OWNER: DemoPerson = DemoPerson {
+    email: "owner@northwind.example",
+    password: "demo-owner-pass",
+    name: "Olivia Owner",
+    role: "owner of Northwind Outdoor (US) and Halcyon Home (UK)",
+};
+pub const ADMIN: DemoPerson = DemoPerson {
+    email: "admin@northwind.example",
+    password: "demo-admin-pass",
+    name: "Adam Admin",
+    role: "admin of Northwind Outdoor (US)",
+};
+pub const VIEWER: DemoPerson = DemoPerson {
+    email: "viewer@northwind.example",
+    password: "demo-viewer-pass",
+    name: "Vera Viewer",
+    role: "viewer of Northwind Outdoor (US)",
+};
+pub const BERGFELD_OWNER: DemoPerson = DemoPerson {
+    email: "owner@bergfeld.example",
+    password: "demo-bergfeld-pass",
+    name: "Bastian Berg",
+    role: "owner of Bergfeld Küchen (DE)",
+};
+pub const DEVELOPER: DemoPerson = DemoPerson {
+    email: "dev@quantive.example",
+    password: "demo-developer-pass",
+    name: "Dana Developer",
+    role: "developer at Quantive Labs and Aurora Media Group",
+};
+pub const SUPPORT: DemoPerson = DemoPerson {
+    email: "support@charter.example",
+    password: "demo-support-pass",
+    name: "Sam Support",
+    role: "Charter support staff (read-only, with a reason)",
+};
+
+pub const PEOPLE: [DemoPerson; 6] = [OWNER, ADMIN, VIEWER, BERGFELD_OWNER, DEVELOPER, SUPPORT];
+
+pub const NORTHWIND: &str = "Northwind Outdoor";
+pub const HALCYON: &str = "Halcyon Home";
+pub const BERGFELD: &str = "Bergfeld Küchen";
+
+/// (partner, kind, [(application, description, [(agent, description, purposes, party)])])
+type AgentSpec = (&'static str, &'static str, &'static [Purpose], Party);
+type AppSpec = (&'static str, &'static str, &'static [AgentSpec]);
+type PartnerSpec = (&'static str, PartnerKind, &'static [AppSpec]);
+
+use Party::{FirstParty as FP, ThirdParty as TP};
+use Purpose::*;
+
+const PARTNERS: &[PartnerSpec] = &[
+    (
+        "Quantive Labs",
+        PartnerKind::ToolVendor,
+        &[
+            (
+                "Quantive Bidder",
+                "Automated bid management for Sponsored Products",
+                &[
+                    (
+                        "Bid Pilot",
+                        "Adjusts keyword bids hourly toward a target ACoS",
+                        &[BidOptimization],
+                        TP,
+                    ),
+                    (
+                        "Dayparting Agent",
+                        "Raises and lowers bids by hour of day",
+                        &[BidOptimization, BudgetPacing],
+                        TP,
+                    ),
+                    (
+                        "Negative Keyword Miner",
+                        "Finds wasteful search terms and proposes negatives",
+                        &[KeywordResearch],
+                        TP,
+                    ),
+                    (
+                        "Bid Guard",
+                        "Caps runaway bids and alerts on anomalies",
+                        &[BidOptimization],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Quantive Insights",
+                "Reporting and analytics",
+                &[
+                    (
+                        "Weekly Report Writer",
+                        "Summarises performance every Monday",
+                        &[Reporting],
+                        TP,
+                    ),
+                    (
+                        "Anomaly Watch",
+                        "Flags sudden changes in spend or sales",
+                        &[Reporting, AudienceInsights],
+                        TP,
+                    ),
+                    (
+                        "Share of Voice Tracker",
+                        "Tracks brand visibility on key searches",
+                        &[Reporting, KeywordResearch],
+                        TP,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Aurora Media Group",
+        PartnerKind::Agency,
+        &[
+            (
+                "Aurora Launchpad",
+                "Campaign launch automation for agency clients",
+                &[
+                    (
+                        "Launch Planner",
+                        "Builds campaign structures from a media plan",
+                        &[CampaignLaunch],
+                        TP,
+                    ),
+                    (
+                        "Creative Rotator",
+                        "Rotates Sponsored Brands creatives by performance",
+                        &[CreativeRotation],
+                        TP,
+                    ),
+                    (
+                        "Holiday Ramp",
+                        "Scales budgets ahead of seasonal peaks",
+                        &[BudgetPacing, CampaignLaunch],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Aurora Analyst",
+                "Client reporting",
+                &[
+                    (
+                        "Client Digest",
+                        "Daily client digest e-mails",
+                        &[Reporting],
+                        TP,
+                    ),
+                    (
+                        "Attribution Helper",
+                        "Joins ad data with retail sales",
+                        &[Reporting, AudienceInsights],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Aurora Finance Desk",
+                "Invoice reconciliation",
+                &[
+                    (
+                        "Invoice Matcher",
+                        "Reconciles invoices with spend",
+                        &[BillingReconciliation],
+                        TP,
+                    ),
+                    (
+                        "Budget Sentinel",
+                        "Warns before budgets run out",
+                        &[BudgetPacing],
+                        TP,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Pacer Analytics",
+        PartnerKind::ToolVendor,
+        &[
+            (
+                "Pacer Budget",
+                "Budget pacing across portfolios",
+                &[
+                    (
+                        "Pacing Agent",
+                        "Spreads daily budgets evenly across the month",
+                        &[BudgetPacing],
+                        TP,
+                    ),
+                    (
+                        "Portfolio Balancer",
+                        "Moves budget between portfolios by ROAS",
+                        &[BudgetPacing, BidOptimization],
+                        TP,
+                    ),
+                    (
+                        "Overspend Stopper",
+                        "Pauses campaigns over budget",
+                        &[BudgetPacing],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Pacer Research",
+                "Keyword and audience research",
+                &[
+                    (
+                        "Keyword Scout",
+                        "Suggests new keywords from search terms",
+                        &[KeywordResearch],
+                        TP,
+                    ),
+                    (
+                        "Audience Builder",
+                        "Proposes DSP audiences from purchase data",
+                        &[AudienceInsights],
+                        TP,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Brightline Agency",
+        PartnerKind::Agency,
+        &[
+            (
+                "Brightline Ops",
+                "Day-to-day account management",
+                &[
+                    (
+                        "Ops Assistant",
+                        "Handles routine campaign changes on request",
+                        &[CampaignLaunch, BidOptimization],
+                        TP,
+                    ),
+                    (
+                        "Search Term Harvester",
+                        "Moves converting search terms to exact match",
+                        &[KeywordResearch, BidOptimization],
+                        TP,
+                    ),
+                    (
+                        "Catalog Sync",
+                        "Keeps product ads in step with the catalog",
+                        &[CampaignLaunch],
+                        TP,
+                    ),
+                    (
+                        "Store Page Editor",
+                        "Updates Stores pages for promotions",
+                        &[CreativeRotation],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Brightline Reports",
+                "Reporting for Brightline clients",
+                &[
+                    (
+                        "Monthly Review Bot",
+                        "Prepares the monthly business review",
+                        &[Reporting],
+                        TP,
+                    ),
+                    (
+                        "Competitor Watch",
+                        "Tracks competitor share of voice",
+                        &[Reporting, KeywordResearch],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Brightline DSP",
+                "Programmatic display",
+                &[
+                    (
+                        "DSP Line Item Tuner",
+                        "Tunes DSP line item bids and frequency caps",
+                        &[BidOptimization],
+                        TP,
+                    ),
+                    (
+                        "Retargeting Planner",
+                        "Builds retargeting audiences and orders",
+                        &[AudienceInsights, CampaignLaunch],
+                        TP,
+                    ),
+                    (
+                        "Creative QA",
+                        "Checks creatives against policy before launch",
+                        &[CreativeRotation],
+                        TP,
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "Helix Commerce AI",
+        PartnerKind::ToolVendor,
+        &[
+            (
+                "Helix Copilot",
+                "A general assistant for advertisers",
+                &[
+                    (
+                        "Helix Chat Agent",
+                        "Answers questions about performance in chat",
+                        &[Reporting],
+                        TP,
+                    ),
+                    (
+                        "Helix Action Agent",
+                        "Makes changes the advertiser approves in chat",
+                        &[CampaignLaunch, BidOptimization, BudgetPacing],
+                        TP,
+                    ),
+                    (
+                        "Helix Summariser",
+                        "Writes weekly summaries",
+                        &[Reporting],
+                        TP,
+                    ),
+                ],
+            ),
+            (
+                "Helix In-house",
+                "Agents advertisers run themselves",
+                &[
+                    (
+                        "In-house Bid Script",
+                        "The advertiser's own bidding rules",
+                        &[BidOptimization],
+                        FP,
+                    ),
+                    (
+                        "In-house Reporting",
+                        "The advertiser's own dashboards",
+                        &[Reporting],
+                        FP,
+                    ),
+                    (
+                        "In-house Launcher",
+                        "The advertiser's own launch checklist",
+                        &[CampaignLaunch],
+                        FP,
+                    ),
+                    (
+                        "In-house Billing Export",
+                        "Exports invoices to the finance system",
+                        &[BillingReconciliation],
+                        FP,
+                    ),
+                ],
+            ),
+        ],
+    ),
+];
+
+/// Options for [`seed`].
+#[derive(Debug, Clone, Default)]
+pub struct SeedOptions {
+    /// Extra generated agents granted on Northwind Outdoor, to exercise large accounts.
+    pub extra_agents: usize,
+    /// Show progress bars (the CLI sets this; servers and tests do not).
+    pub progress: bool,
+}
+
+/// What [`seed`] created.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub advertisers: Vec<Advertiser>,
+    pub partners: Vec<Partner>,
+    pub agents: Vec<Agent>,
+    pub grants: usize,
+}
+
+impl Seeded {
+    pub fn advertiser(&self, name: &str) -> Option<&Advertiser> {
+        self.advertisers.iter().find(|a| a.name == name)
+    }
+}
+
+fn bar(len: usize, msg: &'static str, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg);
+    pb
+}
+
+fn name(what: &'static str, s: &str) -> Result<Name, StoreError> {
+    Ok(Name::parse(what, s)?)
+}
+
+/// Seeds the demo data set. Deterministic apart from ids and timestamps.
+pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, StoreError> {
+    let system = Actor::System {
+        label: "demo seed".into(),
+    };
+    let now = Utc::now();
+
+    let people_bar = bar(PEOPLE.len(), "people", options.progress);
+    let mut people = Vec::new();
+    for p in PEOPLE {
+        let person = store
+            .create_person(
+                &system,
+                &Email::parse(p.email)?,
+                &name("name", p.name)?,
+                p.password,
+                p.email == SUPPORT.email,
+            )
+            .await?;
+        people.push(person);
+        people_bar.inc(1);
+    }
+    people_bar.finish();
+    let person = |email: &str| {
+        people
+            .iter()
+            .find(|p| p.email == email)
+            .map(|p| p.id.clone())
+            .ok_or(StoreError::NotFound)
+    };
+
+    let northwind = store
+        .create_advertiser(&system, &name("name", NORTHWIND)?, "US", "USD")
+        .await?;
+    let halcyon = store
+        .create_advertiser(&system, &name("name", HALCYON)?, "UK", "GBP")
+        .await?;
+    let bergfeld = store
+        .create_advertiser(&system, &name("name", BERGFELD)?, "DE", "EUR")
+        .await?;
+    store
+        .add_advertiser_member(
+            &system,
+            &person(OWNER.email)?,
+            &northwind.id,
+            AdvertiserRole::Owner,
+        )
+        .await?;
+    store
+        .add_advertiser_member(
+            &system,
+            &person(OWNER.email)?,
+            &halcyon.id,
+            AdvertiserRole::Owner,
+        )
+        .await?;
+    store
+        .add_advertiser_member(
+            &system,
+            &person(ADMIN.email)?,
+            &northwind.id,
+            AdvertiserRole::Admin,
+        )
+        .await?;
+    store
+        .add_advertiser_member(
+            &system,
+            &person(VIEWER.email)?,
+            &northwind.id,
+            AdvertiserRole::Viewer,
+        )
+        .await?;
+    store
+        .add_advertiser_member(
+            &system,
+            &person(BERGFELD_OWNER.email)?,
+            &bergfeld.id,
+            AdvertiserRole::Owner,
+        )
+        .await?;
+
+    let total_agents: usize = PARTNERS
+        .iter()
+        .flat_map(|p| p.2.iter())
+        .map(|a| a.2.len())
+        .sum();
+    let agents_bar = bar(total_agents, "agents", options.progress);
+    let mut partners = Vec::new();
+    let mut agents = Vec::new();
+    for (partner_name, kind, apps) in PARTNERS {
+        let partner = store
+            .create_partner(&system, &name("name", partner_name)?, *kind)
+            .await?;
+        if matches!(*partner_name, "Quantive Labs" | "Aurora Media Group") {
+            store
+                .add_partner_member(&system, &person(DEVELOPER.email)?, &partner.id)
+                .await?;
+        }
+        for (app_name, app_desc, app_agents) in *apps {
+            let app = store
+                .create_application(&system, &partner.id, &name("name", app_name)?, app_desc)
+                .await?;
+            for (agent_name, desc, purposes, party) in *app_agents {
+                let agent = store
+                    .create_agent(
+                        &system,
+                        &partner.id,
+                        &app.id,
+                        &name("name", agent_name)?,
+                        desc,
+                        purposes,
+                        *party,
+                    )
+                    .await?;
+                agents.push(agent);
+                agents_bar.inc(1);
+            }
+        }
+        partners.push(partner);
+    }
+    agents_bar.finish();
+
+    // Grants: Northwind gets most agents, Halcyon and Bergfeld subsets; every state appears on
+    // every account. A fixed pattern keeps the set reproducible.
+    let plan: Vec<(&Advertiser, usize)> = agents
+        .iter()
+        .enumerate()
+        .flat_map(|(i, _)| {
+            let mut v = Vec::new();
+            if i % 7 != 6 {
+                v.push((&northwind, i));
+            }
+            if i % 3 == 0 {
+                v.push((&halcyon, i));
+            }
+            if i % 3 == 1 {
+                v.push((&bergfeld, i));
+            }
+            v
+        })
+        .collect();
+    let grants_bar = bar(
+        plan.len() + options.extra_agents,
+        "grants",
+        options.progress,
+    );
+    let mut grants = 0;
+    for (n, (adv, i)) in plan.iter().enumerate() {
+        let agent = &agents[*i];
+        let (status, expires) = match n % 10 {
+            3 => (GrantStatus::Suspended, Some(now + Duration::days(60))),
+            6 => (GrantStatus::Revoked, None),
+            8 => (GrantStatus::Active, Some(now - Duration::days(3))), // expired
+            1 | 5 => (
+                GrantStatus::Active,
+                Some(now + Duration::days(7 + (n as i64 % 80))),
+            ),
+            _ => (
+                GrantStatus::Active,
+                Some(now + Duration::days(90 + (n as i64 % 200))),
+            ),
+        };
+        let purpose = agent.purposes.first().copied().unwrap_or(Reporting);
+        store
+            .create_grant(
+                &system,
+                NewGrant {
+                    advertiser_id: adv.id.clone(),
+                    agent_id: agent.id.clone(),
+                    purpose,
+                    status,
+                    created_at: now - Duration::days(20 + (n as i64 * 5) % 300),
+                    expires_at: if n % 9 == 4 { None } else { expires },
+                },
+            )
+            .await?;
+        grants += 1;
+        grants_bar.inc(1);
+    }
+
+    if options.extra_agents > 0 {
+        let partner = &partners[0];
+        let app = store
+            .create_application(
+                &system,
+                &partner.id,
+                &name("name", "Quantive Fleet")?,
+                "Generated agents for load testing",
+            )
+            .await?;
+        for k in 0..options.extra_agents {
+            let purpose = Purpose::ALL[k % Purpose::ALL.len()];
+            let agent = store
+                .create_agent(
+                    &system,
+                    &partner.id,
+                    &app.id,
+                    &name("name", &format!("Fleet Agent {:04}", k + 1))?,
+                    "Generated for load testing",
+                    &[purpose],
+                    TP,
+                )
+                .await?;
+            let status = GrantStatus::ALL[k % 3];
+            store
+                .create_grant(
+                    &system,
+                    NewGrant {
+                        advertiser_id: northwind.id.clone(),
+                        agent_id: agent.id.clone(),
+                        purpose,
+                        status,
+                        created_at: now - Duration::days((k % 365) as i64),
+                        expires_at: Some(now + Duration::days(30 + (k % 300) as i64)),
+                    },
+                )
+                .await?;
+            agents.push(agent);
+            grants += 1;
+            grants_bar.inc(1);
+        }
+    }
+    grants_bar.finish();
+
+    Ok(Seeded {
+        advertisers: vec![northwind, halcyon, bergfeld],
+        partners,
+        agents,
+        grants,
+    })
+}
+
+/// The credentials table printed by `charter demo` and listed in the README.
+pub fn credentials_table() -> String {
+    let mut out = String::from("Demo people (demo data only: never use these in production)\n");
+    for p in PEOPLE {
+        out.push_str(&format!(
+            "  {:<28} {:<22} {}\n",
+            p.email, p.password, p.role
+        ));
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! Charter's server: the axum router around the Leptos app, sessions, and the CLI commands.
+//! The binary (`src/main.rs`) is a thin clap front end over this library, which the
+//! integration tests drive directly (`spawn_app`).
+
+pub mod demo;
+pub mod middleware;
+pub mod sessions;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use charter_store::{Db, DynStore};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The default database: a SQLite file under `./data`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/charter.db";
+
+/// Settings for `charter serve`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// Where the compiled site (`pkg/`, static assets) lives.
+    pub site_root: String,
+    /// Mark cookies `Secure`; on whenever Charter is served over https.
+    pub secure_cookies: bool,
+    /// Seed demo data into an empty database on start.
+    pub seed_demo: bool,
+    /// Idle time after which a session ends.
+    pub session_idle: time::Duration,
+}
+
+/// The axum state: Leptos options plus the store.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: DynStore,
+}
+
+/// Leptos options from the environment cargo-leptos sets, with Charter's defaults for a plain
+/// `cargo build`/`cargo run` (output name `charter`, site under `target/site`).
+pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
+    let mut options = match leptos::config::get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring invalid LEPTOS_* settings");
+            LeptosOptions::builder().output_name("charter").build()
+        }
+    };
+    if options.output_name.is_empty() {
+        options.output_name = "charter".into();
+    }
+    options.site_root = site_root.into();
+    options.site_addr = addr;
+    options
+}
+
+/// Connects, migrates (app tables and the session table) and, if asked, seeds demo data into
+/// an empty database.
+pub async fn prepare_database(url: &str, seed_demo: bool) -> anyhow_like::Result<Db> {
+    let db = charter_store::connect(url).await?;
+    db.migrate().await?;
+    sessions::AnySessionStore::new(&db).migrate().await?;
+    if seed_demo && db.store().is_empty().await? {
+        tracing::info!("empty database: seeding demo data");
+        demo::seed(&db.store(), demo::SeedOptions::default()).await?;
+    }
+    Ok(db)
+}
+
+/// Builds the whole application router over a prepared database.
+pub fn router(db: &Db, options: LeptosOptions, config: &Config) -> Router {
+    let store = db.store();
+    let session_store = sessions::AnySessionStore::new(db);
+    let session_layer = SessionManagerLayer::new(session_store)
+        .with_name("charter_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(config.session_idle));
+
+    let state = AppState {
+        leptos_options: options.clone(),
+        store: store.clone(),
+    };
+    let context = {
+        let store = store.clone();
+        move || provide_context(store.clone())
+    };
+    let routes = generate_route_list(app::App);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::require_sign_in))
+        .layer(axum::middleware::from_fn(middleware::server_fn_errors))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(middleware::check_origin))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
+}
+
+/// Serves on an already-bound listener until the future `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let options = leptos_options(addr, &config.site_root);
+    let app = router(&db, options, &config);
+    tokio::spawn(
+        sessions::AnySessionStore::new(&db)
+            .delete_expired_every(std::time::Duration::from_secs(600)),
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// A tiny boxed-error alias for the CLI and start-up paths.
+pub mod anyhow_like {
+    pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
+    pub type Result<T> = std::result::Result<T, Error>;
+}
+
+pub use tower_sessions::cookie::time;

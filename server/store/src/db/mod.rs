@@ -1,0 +1,297 @@
+//! The [`Store`] trait and its SQLite and PostgreSQL implementations.
+//!
+//! Every method that changes state writes its audit event in the **same transaction** as the
+//! change (see `sql.rs`), so a change without its audit row can never be committed.
+
+mod password;
+mod sql;
+
+use crate::model::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub use password::{hash_password, verify_password};
+pub use sql::{PgStore, SqliteStore};
+
+/// The store as the rest of the server holds it.
+pub type DynStore = Arc<dyn Store>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("unsupported database url `{0}`: use sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("password hashing failed: {0}")]
+    Password(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An audit event to append; `Store` methods build these for their own changes.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub advertiser_id: Option<AdvertiserId>,
+    pub partner_id: Option<PartnerId>,
+    pub actor: Actor,
+    pub action: &'static str,
+    pub target_kind: &'static str,
+    pub target_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+/// A grant to create (used by the demo seed and, later, by consent).
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub advertiser_id: AdvertiserId,
+    pub agent_id: AgentId,
+    pub purpose: Purpose,
+    pub status: GrantStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The result of revoking one grant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevokeOutcome {
+    Revoked(Grant),
+    AlreadyRevoked(Grant),
+}
+
+/// Counts of recent failed sign-ins, for rate limiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub by_email: u64,
+    pub by_ip: u64,
+}
+
+/// Persistent state. Every query that reads account data takes the advertiser (or partner) it
+/// is scoped to; a row of another tenant is indistinguishable from a missing one.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// True when no person exists yet (a fresh database).
+    async fn is_empty(&self) -> Result<bool>;
+
+    // --- directory -------------------------------------------------------------------
+    async fn create_advertiser(
+        &self,
+        actor: &Actor,
+        name: &Name,
+        marketplace: &str,
+        currency: &str,
+    ) -> Result<Advertiser>;
+    async fn advertiser(&self, id: &AdvertiserId) -> Result<Option<Advertiser>>;
+    /// Support search over all accounts by name, marketplace or exact id.
+    async fn search_advertisers(&self, query: &str, limit: u32) -> Result<Vec<Advertiser>>;
+    async fn create_person(
+        &self,
+        actor: &Actor,
+        email: &Email,
+        display_name: &Name,
+        password: &str,
+        is_support: bool,
+    ) -> Result<Person>;
+    async fn person(&self, id: &PersonId) -> Result<Option<Person>>;
+    /// Verifies an email and password. Takes the same time whether or not the person exists.
+    async fn authenticate(&self, email: &Email, password: &str) -> Result<Option<Person>>;
+    async fn add_advertiser_member(
+        &self,
+        actor: &Actor,
+        person: &PersonId,
+        advertiser: &AdvertiserId,
+        role: AdvertiserRole,
+    ) -> Result<()>;
+    async fn memberships(&self, person: &PersonId) -> Result<Vec<Membership>>;
+    async fn membership_role(
+        &self,
+        person: &PersonId,
+        advertiser: &AdvertiserId,
+    ) -> Result<Option<AdvertiserRole>>;
+
+    // --- partners, applications, agents ------------------------------------------------
+    async fn create_partner(
+        &self,
+        actor: &Actor,
+        name: &Name,
+        kind: PartnerKind,
+    ) -> Result<Partner>;
+    async fn add_partner_member(
+        &self,
+        actor: &Actor,
+        person: &PersonId,
+        partner: &PartnerId,
+    ) -> Result<()>;
+    async fn partners_of(&self, person: &PersonId) -> Result<Vec<Partner>>;
+    /// The partner, if `person` is one of its developers.
+    async fn partner_for_member(
+        &self,
+        person: &PersonId,
+        partner: &PartnerId,
+    ) -> Result<Option<Partner>>;
+    async fn create_application(
+        &self,
+        actor: &Actor,
+        partner: &PartnerId,
+        name: &Name,
+        description: &str,
+    ) -> Result<Application>;
+    async fn applications_with_agents(
+        &self,
+        partner: &PartnerId,
+    ) -> Result<Vec<ApplicationWithAgents>>;
+    /// Registers an agent under an application of `partner`; `NotFound` if the application
+    /// belongs to another partner.
+    async fn create_agent(
+        &self,
+        actor: &Actor,
+        partner: &PartnerId,
+        application: &ApplicationId,
+        name: &Name,
+        description: &str,
+        purposes: &[Purpose],
+        party: Party,
+    ) -> Result<Agent>;
+
+    // --- grants ------------------------------------------------------------------------
+    async fn create_grant(&self, actor: &Actor, grant: NewGrant) -> Result<Grant>;
+    async fn list_agent_grants(
+        &self,
+        advertiser: &AdvertiserId,
+        query: &AgentQuery,
+    ) -> Result<Page<AgentGrantRow>>;
+    /// Partners that hold at least one grant on the account (for the filter).
+    async fn partners_on_account(&self, advertiser: &AdvertiserId) -> Result<Vec<Partner>>;
+    async fn agent_detail(
+        &self,
+        advertiser: &AdvertiserId,
+        agent: &AgentId,
+    ) -> Result<Option<AgentDetail>>;
+    async fn revoke_grant(
+        &self,
+        actor: &Actor,
+        advertiser: &AdvertiserId,
+        agent: &AgentId,
+        reason: Option<&str>,
+    ) -> Result<RevokeOutcome>;
+    /// Revokes every grant on the account that is not revoked yet; returns how many.
+    async fn revoke_all(
+        &self,
+        actor: &Actor,
+        advertiser: &AdvertiserId,
+        reason: Option<&str>,
+    ) -> Result<u64>;
+
+    // --- audit -------------------------------------------------------------------------
+    /// Appends an event that records a look rather than a change (support views).
+    async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent>;
+    async fn advertiser_events(
+        &self,
+        advertiser: &AdvertiserId,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<AuditEvent>>;
+
+    // --- sign-in rate limiting -----------------------------------------------------------
+    async fn record_login_failure(&self, email: &str, ip: &str) -> Result<()>;
+    async fn login_failures_since(
+        &self,
+        email: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> Result<LoginFailures>;
+    async fn clear_login_failures(&self, email: &str) -> Result<()>;
+}
+
+/// A connected database: the pool (for the session store) and the [`Store`] over it.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Db {
+    pub fn store(&self) -> DynStore {
+        match self {
+            Db::Sqlite(pool) => Arc::new(SqliteStore::new(pool.clone())),
+            Db::Postgres(pool) => Arc::new(PgStore::new(pool.clone())),
+        }
+    }
+
+    /// Applies this backend's migrations (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Connects to `url`, choosing the backend from its scheme (`sqlite:` or `postgres:`). A SQLite
+/// file and its parent directory are created when missing.
+pub async fn connect(url: &str) -> Result<Db> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    use std::str::FromStr;
+    if url.starts_with("sqlite:") {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let path = opts.get_filename();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await?;
+        Ok(Db::Postgres(pool))
+    } else {
+        let scheme: String = url
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(32)
+            .collect();
+        Err(StoreError::UnsupportedUrl(scheme))
+    }
+}

@@ -1,0 +1,13 @@
+//! Charter's domain model and persistent store.
+//!
+//! Without the `db` feature this crate holds only the wasm-safe model types ([`model`]),
+//! which the UI shares with the server. With `db` it adds the [`Store`] trait and its SQLite
+//! and PostgreSQL implementations, chosen from the `DATABASE_URL` scheme by [`connect`].
+#![forbid(unsafe_code)]
+
+pub mod model;
+
+#[cfg(feature = "db")]
+mod db;
+#[cfg(feature = "db")]
+pub use db::*;
