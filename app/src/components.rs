@@ -106,6 +106,9 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 #[component]
 pub fn Pager(page: u32, page_count: u32, total: u64, #[prop(into)] noun: String) -> impl IntoView {
     let query = use_query_map();
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
     let href = move |p: u32| {
         let q = query.get_untracked();
         let mut parts: Vec<String> = q
@@ -114,7 +117,7 @@ pub fn Pager(page: u32, page_count: u32, total: u64, #[prop(into)] noun: String)
             .map(|(k, v)| format!("{}={}", urlencode(&k), urlencode(&v)))
             .collect();
         parts.push(format!("page={p}"));
-        format!("?{}", parts.join("&"))
+        format!("{path}?{}", parts.join("&"))
     };
     let prev = (page > 1).then(|| href(page - 1));
     let next = (page < page_count).then(|| href(page + 1));

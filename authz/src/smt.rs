@@ -90,33 +90,19 @@ impl Emitter {
         *self.keys.entry(k.to_string()).or_insert(n)
     }
 
-    /// Sign/magnitude comparison of number key `j` (decomposed) with `c`.
+    /// Comparison of the number held by key `j` with `c`, as regular-expression memberships
+    /// (no integer conversion): sign handling plus magnitude regexes from [`mag_re`].
     fn num_cmp(j: usize, cmp: Cmp, c: &Dec) -> String {
-        let ci = if c.int.is_empty() {
-            "0".to_string()
-        } else {
-            c.int.clone()
-        };
-        let cf = smt_str(&c.frac);
-        let mag_lt = format!(
-            "(or (< (str.to_int ni{j}) {ci}) (and (= (str.to_int ni{j}) {ci}) (str.< nf{j} {cf})))"
-        );
-        let mag_eq = format!("(and (= (str.to_int ni{j}) {ci}) (= nf{j} {cf}))");
-        let mag_gt = format!("(and (not {mag_lt}) (not {mag_eq}))");
-        let zero = format!("(and (= (str.to_int ni{j}) 0) (= nf{j} \"\"))");
-        let negv = format!("(and (= ns{j} \"-\") (not {zero}))");
+        let inr = |re: &str| format!("(str.in_re cv{j} {re})");
+        let neg = |re: &str| format!("(re.++ (str.to_re \"-\") {re})");
+        let (m_lt, m_eq) = mag_re(c);
+        let u = unsigned_re();
         let (lt, eq) = if c.is_zero() {
-            (negv.clone(), zero)
+            (inr(&neg(&nonzero_re())), inr(&format!("(re.++ (re.opt (str.to_re \"-\")) {})", zero_re())))
         } else if !c.neg {
-            (
-                format!("(or {negv} {mag_lt})"),
-                format!("(and (not {negv}) {mag_eq})"),
-            )
+            (inr(&format!("(re.union {} {m_lt})", neg(&u))), inr(&m_eq))
         } else {
-            (
-                format!("(and {negv} {mag_gt})"),
-                format!("(and {negv} {mag_eq})"),
-            )
+            (format!("(and {} (not {}) (not {}))", inr(&neg(&u)), inr(&neg(&m_lt)), inr(&neg(&m_eq))), inr(&neg(&m_eq)))
         };
         match cmp {
             Cmp::Lt => lt,
@@ -143,21 +129,18 @@ impl Emitter {
                         self.numeric[j] = true;
                         self.dated[j] = true;
                         let epoch = format!(
-                            "(and isnum{j} (= nd{j} \"\") {})",
+                            "(and (str.in_re cv{j} (re.++ (re.opt (str.to_re \"-\")) (re.+ {DIGIT}))) {})",
                             Self::num_cmp(j, *cmp, c)
                         );
                         let iso = match c.to_i64().and_then(format_iso) {
                             Some(txt) => {
-                                let full = format!(
-                                    "(ite (= (str.len cv{j}) 10) (str.++ cv{j} \"T00:00:00Z\") cv{j})"
-                                );
-                                let t = smt_str(&txt);
+                                let (lt, eq) = iso_lt_eq(j, &txt);
                                 match cmp {
-                                    Cmp::Lt => format!("(str.< {full} {t})"),
-                                    Cmp::Le => format!("(str.<= {full} {t})"),
-                                    Cmp::Eq => format!("(= {full} {t})"),
-                                    Cmp::Gt => format!("(str.< {t} {full})"),
-                                    Cmp::Ge => format!("(str.<= {t} {full})"),
+                                    Cmp::Lt => lt,
+                                    Cmp::Le => format!("(or {lt} {eq})"),
+                                    Cmp::Eq => eq,
+                                    Cmp::Gt => format!("(not (or {lt} {eq}))"),
+                                    Cmp::Ge => format!("(not {lt})"),
                                 }
                             }
                             None => {
@@ -214,6 +197,161 @@ impl Emitter {
     }
 }
 
+/// `D+ (. D+)?`: an unsigned number.
+fn unsigned_re() -> String {
+    format!("(re.++ (re.+ {DIGIT}) (re.opt (re.++ (str.to_re \".\") (re.+ {DIGIT}))))")
+}
+
+/// Unsigned spellings of zero: `0+ (. 0+)?`.
+fn zero_re() -> String {
+    "(re.++ (re.+ (str.to_re \"0\")) (re.opt (re.++ (str.to_re \".\") (re.+ (str.to_re \"0\")))))".to_string()
+}
+
+/// Unsigned numbers with a non-zero digit.
+fn nonzero_re() -> String {
+    let nz = range('1', '9');
+    format!(
+        "(re.union (re.++ (re.* (str.to_re \"0\")) {nz} (re.* {DIGIT}) (re.opt (re.++ (str.to_re \".\") (re.+ {DIGIT})))) \
+         (re.++ (re.+ (str.to_re \"0\")) (str.to_re \".\") (re.* (str.to_re \"0\")) {nz} (re.* {DIGIT})))"
+    )
+}
+
+/// `D^{0..k}` without `re.loop`.
+fn digits_upto(k: usize) -> String {
+    let mut r = "(str.to_re \"\")".to_string();
+    for _ in 0..k {
+        r = format!("(re.opt (re.++ {DIGIT} {r}))");
+    }
+    r
+}
+
+fn exactly(k: usize) -> String {
+    if k == 0 { "(str.to_re \"\")".to_string() } else { format!("(re.++ {})", vec![DIGIT; k].join(" ")) }
+}
+
+/// `(less, equal)`: unsigned spellings whose magnitude is less than / equal to `|c|`.
+fn mag_re(c: &Dec) -> (String, String) {
+    let ci: Vec<char> = c.int.chars().collect();
+    let cf: Vec<char> = c.frac.chars().collect();
+    let zs = "(re.* (str.to_re \"0\"))";
+    let any_frac = format!("(re.opt (re.++ (str.to_re \".\") (re.+ {DIGIT})))");
+    let l = ci.len();
+    let int_eq = if l == 0 { "(re.+ (str.to_re \"0\"))".to_string() } else { format!("(re.++ {zs} {})", lit(&c.int)) };
+    let mut less = Vec::new();
+    if l >= 1 {
+        // Fewer significant integer digits.
+        less.push(format!("(re.++ (re.union (re.+ (str.to_re \"0\")) (re.++ {zs} {} {})) {any_frac})", range('1', '9'), digits_upto(l.saturating_sub(2))));
+        if l == 1 {
+            less.pop();
+            less.push(format!("(re.++ (re.+ (str.to_re \"0\")) {any_frac})"));
+        }
+        // Same length, smaller at position p.
+        for p in 0..l {
+            let lo = if p == 0 { '1' } else { '0' };
+            if ci[p] > lo {
+                let prev = char::from_u32(ci[p] as u32 - 1).unwrap_or('0');
+                let head: String = ci[..p].iter().collect();
+                less.push(format!("(re.++ {zs} {} {} {} {any_frac})", lit(&head), range(lo, prev), exactly(l - p - 1)));
+            }
+        }
+    }
+    if !cf.is_empty() {
+        // Equal integer part, smaller fraction.
+        let mut fr = vec!["(str.to_re \"\")".to_string()];
+        for p in 0..cf.len() {
+            let head: String = cf[..p].iter().collect();
+            if cf[p] > '0' {
+                let prev = char::from_u32(cf[p] as u32 - 1).unwrap_or('0');
+                fr.push(format!("(re.++ (str.to_re \".\") {} {} (re.* {DIGIT}))", lit(&head), range('0', prev)));
+            }
+            let zeros = if p == 0 { "(re.+ (str.to_re \"0\"))" } else { zs };
+            fr.push(format!("(re.++ (str.to_re \".\") {} {zeros})", lit(&head)));
+        }
+        less.push(format!("(re.++ {int_eq} (re.union re.none {}))", fr.join(" ")));
+    }
+    let frac_eq = if cf.is_empty() {
+        "(re.opt (re.++ (str.to_re \".\") (re.+ (str.to_re \"0\"))))".to_string()
+    } else {
+        format!("(re.++ (str.to_re \".\") {} {zs})", lit(&c.frac))
+    };
+    let lt = format!("(re.union re.none {})", less.join(" "));
+    (lt, format!("(re.++ {int_eq} {frac_eq})"))
+}
+
+fn lit(s: &str) -> String {
+    format!("(str.to_re {})", smt_str(s))
+}
+
+fn alt(items: &[&str]) -> String {
+    format!("(re.union {})", items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(" "))
+}
+
+fn range(a: char, b: char) -> String {
+    format!("(re.range {} {})", smt_str(&a.to_string()), smt_str(&b.to_string()))
+}
+
+/// Valid ISO dates as a regular expression (fixed width, so validity is a finite language):
+/// days per month, February 29 only in leap years, hours 00-23, minutes and seconds 00-59.
+fn iso_re() -> String {
+    let d = DIGIT;
+    let leap2 = format!(
+        "(re.union (re.++ (str.to_re \"0\") {}) (re.++ {} {}) (re.++ {} {}))",
+        alt(&["4", "8"]),
+        alt(&["2", "4", "6", "8"]),
+        alt(&["0", "4", "8"]),
+        alt(&["1", "3", "5", "7", "9"]),
+        alt(&["2", "6"])
+    );
+    let leap_year = format!("(re.union (re.++ {d} {d} {leap2}) (re.++ {leap2} (str.to_re \"00\")))");
+    let day28 = format!("(re.union (re.++ (str.to_re \"0\") {}) (re.++ (str.to_re \"1\") {d}) (re.++ (str.to_re \"2\") {}))", range('1', '9'), range('0', '8'));
+    let day30 = format!("(re.union {day28} (str.to_re \"29\") (str.to_re \"30\"))");
+    let day31 = format!("(re.union {day30} (str.to_re \"31\"))");
+    let any_year = format!("(re.++ {d} {d} {d} {d})");
+    let date = format!(
+        "(re.union (re.++ {any_year} (str.to_re \"-\") {} (str.to_re \"-\") {day31}) (re.++ {any_year} (str.to_re \"-\") {} (str.to_re \"-\") {day30}) (re.++ {any_year} (str.to_re \"-02-\") {day28}) (re.++ {leap_year} (str.to_re \"-02-29\")))",
+        alt(&["01", "03", "05", "07", "08", "10", "12"]),
+        alt(&["04", "06", "09", "11"])
+    );
+    let time = format!(
+        "(re.++ (str.to_re \"T\") (re.union (re.++ {} {d}) (re.++ (str.to_re \"2\") {})) (str.to_re \":\") {} {d} (str.to_re \":\") {} {d} (str.to_re \"Z\"))",
+        range('0', '1'),
+        range('0', '3'),
+        range('0', '5'),
+        range('0', '5')
+    );
+    format!("(re.++ {date} (re.opt {time}))")
+}
+
+/// `(less, equal)` for an ISO value of key `j` against the canonical 20-character text `c`,
+/// as regular-expression memberships (fixed-width ISO text orders like time; a date-only value
+/// stands for midnight).
+fn iso_lt_eq(j: usize, c: &str) -> (String, String) {
+    let cb: Vec<char> = c.chars().collect();
+    let mut branches = Vec::new();
+    for (i, ch) in cb.iter().enumerate() {
+        if ch.is_ascii_digit() && *ch > '0' {
+            let prev = char::from_u32(*ch as u32 - 1).unwrap_or('0');
+            let head: String = cb[..i].iter().collect();
+            branches.push(format!("(re.++ {} {} (re.* re.allchar))", lit(&head), range('0', prev)));
+        }
+    }
+    let head10: String = cb[..10].iter().collect();
+    let tail: String = cb[10..].iter().collect();
+    if "T00:00:00Z" < tail.as_str() {
+        branches.push(lit(&head10));
+    }
+    let lt = if branches.is_empty() {
+        "false".to_string()
+    } else {
+        format!("(str.in_re cv{j} (re.union re.none {}))", branches.join(" "))
+    };
+    let mut eq = format!("(= cv{j} {})", smt_str(c));
+    if tail == "T00:00:00Z" {
+        eq = format!("(or {eq} (= cv{j} {}))", smt_str(&head10));
+    }
+    (lt, eq)
+}
+
 /// Emits a complete SMT-LIB2 script asserting `f` (over `enc`'s atoms), ending in `(check-sat)`.
 pub fn emit(enc: &Encoder, f: &F) -> String {
     let mut script = String::from("(set-logic QF_SLIA)\n");
@@ -250,48 +388,14 @@ pub fn emit_body(enc: &Encoder, f: &F) -> String {
             "(declare-const cp{j} Bool)\n(declare-const cv{j} String)"
         );
         if e.numeric[j] {
-            let numre = format!(
-                "(re.++ (re.opt (str.to_re \"-\")) (re.+ {DIGIT}) (re.opt (re.++ (str.to_re \".\") (re.+ {DIGIT}))))"
-            );
             let _ = writeln!(
                 out,
-                "(declare-const isnum{j} Bool)\n(declare-const ns{j} String)\n(declare-const ni{j} String)\n\
-                 (declare-const nd{j} String)\n(declare-const nf{j} String)\n(declare-const nz{j} String)\n\
-                 (assert (= isnum{j} (str.in_re cv{j} {numre})))\n\
-                 (assert (=> isnum{j} (and (= cv{j} (str.++ ns{j} ni{j} nd{j} nf{j} nz{j}))\n\
-                   (or (= ns{j} \"\") (= ns{j} \"-\"))\n\
-                   (str.in_re ni{j} (re.+ {DIGIT}))\n\
-                   (or (= nd{j} \"\") (= nd{j} \".\"))\n\
-                   (=> (= nd{j} \"\") (and (= nf{j} \"\") (= nz{j} \"\")))\n\
-                   (=> (= nd{j} \".\") (>= (+ (str.len nf{j}) (str.len nz{j})) 1))\n\
-                   (str.in_re nf{j} (re.union (str.to_re \"\") (re.++ (re.* {DIGIT}) (re.range \"1\" \"9\"))))\n\
-                   (str.in_re nz{j} (re.* (str.to_re \"0\"))))))"
+                "(declare-const isnum{j} Bool)\n(assert (= isnum{j} (str.in_re cv{j} (re.++ (re.opt (str.to_re \"-\")) {}))))",
+                unsigned_re()
             );
         }
         if e.dated[j] {
-            let d = |n: usize| vec![DIGIT; n].join(" ");
-            let isore = format!(
-                "(re.++ {} (str.to_re \"-\") {} (str.to_re \"-\") {} (re.opt (re.++ (str.to_re \"T\") {} (str.to_re \":\") {} (str.to_re \":\") {} (str.to_re \"Z\"))))",
-                d(4),
-                d(2),
-                d(2),
-                d(2),
-                d(2),
-                d(2)
-            );
-            let f = |o: usize, l: usize| format!("(str.to_int (str.substr cv{j} {o} {l}))");
-            let (y, m, dd, hh, mi, ss) = (f(0, 4), f(5, 2), f(8, 2), f(11, 2), f(14, 2), f(17, 2));
-            let leap = format!(
-                "(or (and (= (mod {y} 4) 0) (not (= (mod {y} 100) 0))) (= (mod {y} 400) 0))"
-            );
-            let dim = format!(
-                "(ite (or (= {m} 4) (= {m} 6) (= {m} 9) (= {m} 11)) 30 (ite (= {m} 2) (ite {leap} 29 28) 31))"
-            );
-            let _ = writeln!(
-                out,
-                "(declare-const isiso{j} Bool)\n(assert (= isiso{j} (and (str.in_re cv{j} {isore}) (<= 1 {m} 12) (<= 1 {dd}) (<= {dd} {dim})\n\
-                   (=> (= (str.len cv{j}) 20) (and (<= {hh} 23) (<= {mi} 59) (<= {ss} 59))))))"
-            );
+            let _ = writeln!(out, "(declare-const isiso{j} Bool)\n(assert (= isiso{j} (str.in_re cv{j} {})))", iso_re());
         }
     }
     let _ = writeln!(out, "(assert {body})");

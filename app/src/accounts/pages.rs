@@ -149,6 +149,8 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
     let total = page.total;
     let page_count = page.page_count();
     let revoke_all_href = format!("/accounts/{adv}/revoke-all");
+    let list_href = format!("/accounts/{adv}/agents");
+    let clear_href = list_href.clone();
     view! {
         <AccountBanner account=account.clone()/>
         <div class="page-head">
@@ -159,7 +161,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             </div>
         </div>
         <Flash messages=agent_messages/>
-        <Form method="GET" action="" attr:class="filters" attr:role="search" attr:aria-label="Filter agents">
+        <Form method="GET" action=list_href attr:class="filters" attr:role="search" attr:aria-label="Filter agents">
             <div class="field field--grow">
                 <label for="search">"Search"</label>
                 <input id="search" type="search" name="search" value=query.search.clone() placeholder="Agent, application, partner or agent id"/>
@@ -180,7 +182,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             </div>
             <div class="filters__actions">
                 <button class="button button--secondary" type="submit">"Apply"</button>
-                {filtered.then(|| view! { <a class="button button--ghost" href="?">"Clear"</a> })}
+                {filtered.then(|| view! { <a class="button button--ghost" href=clear_href>"Clear"</a> })}
             </div>
         </Form>
         {if empty {

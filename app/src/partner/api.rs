@@ -57,8 +57,8 @@ pub async fn create_application(
         .await
     {
         Ok(app) => leptos_axum::redirect(&format!(
-            "/partners/{}?notice=application_created#{}",
-            partner.id, app.id
+            "/partners/{}?notice=application_created&app={}#{}",
+            partner.id, app.id, app.id
         )),
         Err(e) => {
             let e = AppError::from(e);

@@ -66,9 +66,16 @@ pub fn PartnerConsolePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let SessionResource(info) = expect_context();
+    // Keyed on the query too: after a form post the redirect's query (`notice`, new ids) changes,
+    // which refetches the console so the new application or agent appears.
     let data = Resource::new(
-        move || params.get().get("partner").unwrap_or_default(),
-        load_partner_console,
+        move || {
+            (
+                params.get().get("partner").unwrap_or_default(),
+                query.get().to_query_string(),
+            )
+        },
+        |(partner, _)| load_partner_console(partner),
     );
     view! {
         <Title text="Partner console"/>

@@ -21,7 +21,13 @@ fn support_messages(kind: &str, code: &str) -> Option<String> {
 pub fn SupportPage() -> impl IntoView {
     let query = use_query_map();
     let SessionResource(info) = expect_context();
-    let results = Resource::new(move || query.get().get("q"), support_search);
+    let results = Resource::new(
+        move || {
+            let q = query.get();
+            (q.get("q"), q.get("account"), q.get("error"))
+        },
+        |(q, _, _)| support_search(q),
+    );
     let action = ServerAction::<OpenSupportView>::new();
     view! {
         <Title text="Support console"/>
@@ -45,7 +51,7 @@ pub fn SupportPage() -> impl IntoView {
                 let csrf = info.csrf.clone();
                 let items = accounts.into_iter().map(|a| {
                     let is_chosen = chosen.as_deref() == Some(a.id.as_str());
-                    let choose = format!("?q={}&account={}", urlencode(&search), a.id);
+                    let choose = format!("/support?q={}&account={}", urlencode(&search), a.id);
                     let (name, id) = (a.name.clone(), a.id.to_string());
                     let csrf = csrf.clone();
                     let form = is_chosen.then(move || view! {
@@ -74,7 +80,7 @@ pub fn SupportPage() -> impl IntoView {
                     }
                 }).collect_view();
                 view! {
-                    <Form method="GET" action="" attr:class="filters" attr:role="search" attr:aria-label="Find an account">
+                    <Form method="GET" action="/support" attr:class="filters" attr:role="search" attr:aria-label="Find an account">
                         <div class="field field--grow">
                             <label for="q">"Account name, marketplace or id"</label>
                             <input id="q" type="search" name="q" value=search.clone()/>

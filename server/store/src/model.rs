@@ -32,11 +32,12 @@ macro_rules! prefixed_id {
                 Self(format!("{}{}", $prefix, ulid::Ulid::new()))
             }
 
-            /// Accepts exactly the prefix followed by a 26-character Crockford base32 ULID.
+            /// Accepts exactly the prefix followed by a 26-character Crockford base32 ULID, in
+            /// any letter case, and returns the canonical (upper-case) form.
             pub fn parse(s: &str) -> Result<Self, ParseError> {
                 let s = s.trim();
-                match s.strip_prefix($prefix) {
-                    Some(rest) if ulid::Ulid::from_string(rest).is_ok() => Ok(Self(s.to_string())),
+                match s.strip_prefix($prefix).map(ulid::Ulid::from_string) {
+                    Some(Ok(ulid)) => Ok(Self(format!("{}{ulid}", $prefix))),
                     _ => Err(ParseError::Invalid { what: $what, value: s.chars().take(64).collect() }),
                 }
             }
@@ -515,6 +516,9 @@ mod tests {
         ] {
             assert!(AgentId::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+        // ULIDs are case-insensitive: any casing parses to the canonical id
+        let lower = format!("agt_{}", id.as_str()[4..].to_lowercase());
+        assert_eq!(AgentId::parse(&lower), Ok(id.clone()));
         // another kind's id never parses as this kind
         let adv = AdvertiserId::generate();
         assert!(AgentId::parse(adv.as_str()).is_err());
