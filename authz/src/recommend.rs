@@ -205,7 +205,8 @@ fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
             }
         }
     }
-    // A shorter emitted prefix may subsume a longer entry found later; keep only maximal ones.
+    // Trie order, then keep only maximal entries (a shorter emitted prefix may subsume a longer one).
+    out.sort_by_key(|s| s.to_ascii_lowercase());
     let lowered: Vec<String> = out.iter().map(|s| s.to_ascii_lowercase()).collect();
     out.iter()
         .enumerate()

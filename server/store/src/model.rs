@@ -410,6 +410,15 @@ impl AgentQuery {
         })
     }
 
+    /// Every grant on one page, unfiltered (for tests and exports of small accounts).
+    pub fn default_page() -> Self {
+        Self {
+            page: 1,
+            per_page: Self::MAX_PER_PAGE,
+            ..Self::default()
+        }
+    }
+
     pub fn offset(&self) -> u64 {
         u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page)
     }

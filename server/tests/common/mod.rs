@@ -1,0 +1,287 @@
+//! `spawn_app()`: the real router on 127.0.0.1:0 over a fresh database (a new SQLite file, or a
+//! new PostgreSQL database at 127.0.0.1:5432), seeded with the demo data.
+#![allow(dead_code)]
+
+use charter_server::{Config, demo};
+use charter_store::model::*;
+use charter_store::{Db, DynStore};
+use reqwest::header::{ACCEPT, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a story against both backends: `backend_tests!(story_a, story_b);` makes
+/// `sqlite::story_a` and `postgres::story_a`, each with its own fresh database.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($story:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $story() { super::$story(super::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $story() { super::$story(super::common::Backend::Postgres).await })+
+        }
+    };
+}
+
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub store: DynStore,
+    pub db: Db,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<TempDir>,
+    pg_name: Option<String>,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn database_url(backend: Backend) -> (String, Option<TempDir>, Option<String>) {
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("charter-test-{id}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let url = format!("sqlite://{}/charter.db", dir.display());
+            (url, Some(TempDir(dir)), None)
+        }
+        Backend::Postgres => {
+            let name = format!("charter_test_{id}");
+            let admin = sqlx::PgPool::connect(PG_ADMIN_URL)
+                .await
+                .expect("PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            (
+                format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                None,
+                Some(name),
+            )
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, demo::SeedOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, seed: demo::SeedOptions) -> TestApp {
+    let (url, dir, pg_name) = database_url(backend).await;
+    let db = charter_server::prepare_database(&url, false)
+        .await
+        .expect("prepare database");
+    demo::seed(&db.store(), seed).await.expect("seed demo data");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let config = Config {
+        database_url: url,
+        addr,
+        site_root: "target/site".into(),
+        secure_cookies: false,
+        seed_demo: false,
+        session_idle: charter_server::time::Duration::hours(1),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_db = db.clone();
+    tokio::spawn(async move {
+        let _ = charter_server::serve(listener, serve_db, config, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        store: db.store(),
+        db,
+        _shutdown: tx,
+        _dir: dir,
+        pg_name,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Best effort: drop the per-test database from a separate thread and runtime.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(admin) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&admin)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A browser-like client: a cookie jar, no automatic redirects.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub fn csrf_from_html(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[i..].chars().take_while(|c| *c != '"').collect())
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A client signed in as a demo person, with its CSRF token.
+    pub async fn signed_in(&self, who: demo::DemoPerson) -> (Client, String) {
+        let c = self.client();
+        let res = c.sign_in(who.email, who.password).await;
+        assert_eq!(
+            res.status(),
+            302,
+            "sign-in as {} should redirect",
+            who.email
+        );
+        assert_eq!(
+            res.headers().get(LOCATION).and_then(|v| v.to_str().ok()),
+            Some("/accounts")
+        );
+        let csrf = c.csrf().await;
+        (c, csrf)
+    }
+
+    pub async fn advertiser(&self, name: &str) -> Advertiser {
+        self.store
+            .search_advertisers(name, 5)
+            .await
+            .expect("search")
+            .into_iter()
+            .find(|a| a.name == name)
+            .expect("demo advertiser")
+    }
+
+    /// The first agent on an account with the given grant status.
+    pub async fn agent_with_status(
+        &self,
+        adv: &AdvertiserId,
+        status: GrantStatus,
+    ) -> AgentGrantRow {
+        let q = AgentQuery::parse(None, None, Some(status.as_str()), None).expect("query");
+        self.store
+            .list_agent_grants(adv, &q)
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .next()
+            .expect("an agent with that status")
+    }
+
+    pub async fn events(&self, adv: &AdvertiserId) -> Vec<AuditEvent> {
+        self.store
+            .advertiser_events(adv, 1, 200)
+            .await
+            .expect("events")
+            .items
+    }
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// The CSRF token of this client's session, as rendered into the sign-in page's form or
+    /// the sign-out form.
+    pub async fn csrf(&self) -> String {
+        let html = self.get("/signin").await.text().await.expect("body");
+        csrf_from_html(&html).expect("csrf field on /signin")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        self.post_html(
+            "/api/sign_in",
+            &[("email", email), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+
+    /// A plain HTML form post, as a browser without JavaScript sends it.
+    pub async fn post_html(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header(ACCEPT, "text/html")
+            .header("referer", self.url("/accounts"))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A server function call as the hydrated app makes it (JSON back).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header(ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+pub fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
