@@ -1,5 +1,7 @@
 //! `charter`: serve the app, apply migrations, seed demo data, and reason about policies.
 
+mod policy_cli;
+
 use charter_server::{Config, DEFAULT_DATABASE_URL, demo, prepare_database, serve};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -25,6 +27,9 @@ struct DbArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Reason about access policies, shaped like the AWS CLI: validate, check-no-new-access,
+    /// check-access-not-granted, check-no-public-access, recommend, evaluate.
+    Policy(policy_cli::PolicyArgs),
     /// Serve the web app and APIs. Migrates the database first, and seeds demo data into an
     /// empty one unless --no-demo is given.
     Serve {
@@ -111,6 +116,7 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             prepare_database(&db.database_url, false).await?;
             eprintln!("migrations applied");
         }
+        Command::Policy(_) => unreachable!("handled in main"),
         Command::Demo { db, extra_agents } => {
             let database = prepare_database(&db.database_url, false).await?;
             let store = database.store();
@@ -141,6 +147,11 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The policy commands are pure and synchronous: no runtime, no logging on stdout.
+    let command = match cli.command {
+        Command::Policy(args) => return policy_cli::run(args),
+        other => other,
+    };
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -152,7 +163,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

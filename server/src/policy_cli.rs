@@ -18,7 +18,11 @@ macro_rules! to_value {
 
 fn check_exit(r: &authz::CheckResult) -> ExitCode {
     print_json(&to_value!(r));
-    if r.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Arguments of `charter policy`.
@@ -90,7 +94,8 @@ pub enum PolicyCommand {
 struct Invalid(String);
 
 fn read(path: &Path) -> Result<String, Invalid> {
-    std::fs::read_to_string(path).map_err(|e| Invalid(format!("{}: cannot read the file: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Invalid(format!("{}: cannot read the file: {e}", path.display())))
 }
 
 fn load_policy(path: &Path) -> Result<(String, Policy), Invalid> {
@@ -104,7 +109,9 @@ fn load_catalog(path: Option<&Path>) -> Result<Option<Catalog>, Invalid> {
         None => Ok(None),
         Some(p) => {
             let src = read(p)?;
-            Catalog::from_json(&src).map(Some).map_err(|e| Invalid(format!("{}: {e}", p.display())))
+            Catalog::from_json(&src)
+                .map(Some)
+                .map_err(|e| Invalid(format!("{}: {e}", p.display())))
         }
     }
 }
@@ -116,53 +123,84 @@ fn print_json(v: &serde_json::Value) {
     }
 }
 
-
 fn run_inner(args: PolicyArgs) -> Result<ExitCode, Invalid> {
     let custom = load_catalog(args.catalog.as_deref())?;
     let catalog: &Catalog = custom.as_ref().unwrap_or_else(|| Catalog::builtin());
-    let an = Analyzer { catalog: Some(catalog) };
+    let an = Analyzer {
+        catalog: Some(catalog),
+    };
     Ok(match args.command {
         PolicyCommand::Validate { policy_document } => {
             let (_, p) = load_policy(&policy_document)?;
             let findings = authz::validate::validate(&p, catalog);
-            let errors = findings.iter().any(|f| f.level == authz::validate::Level::Error);
+            let errors = findings
+                .iter()
+                .any(|f| f.level == authz::validate::Level::Error);
             print_json(&serde_json::json!({
                 "result": if errors { "FAIL" } else { "PASS" },
                 "statements": p.statements.len(),
                 "findings": to_value!(&findings),
             }));
-            if errors { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if errors {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
-        PolicyCommand::CheckNoNewAccess { existing_policy_document, new_policy_document } => {
+        PolicyCommand::CheckNoNewAccess {
+            existing_policy_document,
+            new_policy_document,
+        } => {
             let (_, old) = load_policy(&existing_policy_document)?;
             let (_, new) = load_policy(&new_policy_document)?;
             check_exit(&an.check_no_new_access(&old, &new))
         }
-        PolicyCommand::CheckAccessNotGranted { policy_document, actions, resources } => {
+        PolicyCommand::CheckAccessNotGranted {
+            policy_document,
+            actions,
+            resources,
+        } => {
             let (_, p) = load_policy(&policy_document)?;
-            let actions: Vec<String> = actions.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            let actions: Vec<String> = actions
+                .into_iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect();
             if actions.is_empty() {
                 return Err(Invalid("--actions: expected at least one action".into()));
             }
-            let resources: Vec<String> = resources.into_iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect();
+            let resources: Vec<String> = resources
+                .into_iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect();
             check_exit(&an.check_access_not_granted(&p, &actions, &resources))
         }
         PolicyCommand::CheckNoPublicAccess { policy_document } => {
             let (_, p) = load_policy(&policy_document)?;
             check_exit(&an.check_no_public_access(&p))
         }
-        PolicyCommand::Recommend { policy_document, unused } => {
+        PolicyCommand::Recommend {
+            policy_document,
+            unused,
+        } => {
             let (src, _) = load_policy(&policy_document)?;
             let unused_src = read(&unused)?;
-            let unused_set =
-                authz::recommend::parse_unused(&unused_src).map_err(|e| Invalid(format!("{}: {e}", unused.display())))?;
+            let unused_set = authz::recommend::parse_unused(&unused_src)
+                .map_err(|e| Invalid(format!("{}: {e}", unused.display())))?;
             let rec = authz::recommend::recommend(&src, &unused_set, catalog)
                 .map_err(|e| Invalid(format!("{}: {e}", policy_document.display())))?;
             println!("{}", rec.policy_text());
             eprint!("{}", rec.human_diff());
             ExitCode::SUCCESS
         }
-        PolicyCommand::Evaluate { policy_document, principal, action, resource, context } => {
+        PolicyCommand::Evaluate {
+            policy_document,
+            principal,
+            action,
+            resource,
+            context,
+        } => {
             let (_, p) = load_policy(&policy_document)?;
             let mut req = Request::new(&principal, &action, &resource);
             for kv in &context {
@@ -174,10 +212,17 @@ fn run_inner(args: PolicyArgs) -> Result<ExitCode, Invalid> {
             let d = authz::evaluate(&[&p], &req);
             let mut out = to_value!(&d);
             if let Some(o) = out.as_object_mut() {
-                o.insert("decision".into(), serde_json::Value::from(if d.allowed() { "ALLOW" } else { "DENY" }));
+                o.insert(
+                    "decision".into(),
+                    serde_json::Value::from(if d.allowed() { "ALLOW" } else { "DENY" }),
+                );
             }
             print_json(&out);
-            if d.allowed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if d.allowed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
     })
 }

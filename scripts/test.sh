@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit and integration tests on SQLite and PostgreSQL,
+# the wasm32 build of authz, and the Playwright browser specs (JavaScript on and off).
+# Everything it needs is installed first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --e2e --postgres
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n== test: %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "build (cargo leptos build: server + hydrate wasm)"
+cargo leptos build
+
+step "clippy (ssr and hydrate, -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --target-dir target/front -- -D warnings
+
+step "authz builds for wasm32"
+cargo build -p authz --target wasm32-unknown-unknown --target-dir target/front
+
+if [ -f authz/fuzz/Cargo.toml ]; then
+  step "fuzz target builds"
+  cargo build --manifest-path authz/fuzz/Cargo.toml --target-dir target/fuzz
+fi
+
+step "unit and integration tests (SQLite and PostgreSQL)"
+cargo test --workspace
+
+if [ -x ../shared/checks/policy-cli/run ] && ./target/debug/charter policy --help >/dev/null 2>&1; then
+  step "policy CLI contract check"
+  ../shared/checks/policy-cli/run ./target/debug/charter
+fi
+
+step "Playwright (Debian chromium, JavaScript on and off)"
+(cd end2end && npx playwright test)
