@@ -3,7 +3,7 @@
 //! database, and by the tests.
 
 use charter_store::model::*;
-use charter_store::{DynStore, NewGrant, StoreError};
+use charter_store::{DynStore, NewAgent, NewGrant, StoreError};
 use chrono::{Duration, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -531,11 +531,13 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
                     .create_agent(
                         &system,
                         &partner.id,
-                        &app.id,
-                        &name("name", agent_name)?,
-                        desc,
-                        purposes,
-                        *party,
+                        NewAgent {
+                            application: app.id.clone(),
+                            name: name("name", agent_name)?,
+                            description: desc.to_string(),
+                            purposes: purposes.to_vec(),
+                            party: *party,
+                        },
                     )
                     .await?;
                 agents.push(agent);
@@ -620,11 +622,13 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
                 .create_agent(
                     &system,
                     &partner.id,
-                    &app.id,
-                    &name("name", &format!("Fleet Agent {:04}", k + 1))?,
-                    "Generated for load testing",
-                    &[purpose],
-                    TP,
+                    NewAgent {
+                        application: app.id.clone(),
+                        name: name("name", &format!("Fleet Agent {:04}", k + 1))?,
+                        description: "Generated for load testing".into(),
+                        purposes: vec![purpose],
+                        party: TP,
+                    },
                 )
                 .await?;
             let status = GrantStatus::ALL[k % 3];

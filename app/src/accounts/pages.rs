@@ -408,7 +408,7 @@ pub fn RevokeAllPage() -> impl IntoView {
     let adv = param("adv");
     let SessionResource(info) = expect_context();
     let data = Resource::new(
-        move || adv(),
+        adv,
         |adv| {
             list_agents(
                 adv,

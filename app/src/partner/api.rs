@@ -108,11 +108,7 @@ pub async fn register_agent(
         .create_agent(
             &actor(&person),
             &partner.id,
-            &application,
-            &name,
-            &description,
-            &purposes,
-            party,
+            charter_store::NewAgent { application, name, description, purposes, party },
         )
         .await
     {

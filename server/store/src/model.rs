@@ -391,7 +391,7 @@ impl AgentQuery {
         };
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
             Some(p) => match p.parse::<u32>() {
-                Ok(n) if n >= 1 && n <= 100_000 => n,
+                Ok(n) if (1..=100_000).contains(&n) => n,
                 _ => {
                     return Err(ParseError::Invalid {
                         what: "page number",

@@ -64,6 +64,16 @@ pub struct NewGrant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// An agent to register under an application.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub application: ApplicationId,
+    pub name: Name,
+    pub description: String,
+    pub purposes: Vec<Purpose>,
+    pub party: Party,
+}
+
 /// The result of revoking one grant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RevokeOutcome {
@@ -156,16 +166,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ApplicationWithAgents>>;
     /// Registers an agent under an application of `partner`; `NotFound` if the application
     /// belongs to another partner.
-    async fn create_agent(
-        &self,
-        actor: &Actor,
-        partner: &PartnerId,
-        application: &ApplicationId,
-        name: &Name,
-        description: &str,
-        purposes: &[Purpose],
-        party: Party,
-    ) -> Result<Agent>;
+    async fn create_agent(&self, actor: &Actor, partner: &PartnerId, agent: NewAgent) -> Result<Agent>;
 
     // --- grants ------------------------------------------------------------------------
     async fn create_grant(&self, actor: &Actor, grant: NewGrant) -> Result<Grant>;

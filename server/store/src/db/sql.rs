@@ -765,16 +765,9 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn create_agent(
-                &self,
-                actor: &Actor,
-                partner: &PartnerId,
-                application: &ApplicationId,
-                name: &Name,
-                description: &str,
-                purposes: &[Purpose],
-                party: Party,
-            ) -> Result<Agent> {
+            async fn create_agent(&self, actor: &Actor, partner: &PartnerId, new: NewAgent) -> Result<Agent> {
+                let NewAgent { application, name, description, purposes, party } = new;
+                let (application, purposes) = (&application, &purposes[..]);
                 let mut tx = self.begin_write().await?;
                 let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM applications WHERE id = $1 AND partner_id = $2")
                     .bind(application.as_str())
