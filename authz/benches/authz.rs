@@ -41,10 +41,17 @@ fn grant() -> Vec<(Vec<String>, String, Option<i64>)> {
         let actions = if i % 4 == 0 {
             // A prefix wildcard over the verb: `sp:Get*`.
             let (ns, act) = a.split_once(':').unwrap_or(("sp", "Get"));
-            let verb: String = act.chars().take_while(|ch| ch.is_uppercase()).chain(act.chars().skip(1).take_while(|ch| ch.is_lowercase())).collect();
+            let verb: String = act
+                .chars()
+                .take_while(|ch| ch.is_uppercase())
+                .chain(act.chars().skip(1).take_while(|ch| ch.is_lowercase()))
+                .collect();
             vec![format!("{ns}:{verb}*")]
         } else {
-            vec![a.clone(), c.actions[rng.below(c.actions.len())].name.clone()]
+            vec![
+                a.clone(),
+                c.actions[rng.below(c.actions.len())].name.clone(),
+            ]
         };
         let resource = format!("arn:ads:us:{}:*", 1000 + i % 5);
         let cap = if i % 3 == 0 { Some(5 + i as i64) } else { None };
@@ -58,12 +65,23 @@ fn charter_policy(g: &[(Vec<String>, String, Option<i64>)]) -> Policy {
         .iter()
         .enumerate()
         .map(|(i, (acts, res, cap))| {
-            let cond = cap.map(|c| format!(r#","Condition":{{"NumericLessThanEquals":{{"ads:BidAmount":"{c}"}}}}"#)).unwrap_or_default();
+            let cond = cap
+                .map(|c| {
+                    format!(r#","Condition":{{"NumericLessThanEquals":{{"ads:BidAmount":"{c}"}}}}"#)
+                })
+                .unwrap_or_default();
             let acts: Vec<String> = acts.iter().map(|a| format!("\"{a}\"")).collect();
-            format!(r#"{{"Sid":"S{i}","Effect":"Allow","Action":[{}],"Resource":"{res}"{cond}}}"#, acts.join(","))
+            format!(
+                r#"{{"Sid":"S{i}","Effect":"Allow","Action":[{}],"Resource":"{res}"{cond}}}"#,
+                acts.join(",")
+            )
         })
         .collect();
-    parse_policy(&format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, stmts.join(","))).unwrap_or_else(|e| panic!("{e}"))
+    parse_policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        stmts.join(",")
+    ))
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The same grant in Cedar: wildcard actions are expanded over the catalog (Cedar has no action
@@ -72,14 +90,17 @@ fn cedar_policies(g: &[(Vec<String>, String, Option<i64>)]) -> cedar_policy::Pol
     let c = Catalog::builtin();
     let mut src = String::new();
     for (acts, res, cap) in g {
-        let globs: Vec<authz::glob::Glob> = acts.iter().map(|a| authz::glob::Glob::new_ci(a)).collect();
+        let globs: Vec<authz::glob::Glob> =
+            acts.iter().map(|a| authz::glob::Glob::new_ci(a)).collect();
         let names: Vec<String> = c
             .actions
             .iter()
             .filter(|a| globs.iter().any(|g| g.matches(&a.name)))
             .map(|a| format!("Action::\"{}\"", a.name))
             .collect();
-        let cap = cap.map(|c| format!(" && context has bid && context.bid <= {c}")).unwrap_or_default();
+        let cap = cap
+            .map(|c| format!(" && context has bid && context.bid <= {c}"))
+            .unwrap_or_default();
         src.push_str(&format!(
             "permit(principal, action in [{}], resource) when {{ context.res like \"{res}\"{cap} }};\n",
             names.join(", ")
@@ -94,8 +115,16 @@ fn stream(n: usize) -> Vec<(String, String, Option<i64>)> {
     (0..n)
         .map(|_| {
             let a = c.actions[rng.below(c.actions.len())].name.clone();
-            let r = format!("arn:ads:us:{}:campaign/{}", 1000 + rng.below(7), rng.below(1000));
-            let bid = if rng.below(3) == 0 { None } else { Some(rng.below(30) as i64) };
+            let r = format!(
+                "arn:ads:us:{}:campaign/{}",
+                1000 + rng.below(7),
+                rng.below(1000)
+            );
+            let bid = if rng.below(3) == 0 {
+                None
+            } else {
+                Some(rng.below(30) as i64)
+            };
             (a, r, bid)
         })
         .collect()
@@ -124,9 +153,12 @@ fn bench_decisions(c: &mut Criterion) {
                 ctx["bid"] = serde_json::json!(b);
             }
             cedar_policy::Request::new(
-                cedar_policy::EntityUid::from_str("Agent::\"agt_1\"").unwrap_or_else(|e| panic!("{e}")),
-                cedar_policy::EntityUid::from_str(&format!("Action::\"{a}\"")).unwrap_or_else(|e| panic!("{e}")),
-                cedar_policy::EntityUid::from_str("Resource::\"r\"").unwrap_or_else(|e| panic!("{e}")),
+                cedar_policy::EntityUid::from_str("Agent::\"agt_1\"")
+                    .unwrap_or_else(|e| panic!("{e}")),
+                cedar_policy::EntityUid::from_str(&format!("Action::\"{a}\""))
+                    .unwrap_or_else(|e| panic!("{e}")),
+                cedar_policy::EntityUid::from_str("Resource::\"r\"")
+                    .unwrap_or_else(|e| panic!("{e}")),
                 cedar_policy::Context::from_json_value(ctx, None).unwrap_or_else(|e| panic!("{e}")),
                 None,
             )
@@ -138,22 +170,36 @@ fn bench_decisions(c: &mut Criterion) {
     let mut allowed = 0;
     for (cr, xr) in charter_reqs.iter().zip(&cedar_reqs) {
         let a = decide(&[&policy], cr).0 == authz::Outcome::Allow;
-        let b = authorizer.is_authorized(xr, &cedar, &entities).decision() == cedar_policy::Decision::Allow;
+        let b = authorizer.is_authorized(xr, &cedar, &entities).decision()
+            == cedar_policy::Decision::Allow;
         assert_eq!(a, b, "engines disagree on {cr:?}");
         allowed += usize::from(a);
     }
-    eprintln!("decision stream: {} requests, {allowed} allowed (both engines agree on all)", reqs.len());
+    eprintln!(
+        "decision stream: {} requests, {allowed} allowed (both engines agree on all)",
+        reqs.len()
+    );
 
     let mut grp = c.benchmark_group("decide");
     grp.throughput(Throughput::Elements(charter_reqs.len() as u64));
     grp.bench_function("charter_20_statements_x1000", |b| {
-        b.iter(|| charter_reqs.iter().filter(|r| decide(&[&policy], black_box(r)).0 == authz::Outcome::Allow).count())
+        b.iter(|| {
+            charter_reqs
+                .iter()
+                .filter(|r| decide(&[&policy], black_box(r)).0 == authz::Outcome::Allow)
+                .count()
+        })
     });
     grp.bench_function("cedar_20_policies_x1000", |b| {
         b.iter(|| {
             cedar_reqs
                 .iter()
-                .filter(|r| authorizer.is_authorized(black_box(r), &cedar, &entities).decision() == cedar_policy::Decision::Allow)
+                .filter(|r| {
+                    authorizer
+                        .is_authorized(black_box(r), &cedar, &entities)
+                        .decision()
+                        == cedar_policy::Decision::Allow
+                })
                 .count()
         })
     });
@@ -184,9 +230,12 @@ fn fifty(seed: u64, widen: bool) -> Policy {
         let mut cond = String::new();
         if i % 5 == 0 {
             let cap = if widen && i == 25 { 50 } else { 10 };
-            cond = format!(r#","Condition":{{"NumericLessThanEquals":{{"ads:BidAmount":"{cap}"}},"StringLike":{{"ads:Market":["US","DE*"]}}}}"#);
+            cond = format!(
+                r#","Condition":{{"NumericLessThanEquals":{{"ads:BidAmount":"{cap}"}},"StringLike":{{"ads:Market":["US","DE*"]}}}}"#
+            );
         } else if i % 7 == 0 {
-            cond = r#","Condition":{"DateLessThan":{"ads:Now":"2027-01-01T00:00:00Z"}}"#.to_string();
+            cond =
+                r#","Condition":{"DateLessThan":{"ads:Now":"2027-01-01T00:00:00Z"}}"#.to_string();
         }
         let _ = rng.next();
         stmts.push(format!(
@@ -194,8 +243,11 @@ fn fifty(seed: u64, widen: bool) -> Policy {
             1000 + i % 4
         ));
     }
-    stmts.push(r#"{"Sid":"NoBilling","Effect":"Deny","Action":"billing:*","Resource":"*"}"#.to_string());
-    parse_policy(&format!(r#"{{"Statement":[{}]}}"#, stmts.join(","))).unwrap_or_else(|e| panic!("{e}"))
+    stmts.push(
+        r#"{"Sid":"NoBilling","Effect":"Deny","Action":"billing:*","Resource":"*"}"#.to_string(),
+    );
+    parse_policy(&format!(r#"{{"Statement":[{}]}}"#, stmts.join(",")))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn z3_solve(script: &str) -> String {
@@ -206,9 +258,18 @@ fn z3_solve(script: &str) -> String {
         .spawn()
         .unwrap_or_else(|e| panic!("z3: {e}"));
     let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
-    stdin.write_all(script.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    stdin
+        .write_all(script.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
     drop(stdin);
-    String::from_utf8_lossy(&child.wait_with_output().unwrap_or_else(|e| panic!("{e}")).stdout).trim().to_string()
+    String::from_utf8_lossy(
+        &child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .stdout,
+    )
+    .trim()
+    .to_string()
 }
 
 fn bench_analysis(c: &mut Criterion) {
@@ -218,8 +279,12 @@ fn bench_analysis(c: &mut Criterion) {
     assert!(authz::check_no_new_access(&old, &same).passed());
     assert!(!authz::check_no_new_access(&old, &wider).passed());
     let mut grp = c.benchmark_group("analysis");
-    grp.bench_function("check_no_new_access_50_pass", |b| b.iter(|| authz::check_no_new_access(black_box(&old), black_box(&same))));
-    grp.bench_function("check_no_new_access_50_fail", |b| b.iter(|| authz::check_no_new_access(black_box(&old), black_box(&wider))));
+    grp.bench_function("check_no_new_access_50_pass", |b| {
+        b.iter(|| authz::check_no_new_access(black_box(&old), black_box(&same)))
+    });
+    grp.bench_function("check_no_new_access_50_fail", |b| {
+        b.iter(|| authz::check_no_new_access(black_box(&old), black_box(&wider)))
+    });
     let pass_script = authz::smt::no_new_access_script(&old, &same);
     let fail_script = authz::smt::no_new_access_script(&old, &wider);
     let z3_ok = Command::new("z3").arg("--version").output().is_ok();
@@ -228,8 +293,12 @@ fn bench_analysis(c: &mut Criterion) {
         assert_eq!(z3_solve(&fail_script), "sat");
         grp.sample_size(10);
         grp.measurement_time(Duration::from_secs(20));
-        grp.bench_function("z3_50_pass", |b| b.iter(|| z3_solve(black_box(&pass_script))));
-        grp.bench_function("z3_50_fail", |b| b.iter(|| z3_solve(black_box(&fail_script))));
+        grp.bench_function("z3_50_pass", |b| {
+            b.iter(|| z3_solve(black_box(&pass_script)))
+        });
+        grp.bench_function("z3_50_fail", |b| {
+            b.iter(|| z3_solve(black_box(&fail_script)))
+        });
     } else {
         eprintln!("z3 not found: skipping the z3 comparison (install the Debian package `z3`)");
     }
@@ -237,9 +306,16 @@ fn bench_analysis(c: &mut Criterion) {
 }
 
 fn bench_recommend(c: &mut Criterion) {
-    let verbs = ["List", "Get", "Create", "Update", "Delete", "Describe", "Put", "Tag", "Untag", "Export"];
-    let nouns = ["Campaign", "AdGroup", "Keyword", "Target", "Budget", "Report", "Audience", "Creative", "Store", "Invoice"];
-    let tails = ["", "Bid", "Status", "Policy", "Settings", "History", "Summary", "Batch", "Rule", "Tags"];
+    let verbs = [
+        "List", "Get", "Create", "Update", "Delete", "Describe", "Put", "Tag", "Untag", "Export",
+    ];
+    let nouns = [
+        "Campaign", "AdGroup", "Keyword", "Target", "Budget", "Report", "Audience", "Creative",
+        "Store", "Invoice",
+    ];
+    let tails = [
+        "", "Bid", "Status", "Policy", "Settings", "History", "Summary", "Batch", "Rule", "Tags",
+    ];
     let mut names = Vec::new();
     'outer: for ns in ["svc1", "svc2"] {
         for v in verbs {
@@ -261,14 +337,18 @@ fn bench_recommend(c: &mut Criterion) {
         {"Sid":"Reads","Effect":"Allow","Action":["svc2:Get*","svc2:List*","svc2:DescribeCampaign"],"Resource":"*"},
         {"Sid":"Writes","Effect":"Allow","Action":["svc2:Update*","svc2:CreateKeywordBid"],"Resource":"*"}]}"#;
     let mut rng = Rng(3);
-    let unused_names: Vec<String> = (0..200).map(|_| names[rng.below(names.len())].clone()).collect();
+    let unused_names: Vec<String> = (0..200)
+        .map(|_| names[rng.below(names.len())].clone())
+        .collect();
     let unused_json = format!(
         r#"[{{"serviceNamespace":"svc1","actions":{}}}]"#,
         serde_json::to_string(&unused_names).unwrap_or_default()
     );
     let unused = authz::recommend::parse_unused(&unused_json).unwrap_or_else(|e| panic!("{e}"));
     c.bench_function("recommend/2000_action_catalog", |b| {
-        b.iter(|| authz::recommend::recommend(black_box(policy), black_box(&unused), black_box(&catalog)))
+        b.iter(|| {
+            authz::recommend::recommend(black_box(policy), black_box(&unused), black_box(&catalog))
+        })
     });
 }
 

@@ -372,6 +372,17 @@ impl<'e> Solver<'e> {
     /// Exact per-variable theory: `Some(value)` (inner `None` = context key absent) or `None`.
     pub fn var_model(&self, var: &Var, lits: &[(usize, bool)]) -> Option<Option<String>> {
         let atoms = &self.enc.atoms;
+        // Fast path: a positive wildcard-free glob fixes the value; check every literal on it.
+        let fixed = lits.iter().find_map(|&(i, v)| match &atoms[i].kind {
+            AtomKind::Glob(g) if v && !g.has_wildcard() => Some(g.as_str()),
+            _ => None,
+        });
+        if let Some(w) = fixed {
+            let ok = lits
+                .iter()
+                .all(|&(i, v)| atom_holds(&atoms[i].kind, Some(w)) == v);
+            return if ok { Some(Some(w.to_string())) } else { None };
+        }
         let mut auts = Vec::new();
         let mut present = None;
         let mut value_true = false;
@@ -651,6 +662,43 @@ impl<'e> Solver<'e> {
     }
 }
 
+/// Memoized "can two action targets match a common action?" (exact: glob intersection).
+#[derive(Default)]
+struct Overlap {
+    memo: HashMap<(String, String), bool>,
+}
+
+impl Overlap {
+    fn globs(&mut self, a: &Glob, b: &Glob) -> bool {
+        if !a.has_wildcard() {
+            return b.matches(a.as_str());
+        }
+        if !b.has_wildcard() {
+            return a.matches(b.as_str());
+        }
+        if a.is_all() || b.is_all() {
+            return true;
+        }
+        let key = (a.as_str().to_string(), b.as_str().to_string());
+        if let Some(r) = self.memo.get(&key) {
+            return *r;
+        }
+        let r = automata::witness(&[(Aut::Glob(a.clone()), true), (Aut::Glob(b.clone()), true)])
+            .is_some();
+        self.memo.insert(key, r);
+        r
+    }
+
+    fn targets(&mut self, a: &Target, b: &Target) -> bool {
+        if a.negated || b.negated {
+            return true;
+        }
+        a.patterns
+            .iter()
+            .any(|x| b.patterns.iter().any(|y| self.globs(x, y)))
+    }
+}
+
 /// PASS or FAIL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
@@ -782,14 +830,30 @@ impl Analyzer<'_> {
     /// PASS when every request `new` allows is also allowed by `existing`.
     pub fn check_no_new_access(&self, existing: &Policy, new: &Policy) -> CheckResult {
         let mut enc = Encoder::default();
-        let old = enc.allows(existing);
-        let new_deny = enc.any_of(new, Effect::Deny);
+        let mut overlap = Overlap::default();
         let mut queries = Vec::new();
         for (i, s) in new.statements.iter().enumerate() {
-            if s.effect == Effect::Allow {
-                let st = enc.statement(s);
-                queries.push((i, s, and(vec![st, not(new_deny.clone()), not(old.clone())])));
+            if s.effect != Effect::Allow {
+                continue;
             }
+            // Statements whose actions cannot overlap statement `i`'s are false whenever `i`
+            // matches, so they are left out of this query (an exact simplification).
+            let mut rel = |p: &Policy, e: Effect, enc: &mut Encoder| {
+                or(p.statements
+                    .iter()
+                    .filter(|t| t.effect == e && overlap.targets(&s.action, &t.action))
+                    .map(|t| enc.statement(t))
+                    .collect())
+            };
+            let new_deny = rel(new, Effect::Deny, &mut enc);
+            let old_allow = rel(existing, Effect::Allow, &mut enc);
+            let old_deny = rel(existing, Effect::Deny, &mut enc);
+            let st = enc.statement(s);
+            queries.push((
+                i,
+                s,
+                and(vec![st, not(new_deny), or(vec![not(old_allow), old_deny])]),
+            ));
         }
         let fs: Vec<F> = queries.iter().map(|q| q.2.clone()).collect();
         let mut reasons = Vec::new();

@@ -168,26 +168,36 @@ fn prefixes(name: &str) -> Vec<String> {
 /// Replaces a wildcard that covers unused actions by the shortest safe CamelCase prefixes.
 /// `wanted[i]` is true for catalog actions the pattern covers that are not unused.
 fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
-    let lower: Vec<String> = catalog
+    // Catalog names sorted case-insensitively: the names under a prefix form one contiguous range.
+    let mut sorted: Vec<(String, usize)> = catalog
         .actions
         .iter()
-        .map(|a| a.name.to_ascii_lowercase())
+        .enumerate()
+        .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
         .collect();
+    sorted.sort();
+    let range = |p: &str| {
+        let lo = sorted.partition_point(|(n, _)| n.as_str() < p);
+        let hi = lo + sorted[lo..].partition_point(|(n, _)| n.starts_with(p));
+        &sorted[lo..hi]
+    };
     let mut out: Vec<String> = Vec::new();
     let mut done: HashSet<String> = HashSet::new();
+    let mut memo: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for (i, a) in catalog.actions.iter().enumerate() {
         if !wanted[i] {
             continue;
         }
+        let own = a.name.to_ascii_lowercase();
         for p in prefixes(&a.name) {
             let pl = p.to_ascii_lowercase();
-            let under: Vec<usize> = (0..lower.len())
-                .filter(|k| lower[*k].starts_with(&pl))
-                .collect();
-            let safe = under.iter().all(|k| wanted[*k]);
+            let under = range(&pl);
+            let safe = *memo
+                .entry(pl.clone())
+                .or_insert_with(|| under.iter().all(|(_, k)| wanted[*k]));
             if safe {
                 let text = if under.len() == 1 {
-                    catalog.actions[under[0]].name.clone()
+                    catalog.actions[under[0].1].name.clone()
                 } else {
                     format!("{p}*")
                 };
@@ -196,7 +206,7 @@ fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
                 }
                 break;
             }
-            if pl == lower[i] {
+            if pl == own {
                 // The action itself is wanted but longer actions share its name as a prefix.
                 if done.insert(pl.clone()) {
                     out.push(a.name.clone());
@@ -260,6 +270,11 @@ pub fn recommend(
             value: other,
         }],
     };
+    let is_unused: Vec<bool> = catalog
+        .actions
+        .iter()
+        .map(|x| unused.contains(&x.name.to_ascii_lowercase()))
+        .collect();
     let mut kept = Vec::new();
     for (idx, (mut sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
         if st.effect != crate::policy::Effect::Allow || st.action.negated {
@@ -302,20 +317,15 @@ pub fn recommend(
                 continue;
             }
             let covered: Vec<bool> = catalog.actions.iter().map(|x| g.matches(&x.name)).collect();
-            let hits_unused = catalog
-                .actions
-                .iter()
-                .zip(&covered)
-                .any(|(x, c)| *c && unused.contains(&x.name.to_ascii_lowercase()));
+            let hits_unused = covered.iter().zip(&is_unused).any(|(c, u)| *c && *u);
             if !hits_unused {
                 new_actions.push(a.clone());
                 continue;
             }
-            let wanted: Vec<bool> = catalog
-                .actions
+            let wanted: Vec<bool> = covered
                 .iter()
-                .zip(&covered)
-                .map(|(x, c)| *c && !unused.contains(&x.name.to_ascii_lowercase()))
+                .zip(&is_unused)
+                .map(|(c, u)| *c && !*u)
                 .collect();
             let repl = safe_prefixes(catalog, &wanted);
             removed.push(a.clone());

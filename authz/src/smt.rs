@@ -98,11 +98,22 @@ impl Emitter {
         let (m_lt, m_eq) = mag_re(c);
         let u = unsigned_re();
         let (lt, eq) = if c.is_zero() {
-            (inr(&neg(&nonzero_re())), inr(&format!("(re.++ (re.opt (str.to_re \"-\")) {})", zero_re())))
+            (
+                inr(&neg(&nonzero_re())),
+                inr(&format!("(re.++ (re.opt (str.to_re \"-\")) {})", zero_re())),
+            )
         } else if !c.neg {
             (inr(&format!("(re.union {} {m_lt})", neg(&u))), inr(&m_eq))
         } else {
-            (format!("(and {} (not {}) (not {}))", inr(&neg(&u)), inr(&neg(&m_lt)), inr(&neg(&m_eq))), inr(&neg(&m_eq)))
+            (
+                format!(
+                    "(and {} (not {}) (not {}))",
+                    inr(&neg(&u)),
+                    inr(&neg(&m_lt)),
+                    inr(&neg(&m_eq))
+                ),
+                inr(&neg(&m_eq)),
+            )
         };
         match cmp {
             Cmp::Lt => lt,
@@ -204,7 +215,8 @@ fn unsigned_re() -> String {
 
 /// Unsigned spellings of zero: `0+ (. 0+)?`.
 fn zero_re() -> String {
-    "(re.++ (re.+ (str.to_re \"0\")) (re.opt (re.++ (str.to_re \".\") (re.+ (str.to_re \"0\")))))".to_string()
+    "(re.++ (re.+ (str.to_re \"0\")) (re.opt (re.++ (str.to_re \".\") (re.+ (str.to_re \"0\")))))"
+        .to_string()
 }
 
 /// Unsigned numbers with a non-zero digit.
@@ -226,7 +238,11 @@ fn digits_upto(k: usize) -> String {
 }
 
 fn exactly(k: usize) -> String {
-    if k == 0 { "(str.to_re \"\")".to_string() } else { format!("(re.++ {})", vec![DIGIT; k].join(" ")) }
+    if k == 0 {
+        "(str.to_re \"\")".to_string()
+    } else {
+        format!("(re.++ {})", vec![DIGIT; k].join(" "))
+    }
 }
 
 /// `(less, equal)`: unsigned spellings whose magnitude is less than / equal to `|c|`.
@@ -236,11 +252,19 @@ fn mag_re(c: &Dec) -> (String, String) {
     let zs = "(re.* (str.to_re \"0\"))";
     let any_frac = format!("(re.opt (re.++ (str.to_re \".\") (re.+ {DIGIT})))");
     let l = ci.len();
-    let int_eq = if l == 0 { "(re.+ (str.to_re \"0\"))".to_string() } else { format!("(re.++ {zs} {})", lit(&c.int)) };
+    let int_eq = if l == 0 {
+        "(re.+ (str.to_re \"0\"))".to_string()
+    } else {
+        format!("(re.++ {zs} {})", lit(&c.int))
+    };
     let mut less = Vec::new();
     if l >= 1 {
         // Fewer significant integer digits.
-        less.push(format!("(re.++ (re.union (re.+ (str.to_re \"0\")) (re.++ {zs} {} {})) {any_frac})", range('1', '9'), digits_upto(l.saturating_sub(2))));
+        less.push(format!(
+            "(re.++ (re.union (re.+ (str.to_re \"0\")) (re.++ {zs} {} {})) {any_frac})",
+            range('1', '9'),
+            digits_upto(l.saturating_sub(2))
+        ));
         if l == 1 {
             less.pop();
             less.push(format!("(re.++ (re.+ (str.to_re \"0\")) {any_frac})"));
@@ -251,7 +275,12 @@ fn mag_re(c: &Dec) -> (String, String) {
             if ci[p] > lo {
                 let prev = char::from_u32(ci[p] as u32 - 1).unwrap_or('0');
                 let head: String = ci[..p].iter().collect();
-                less.push(format!("(re.++ {zs} {} {} {} {any_frac})", lit(&head), range(lo, prev), exactly(l - p - 1)));
+                less.push(format!(
+                    "(re.++ {zs} {} {} {} {any_frac})",
+                    lit(&head),
+                    range(lo, prev),
+                    exactly(l - p - 1)
+                ));
             }
         }
     }
@@ -262,12 +291,23 @@ fn mag_re(c: &Dec) -> (String, String) {
             let head: String = cf[..p].iter().collect();
             if cf[p] > '0' {
                 let prev = char::from_u32(cf[p] as u32 - 1).unwrap_or('0');
-                fr.push(format!("(re.++ (str.to_re \".\") {} {} (re.* {DIGIT}))", lit(&head), range('0', prev)));
+                fr.push(format!(
+                    "(re.++ (str.to_re \".\") {} {} (re.* {DIGIT}))",
+                    lit(&head),
+                    range('0', prev)
+                ));
             }
-            let zeros = if p == 0 { "(re.+ (str.to_re \"0\"))" } else { zs };
+            let zeros = if p == 0 {
+                "(re.+ (str.to_re \"0\"))"
+            } else {
+                zs
+            };
             fr.push(format!("(re.++ (str.to_re \".\") {} {zeros})", lit(&head)));
         }
-        less.push(format!("(re.++ {int_eq} (re.union re.none {}))", fr.join(" ")));
+        less.push(format!(
+            "(re.++ {int_eq} (re.union re.none {}))",
+            fr.join(" ")
+        ));
     }
     let frac_eq = if cf.is_empty() {
         "(re.opt (re.++ (str.to_re \".\") (re.+ (str.to_re \"0\"))))".to_string()
@@ -283,11 +323,18 @@ fn lit(s: &str) -> String {
 }
 
 fn alt(items: &[&str]) -> String {
-    format!("(re.union {})", items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(" "))
+    format!(
+        "(re.union {})",
+        items.iter().map(|s| lit(s)).collect::<Vec<_>>().join(" ")
+    )
 }
 
 fn range(a: char, b: char) -> String {
-    format!("(re.range {} {})", smt_str(&a.to_string()), smt_str(&b.to_string()))
+    format!(
+        "(re.range {} {})",
+        smt_str(&a.to_string()),
+        smt_str(&b.to_string())
+    )
 }
 
 /// Valid ISO dates as a regular expression (fixed width, so validity is a finite language):
@@ -302,8 +349,13 @@ fn iso_re() -> String {
         alt(&["1", "3", "5", "7", "9"]),
         alt(&["2", "6"])
     );
-    let leap_year = format!("(re.union (re.++ {d} {d} {leap2}) (re.++ {leap2} (str.to_re \"00\")))");
-    let day28 = format!("(re.union (re.++ (str.to_re \"0\") {}) (re.++ (str.to_re \"1\") {d}) (re.++ (str.to_re \"2\") {}))", range('1', '9'), range('0', '8'));
+    let leap_year =
+        format!("(re.union (re.++ {d} {d} {leap2}) (re.++ {leap2} (str.to_re \"00\")))");
+    let day28 = format!(
+        "(re.union (re.++ (str.to_re \"0\") {}) (re.++ (str.to_re \"1\") {d}) (re.++ (str.to_re \"2\") {}))",
+        range('1', '9'),
+        range('0', '8')
+    );
     let day30 = format!("(re.union {day28} (str.to_re \"29\") (str.to_re \"30\"))");
     let day31 = format!("(re.union {day30} (str.to_re \"31\"))");
     let any_year = format!("(re.++ {d} {d} {d} {d})");
@@ -332,7 +384,11 @@ fn iso_lt_eq(j: usize, c: &str) -> (String, String) {
         if ch.is_ascii_digit() && *ch > '0' {
             let prev = char::from_u32(*ch as u32 - 1).unwrap_or('0');
             let head: String = cb[..i].iter().collect();
-            branches.push(format!("(re.++ {} {} (re.* re.allchar))", lit(&head), range('0', prev)));
+            branches.push(format!(
+                "(re.++ {} {} (re.* re.allchar))",
+                lit(&head),
+                range('0', prev)
+            ));
         }
     }
     let head10: String = cb[..10].iter().collect();
@@ -343,7 +399,10 @@ fn iso_lt_eq(j: usize, c: &str) -> (String, String) {
     let lt = if branches.is_empty() {
         "false".to_string()
     } else {
-        format!("(str.in_re cv{j} (re.union re.none {}))", branches.join(" "))
+        format!(
+            "(str.in_re cv{j} (re.union re.none {}))",
+            branches.join(" ")
+        )
     };
     let mut eq = format!("(= cv{j} {})", smt_str(c));
     if tail == "T00:00:00Z" {
@@ -395,7 +454,11 @@ pub fn emit_body(enc: &Encoder, f: &F) -> String {
             );
         }
         if e.dated[j] {
-            let _ = writeln!(out, "(declare-const isiso{j} Bool)\n(assert (= isiso{j} (str.in_re cv{j} {})))", iso_re());
+            let _ = writeln!(
+                out,
+                "(declare-const isiso{j} Bool)\n(assert (= isiso{j} (str.in_re cv{j} {})))",
+                iso_re()
+            );
         }
     }
     let _ = writeln!(out, "(assert {body})");

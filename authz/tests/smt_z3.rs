@@ -121,7 +121,11 @@ fn condition(r: &mut Rng) -> String {
         6 => format!(
             "\"{}{ie}\":{{\"d\":{}}}",
             r.pick(&["StringEquals", "StringNotEquals"]),
-            list((0..n).map(|_| r.pick(&["2024-01-01", "1704067200", "x"]).to_string()).collect())
+            list(
+                (0..n)
+                    .map(|_| r.pick(&["2024-01-01", "1704067200", "x"]).to_string())
+                    .collect()
+            )
         ),
         _ => {
             if r.below(2) == 0 {
@@ -214,15 +218,26 @@ fn z3(script: &str) -> String {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run `z3` (install the Debian package `z3`): {e}"));
     let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
-    stdin.write_all(script.as_bytes()).unwrap_or_else(|e| panic!("write to z3: {e}"));
+    stdin
+        .write_all(script.as_bytes())
+        .unwrap_or_else(|e| panic!("write to z3: {e}"));
     drop(stdin);
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("z3 failed: {e}"));
-    format!("{}{}", String::from_utf8_lossy(&out.stdout).trim(), String::from_utf8_lossy(&out.stderr).trim())
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("z3 failed: {e}"));
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout).trim(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    )
 }
 
 #[test]
 fn analyzer_agrees_with_z3() {
-    let cases: usize = std::env::var("AUTHZ_Z3_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_030);
+    let cases: usize = std::env::var("AUTHZ_Z3_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_030);
     let mut rng = Rng(0x5EED_0001);
     let mut jobs = Vec::new();
     for _ in 0..cases {
@@ -234,14 +249,24 @@ fn analyzer_agrees_with_z3() {
         let q = and(vec![n, not(o)]);
         let sat = Solver::new(&enc).sat(&q);
         // The script for the whole check must agree too (same formula, standalone form).
-        let script = if jobs.len() % 50 == 0 { smt::no_new_access_script(&old, &new) } else { smt::emit(&enc, &q) };
+        let script = if jobs.len() % 50 == 0 {
+            smt::no_new_access_script(&old, &new)
+        } else {
+            smt::emit(&enc, &q)
+        };
         jobs.push((sat, script, old_src, new_src));
     }
     if let Ok(path) = std::env::var("AUTHZ_DUMP_SMT") {
-        let all: String = jobs.iter().map(|j| format!("(push 1)\n{}(pop 1)\n", j.1)).collect();
+        let all: String = jobs
+            .iter()
+            .map(|j| format!("(push 1)\n{}(pop 1)\n", j.1))
+            .collect();
         std::fs::write(&path, all).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let answers: Vec<(usize, String)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -258,7 +283,10 @@ fn analyzer_agrees_with_z3() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| panic!("worker panicked"))).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| panic!("worker panicked")))
+            .collect()
     });
     assert_eq!(answers.len(), cases);
     let mut sat_count = 0;
@@ -274,15 +302,27 @@ fn analyzer_agrees_with_z3() {
             }
             other => panic!("case {i}: z3 answered `{other}`\nold = {old_src}\nnew = {new_src}"),
         };
-        assert_eq!(*e, z3_sat, "case {i}: analyzer says sat={e}, z3 says {a}\nold = {old_src}\nnew = {new_src}");
+        assert_eq!(
+            *e, z3_sat,
+            "case {i}: analyzer says sat={e}, z3 says {a}\nold = {old_src}\nnew = {new_src}"
+        );
         sat_count += usize::from(z3_sat);
     }
     let decided = cases - timeouts.len();
     eprintln!("z3 gave up (30 s) on cases {timeouts:?}");
     // z3 4.8 occasionally needs minutes on regex-heavy string queries; require a high floor of
     // decided cases so that such give-ups cannot hide a systematic problem.
-    assert!(decided >= 1_000 || cases < 1_000, "only {decided} of {cases} cases decided by z3");
+    assert!(
+        decided >= 1_000 || cases < 1_000,
+        "only {decided} of {cases} cases decided by z3"
+    );
     let cases = decided;
-    eprintln!("{cases} cases agree with z3 ({sat_count} sat, {} unsat)", cases - sat_count);
-    assert!(sat_count > cases / 10 && sat_count < cases * 9 / 10, "unbalanced generator: {sat_count} sat of {cases}");
+    eprintln!(
+        "{cases} cases agree with z3 ({sat_count} sat, {} unsat)",
+        cases - sat_count
+    );
+    assert!(
+        sat_count > cases / 10 && sat_count < cases * 9 / 10,
+        "unbalanced generator: {sat_count} sat of {cases}"
+    );
 }

@@ -192,6 +192,22 @@ async fn viewers_cannot_revoke_and_owners_can(backend: Backend) {
         GrantStatus::Active
     );
 
+    let now = chrono::Utc::now();
+    let counts_before = app.store.grant_counts(&adv.id, now).await.unwrap();
+    // The counts agree with the list: every grant is in exactly one bucket.
+    let all = app
+        .store
+        .list_agent_grants(&adv.id, &AgentQuery::default_page())
+        .await
+        .unwrap();
+    let c = counts_before;
+    assert_eq!(c.active + c.suspended + c.revoked + c.expired, all.total);
+    let expired = all
+        .items
+        .iter()
+        .filter(|r| r.status == GrantStatus::Active && r.expires_at.is_some_and(|e| e <= now))
+        .count() as u64;
+    assert_eq!(c.expired, expired);
     let events_before = app.events(&adv.id).await.len();
     let (admin, csrf) = app.signed_in(ADMIN).await;
     let f = form(&csrf);
@@ -237,6 +253,13 @@ async fn viewers_cannot_revoke_and_owners_can(backend: Backend) {
             .contains("\"revoked\""),
         "{:?}",
         e.after
+    );
+
+    let counts_after = app.store.grant_counts(&adv.id, now).await.unwrap();
+    assert_eq!(counts_after.revoked, counts_before.revoked + 1);
+    assert_eq!(
+        counts_after.active + counts_after.expired,
+        counts_before.active + counts_before.expired - 1
     );
 
     // Revoking again changes nothing and writes nothing.
@@ -517,6 +540,17 @@ async fn revoke_all_needs_the_name_and_audits_each_grant(backend: Backend) {
             .count(),
         open_before
     );
+    let counts = app
+        .store
+        .grant_counts(&adv.id, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.active, counts.suspended, counts.expired),
+        (0, 0, 0),
+        "{counts:?}"
+    );
+    assert_eq!(counts.revoked as usize, rows.len());
     // Other accounts are untouched.
     let northwind = app.advertiser(demo::NORTHWIND).await;
     let active = app

@@ -41,6 +41,7 @@ pub struct AgentsPage {
     pub query: AgentQuery,
     pub page: Page<AgentGrantRow>,
     pub partners: Vec<Partner>,
+    pub counts: GrantCounts,
 }
 
 #[server(endpoint = "list_agents")]
@@ -63,11 +64,15 @@ pub async fn list_agents(
     let store = store()?;
     let page = store.list_agent_grants(&advertiser.id, &query).await?;
     let partners = store.partners_on_account(&advertiser.id).await?;
+    let counts = store
+        .grant_counts(&advertiser.id, chrono::Utc::now())
+        .await?;
     Ok(AgentsPage {
         account: account_view(advertiser, &access),
         query,
         page,
         partners,
+        counts,
     })
 }
 

@@ -87,6 +87,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
         query,
         page,
         partners,
+        counts,
     } = data;
     let adv = account.advertiser.id.to_string();
     let now = chrono::Utc::now();
@@ -161,6 +162,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             </div>
         </div>
         <Flash messages=agent_messages/>
+        <StatusTiles adv=adv.clone() counts=counts/>
         <Form method="GET" action=list_href attr:class="filters" attr:role="search" attr:aria-label="Filter agents">
             <div class="field field--grow">
                 <label for="search">"Search"</label>
@@ -224,6 +226,56 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             </section>
         })}
     }
+}
+
+/// Counts by grant state, each a link to that filter. Access that can act now comes first.
+#[component]
+fn StatusTiles(adv: String, counts: GrantCounts) -> impl IntoView {
+    let tiles = [
+        (
+            "ok",
+            "Can act now",
+            counts.active,
+            Some("active"),
+            "Active grants, not expired",
+        ),
+        (
+            "warn",
+            "Suspended",
+            counts.suspended,
+            Some("suspended"),
+            "Paused: no access until resumed",
+        ),
+        (
+            "muted",
+            "Expired",
+            counts.expired,
+            None,
+            "Past their expiry date",
+        ),
+        (
+            "danger",
+            "Revoked",
+            counts.revoked,
+            Some("revoked"),
+            "Access removed",
+        ),
+    ];
+    let items = tiles
+        .into_iter()
+        .map(|(tone, label, n, filter, hint)| {
+            let body = view! {
+                <span class="stat__value">{n}</span>
+                <span class="stat__label">{label}</span>
+                <span class="stat__hint">{hint}</span>
+            };
+            match filter {
+                Some(f) => view! { <li class=format!("stat stat--{tone}")><a href=format!("/accounts/{adv}/agents?status={f}")>{body}</a></li> }.into_any(),
+                None => view! { <li class=format!("stat stat--{tone}")><div>{body}</div></li> }.into_any(),
+            }
+        })
+        .collect_view();
+    view! { <ul class="stats" aria-label="Grants by state">{items}</ul> }
 }
 
 #[component]
@@ -407,18 +459,15 @@ fn revoke_all_messages(kind: &str, code: &str) -> Option<String> {
 pub fn RevokeAllPage() -> impl IntoView {
     let adv = param("adv");
     let SessionResource(info) = expect_context();
-    let data = Resource::new(
-        adv,
-        |adv| {
-            list_agents(
-                adv,
-                None,
-                None,
-                Some(GrantStatus::Active.as_str().to_string()),
-                None,
-            )
-        },
-    );
+    let data = Resource::new(adv, |adv| {
+        list_agents(
+            adv,
+            None,
+            None,
+            Some(GrantStatus::Active.as_str().to_string()),
+            None,
+        )
+    });
     let action = ServerAction::<RevokeAll>::new();
     view! {
         <Title text="Revoke all agents"/>

@@ -108,7 +108,13 @@ pub async fn register_agent(
         .create_agent(
             &actor(&person),
             &partner.id,
-            charter_store::NewAgent { application, name, description, purposes, party },
+            charter_store::NewAgent {
+                application,
+                name,
+                description,
+                purposes,
+                party,
+            },
         )
         .await
     {

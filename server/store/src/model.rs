@@ -355,6 +355,16 @@ pub struct AgentGrantRow {
     pub partner_name: String,
 }
 
+/// How many grants on an account are in each state. `expired` counts active grants past
+/// their expiry (they are also in `active`'s status but no longer effective).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GrantCounts {
+    pub active: u64,
+    pub suspended: u64,
+    pub revoked: u64,
+    pub expired: u64,
+}
+
 /// Filters and page for the Agents page. Built with [`AgentQuery::parse`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AgentQuery {

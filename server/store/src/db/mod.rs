@@ -166,7 +166,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ApplicationWithAgents>>;
     /// Registers an agent under an application of `partner`; `NotFound` if the application
     /// belongs to another partner.
-    async fn create_agent(&self, actor: &Actor, partner: &PartnerId, agent: NewAgent) -> Result<Agent>;
+    async fn create_agent(
+        &self,
+        actor: &Actor,
+        partner: &PartnerId,
+        agent: NewAgent,
+    ) -> Result<Agent>;
 
     // --- grants ------------------------------------------------------------------------
     async fn create_grant(&self, actor: &Actor, grant: NewGrant) -> Result<Grant>;
@@ -175,6 +180,12 @@ pub trait Store: Send + Sync + 'static {
         advertiser: &AdvertiserId,
         query: &AgentQuery,
     ) -> Result<Page<AgentGrantRow>>;
+    /// Grants on the account by state.
+    async fn grant_counts(
+        &self,
+        advertiser: &AdvertiserId,
+        now: DateTime<Utc>,
+    ) -> Result<GrantCounts>;
     /// Partners that hold at least one grant on the account (for the filter).
     async fn partners_on_account(&self, advertiser: &AdvertiserId) -> Result<Vec<Partner>>;
     async fn agent_detail(

@@ -902,6 +902,31 @@ macro_rules! sql_store {
                 Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: query.per_page })
             }
 
+            async fn grant_counts(&self, advertiser: &AdvertiserId, now: DateTime<Utc>) -> Result<GrantCounts> {
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT status, COUNT(*), \
+                     COALESCE(SUM(CASE WHEN expires_at IS NOT NULL AND expires_at <= $2 THEN 1 ELSE 0 END), 0) \
+                     FROM grants WHERE advertiser_id = $1 GROUP BY status",
+                )
+                .bind(advertiser.as_str())
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut counts = GrantCounts::default();
+                for (status, n, expired) in rows {
+                    let (n, expired) = (u64::try_from(n).unwrap_or(0), u64::try_from(expired).unwrap_or(0));
+                    match GrantStatus::parse(&status).map_err(corrupt)? {
+                        GrantStatus::Active => {
+                            counts.active = n - expired.min(n);
+                            counts.expired = expired;
+                        }
+                        GrantStatus::Suspended => counts.suspended = n,
+                        GrantStatus::Revoked => counts.revoked = n,
+                    }
+                }
+                Ok(counts)
+            }
+
             async fn partners_on_account(&self, advertiser: &AdvertiserId) -> Result<Vec<Partner>> {
                 let rows: Vec<PartnerRow> = sqlx::query_as(
                     "SELECT DISTINCT p.id, p.name, p.kind FROM grants g JOIN agents a ON a.id = g.agent_id \
