@@ -278,3 +278,25 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/accounts".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_ever_a_local_path() {
+        let cases: &[(Option<&str>, &str)] = &[
+            (None, "/accounts"),
+            (Some("/accounts/adv_1/agents?page=2"), "/accounts/adv_1/agents?page=2"),
+            (Some("https://evil.example/"), "/accounts"),
+            (Some("//evil.example/x"), "/accounts"),
+            (Some("/\\evil.example"), "/accounts"),
+            (Some("/redirect?to=https://evil.example"), "/accounts"),
+            (Some("accounts"), "/accounts"),
+            (Some(""), "/accounts"),
+        ];
+        for (input, expect) in cases {
+            assert_eq!(safe_next(*input), *expect, "{input:?}");
+        }
+    }
+}
