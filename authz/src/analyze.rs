@@ -521,7 +521,7 @@ impl<'e> Solver<'e> {
         self.depth = 0;
     }
 
-    fn sat_rest(&mut self, r: F, trail: &mut Vec<usize>) -> bool {
+    fn sat_rest(&mut self, r: F, trail: &mut [usize]) -> bool {
         let ok = match &r {
             F::True => true,
             F::False => false,

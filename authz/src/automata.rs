@@ -362,8 +362,8 @@ fn set_bit(set: &mut [u64], i: usize) {
 }
 
 fn glob_close(toks: &[Tok], set: &mut [u64]) {
-    for i in 0..toks.len() {
-        if bit(set, i) && toks[i] == Tok::Star {
+    for (i, t) in toks.iter().enumerate() {
+        if *t == Tok::Star && bit(set, i) {
             set_bit(set, i + 1);
         }
     }
@@ -615,6 +615,7 @@ pub fn accepts(a: &Aut, s: &str) -> bool {
 pub const ISO_RANGE: (i64, i64) = (ISO_MIN, ISO_MAX);
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::values::{cmp_date, cmp_dec, parse_date, parse_dec};

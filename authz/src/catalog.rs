@@ -740,6 +740,7 @@ pub(crate) const BUILTIN: &[(&str, AccessLevel, &str, bool)] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

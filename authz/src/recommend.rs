@@ -167,15 +167,7 @@ fn prefixes(name: &str) -> Vec<String> {
 
 /// Replaces a wildcard that covers unused actions by the shortest safe CamelCase prefixes.
 /// `wanted[i]` is true for catalog actions the pattern covers that are not unused.
-fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
-    // Catalog names sorted case-insensitively: the names under a prefix form one contiguous range.
-    let mut sorted: Vec<(String, usize)> = catalog
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
-        .collect();
-    sorted.sort();
+fn safe_prefixes(catalog: &Catalog, wanted: &[bool], sorted: &[(String, usize)]) -> Vec<String> {
     let range = |p: &str| {
         let lo = sorted.partition_point(|(n, _)| n.as_str() < p);
         let hi = lo + sorted[lo..].partition_point(|(n, _)| n.starts_with(p));
@@ -215,21 +207,24 @@ fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
             }
         }
     }
-    // Trie order, then keep only maximal entries (a shorter emitted prefix may subsume a longer one).
-    out.sort_by_key(|s| s.to_ascii_lowercase());
-    let lowered: Vec<String> = out.iter().map(|s| s.to_ascii_lowercase()).collect();
-    out.iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            !lowered.iter().enumerate().any(|(j, g)| {
-                *i != j
-                    && g.ends_with('*')
-                    && lowered[*i] != *g
-                    && lowered[*i].starts_with(g.trim_end_matches('*'))
-            })
-        })
-        .map(|(_, s)| s.clone())
-        .collect()
+    // Trie order (a prefix sorts before everything it covers, `x*` before `x`), then keep only
+    // maximal entries in one pass: a shorter emitted prefix may subsume a longer one.
+    out.sort_by_cached_key(|s| {
+        let l = s.to_ascii_lowercase();
+        let star = l.ends_with('*');
+        (l.trim_end_matches('*').to_string(), !star)
+    });
+    let mut kept: Vec<String> = Vec::new();
+    let mut active: Option<String> = None;
+    for s in out {
+        let l = s.to_ascii_lowercase();
+        if active.as_ref().is_some_and(|p| l.starts_with(p.as_str())) {
+            continue;
+        }
+        active = l.strip_suffix('*').map(str::to_string);
+        kept.push(s);
+    }
+    kept
 }
 
 /// Recommends a least-privilege version of `policy_src` given the unused actions.
@@ -275,6 +270,14 @@ pub fn recommend(
         .iter()
         .map(|x| unused.contains(&x.name.to_ascii_lowercase()))
         .collect();
+    // Catalog names sorted case-insensitively: the names under a prefix form one contiguous range.
+    let mut sorted: Vec<(String, usize)> = catalog
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
+        .collect();
+    sorted.sort_unstable();
     let mut kept = Vec::new();
     for (idx, (mut sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
         if st.effect != crate::policy::Effect::Allow || st.action.negated {
@@ -327,7 +330,7 @@ pub fn recommend(
                 .zip(&is_unused)
                 .map(|(c, u)| *c && !*u)
                 .collect();
-            let repl = safe_prefixes(catalog, &wanted);
+            let repl = safe_prefixes(catalog, &wanted, &sorted);
             removed.push(a.clone());
             for r in repl {
                 added.push(r.clone());

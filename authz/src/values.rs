@@ -336,6 +336,7 @@ pub fn cmp_date(a: DateRef<'_>, c: &Dec) -> Ordering {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -10,6 +10,7 @@
 //! - `not-granted <actions,...> [<resources,...>]`
 //! - `public`
 //! - `validate`
+//!
 //! Every example request printed by an analysis is re-checked with the evaluator.
 
 use std::fmt::Write as _;

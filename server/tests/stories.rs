@@ -900,6 +900,18 @@ async fn the_agents_list_pages_through_a_thousand_agents(backend: Backend) {
         }
     }
     assert_eq!(seen.len() as u64, total);
+    // A page past the end is empty but still reports the total.
+    let v: serde_json::Value = c
+        .call(
+            "/api/list_agents",
+            &[("advertiser_id", adv.id.as_str()), ("page", "999")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["page"]["items"].as_array().unwrap().len(), 0);
+    assert_eq!(v["page"]["total"].as_u64().unwrap(), total);
     // Search and filters combine.
     let v: serde_json::Value = c
         .call(

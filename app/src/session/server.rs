@@ -287,7 +287,10 @@ mod tests {
     fn next_is_only_ever_a_local_path() {
         let cases: &[(Option<&str>, &str)] = &[
             (None, "/accounts"),
-            (Some("/accounts/adv_1/agents?page=2"), "/accounts/adv_1/agents?page=2"),
+            (
+                Some("/accounts/adv_1/agents?page=2"),
+                "/accounts/adv_1/agents?page=2",
+            ),
             (Some("https://evil.example/"), "/accounts"),
             (Some("//evil.example/x"), "/accounts"),
             (Some("/\\evil.example"), "/accounts"),

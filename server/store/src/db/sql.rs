@@ -227,6 +227,7 @@ struct AgentGrantDbRow {
     application_name: String,
     partner_id: String,
     partner_name: String,
+    total: i64,
 }
 
 impl TryFrom<AgentGrantDbRow> for AgentGrantRow {
@@ -875,18 +876,11 @@ macro_rules! sql_store {
                 let partner = query.partner.as_ref().map_or("", |p| p.as_str());
                 let status = query.status.map_or("", |s| s.as_str());
                 let pattern = like_pattern(&query.search);
-                let (total,): (i64,) = sqlx::query_as(concat!("SELECT COUNT(*)", agent_grants_from!()))
-                    .bind(advertiser.as_str())
-                    .bind(&query.search)
-                    .bind(&pattern)
-                    .bind(partner)
-                    .bind(status)
-                    .fetch_one(&self.pool)
-                    .await?;
+                // One statement gives the page and, through the window, the filtered total.
                 let rows: Vec<AgentGrantDbRow> = sqlx::query_as(concat!(
                     "SELECT g.id AS grant_id, g.status, g.purpose, g.created_at AS granted_at, g.expires_at, \
                      a.id AS agent_id, a.name AS agent_name, a.party, ap.name AS application_name, \
-                     p.id AS partner_id, p.name AS partner_name",
+                     p.id AS partner_id, p.name AS partner_name, COUNT(*) OVER () AS total",
                     agent_grants_from!(),
                     " ORDER BY lower(a.name), a.id LIMIT $6 OFFSET $7"
                 ))
@@ -899,6 +893,21 @@ macro_rules! sql_store {
                 .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
                 .await?;
+                let total = match rows.first() {
+                    Some(r) => r.total,
+                    // A page past the end has no rows to carry the total: count separately.
+                    None => {
+                        let (n,): (i64,) = sqlx::query_as(concat!("SELECT COUNT(*)", agent_grants_from!()))
+                            .bind(advertiser.as_str())
+                            .bind(&query.search)
+                            .bind(&pattern)
+                            .bind(partner)
+                            .bind(status)
+                            .fetch_one(&self.pool)
+                            .await?;
+                        n
+                    }
+                };
                 Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page: query.page, per_page: query.per_page })
             }
 
