@@ -33,6 +33,10 @@ pub struct Action {
 pub struct Catalog {
     pub actions: Vec<Action>,
     index: HashMap<String, usize>,
+    /// Lower-cased names, by action index.
+    pub(crate) lower: Vec<String>,
+    /// (lower-cased name, action index), sorted: names under a prefix form one range.
+    pub(crate) sorted: Vec<(String, usize)>,
 }
 
 impl Catalog {
@@ -42,7 +46,18 @@ impl Catalog {
             .enumerate()
             .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
             .collect();
-        Catalog { actions, index }
+        let lower: Vec<String> = actions
+            .iter()
+            .map(|a| a.name.to_ascii_lowercase())
+            .collect();
+        let mut sorted: Vec<(String, usize)> = lower.iter().cloned().zip(0..).collect();
+        sorted.sort_unstable();
+        Catalog {
+            actions,
+            index,
+            lower,
+            sorted,
+        }
     }
 
     /// The built-in Charter catalog (Amazon Ads API surface).

@@ -153,54 +153,55 @@ pub fn parse_unused(src: &str) -> Result<HashSet<String>, PolicyError> {
     Ok(out)
 }
 
-/// Word boundaries of an action name: `sp:GetCampaign` → [`sp:`, `sp:Get`, `sp:GetCampaign`].
-fn prefixes(name: &str) -> Vec<String> {
-    let (ns, act) = name.split_once(':').unwrap_or(("", name));
-    let mut out = vec![format!("{ns}:")];
-    let mut cur = format!("{ns}:");
-    for w in camel_words(act) {
-        cur.push_str(w);
-        out.push(cur.clone());
+/// Byte ends of the trie nodes of an action name: `sp:GetCampaign` → ends of `sp:`, `sp:Get`,
+/// `sp:GetCampaign` (the namespace, then one CamelCase word at a time).
+fn prefix_ends(name: &str) -> Vec<usize> {
+    let ns_end = name.find(':').map_or(0, |k| k + 1);
+    let mut out = vec![ns_end];
+    let mut end = ns_end;
+    for w in camel_words(&name[ns_end..]) {
+        end += w.len();
+        out.push(end);
     }
     out
 }
 
 /// Replaces a wildcard that covers unused actions by the shortest safe CamelCase prefixes.
 /// `wanted[i]` is true for catalog actions the pattern covers that are not unused.
-fn safe_prefixes(catalog: &Catalog, wanted: &[bool], sorted: &[(String, usize)]) -> Vec<String> {
+fn safe_prefixes(catalog: &Catalog, wanted: &[bool]) -> Vec<String> {
+    let sorted = &catalog.sorted;
     let range = |p: &str| {
         let lo = sorted.partition_point(|(n, _)| n.as_str() < p);
         let hi = lo + sorted[lo..].partition_point(|(n, _)| n.starts_with(p));
         &sorted[lo..hi]
     };
     let mut out: Vec<String> = Vec::new();
-    let mut done: HashSet<String> = HashSet::new();
-    let mut memo: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut memo: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
     for (i, a) in catalog.actions.iter().enumerate() {
         if !wanted[i] {
             continue;
         }
-        let own = a.name.to_ascii_lowercase();
-        for p in prefixes(&a.name) {
-            let pl = p.to_ascii_lowercase();
-            let under = range(&pl);
+        let own = catalog.lower[i].as_str();
+        for end in prefix_ends(&a.name) {
+            let pl = &own[..end];
+            let under = range(pl);
             let safe = *memo
-                .entry(pl.clone())
+                .entry(pl)
                 .or_insert_with(|| under.iter().all(|(_, k)| wanted[*k]));
             if safe {
-                let text = if under.len() == 1 {
-                    catalog.actions[under[0].1].name.clone()
-                } else {
-                    format!("{p}*")
-                };
-                if done.insert(text.to_ascii_lowercase()) {
-                    out.push(text);
+                if done.insert(pl) {
+                    out.push(if under.len() == 1 {
+                        catalog.actions[under[0].1].name.clone()
+                    } else {
+                        format!("{}*", &a.name[..end])
+                    });
                 }
                 break;
             }
-            if pl == own {
+            if end == own.len() {
                 // The action itself is wanted but longer actions share its name as a prefix.
-                if done.insert(pl.clone()) {
+                if done.insert(own) {
                     out.push(a.name.clone());
                 }
                 break;
@@ -265,19 +266,7 @@ pub fn recommend(
             value: other,
         }],
     };
-    let is_unused: Vec<bool> = catalog
-        .actions
-        .iter()
-        .map(|x| unused.contains(&x.name.to_ascii_lowercase()))
-        .collect();
-    // Catalog names sorted case-insensitively: the names under a prefix form one contiguous range.
-    let mut sorted: Vec<(String, usize)> = catalog
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
-        .collect();
-    sorted.sort_unstable();
+    let is_unused: Vec<bool> = catalog.lower.iter().map(|l| unused.contains(l)).collect();
     let mut kept = Vec::new();
     for (idx, (mut sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
         if st.effect != crate::policy::Effect::Allow || st.action.negated {
@@ -330,7 +319,7 @@ pub fn recommend(
                 .zip(&is_unused)
                 .map(|(c, u)| *c && !*u)
                 .collect();
-            let repl = safe_prefixes(catalog, &wanted, &sorted);
+            let repl = safe_prefixes(catalog, &wanted);
             removed.push(a.clone());
             for r in repl {
                 added.push(r.clone());

@@ -124,6 +124,12 @@ const PARTNERS: &[PartnerSpec] = &[
                         &[Reporting, KeywordResearch],
                         TP,
                     ),
+                    (
+                        "Search Term Reporter",
+                        "Reports converting and wasted search terms",
+                        &[Reporting, KeywordResearch],
+                        TP,
+                    ),
                 ],
             ),
         ],
@@ -154,6 +160,12 @@ const PARTNERS: &[PartnerSpec] = &[
                         &[BudgetPacing, CampaignLaunch],
                         TP,
                     ),
+                    (
+                        "Prime Day Launcher",
+                        "Stages deal campaigns ahead of Prime Day",
+                        &[CampaignLaunch, BudgetPacing],
+                        TP,
+                    ),
                 ],
             ),
             (
@@ -169,6 +181,12 @@ const PARTNERS: &[PartnerSpec] = &[
                     (
                         "Attribution Helper",
                         "Joins ad data with retail sales",
+                        &[Reporting, AudienceInsights],
+                        TP,
+                    ),
+                    (
+                        "Brand Lift Reporter",
+                        "Measures brand lift from DSP studies",
                         &[Reporting, AudienceInsights],
                         TP,
                     ),
@@ -220,6 +238,12 @@ const PARTNERS: &[PartnerSpec] = &[
                         &[BudgetPacing],
                         TP,
                     ),
+                    (
+                        "Month-End Pacer",
+                        "Lands monthly spend on target in the last week",
+                        &[BudgetPacing],
+                        TP,
+                    ),
                 ],
             ),
             (
@@ -236,6 +260,18 @@ const PARTNERS: &[PartnerSpec] = &[
                         "Audience Builder",
                         "Proposes DSP audiences from purchase data",
                         &[AudienceInsights],
+                        TP,
+                    ),
+                    (
+                        "Category Explorer",
+                        "Finds growing categories and their top keywords",
+                        &[KeywordResearch],
+                        TP,
+                    ),
+                    (
+                        "ASIN Gap Finder",
+                        "Finds products without advertising coverage",
+                        &[KeywordResearch, CampaignLaunch],
                         TP,
                     ),
                 ],
@@ -292,6 +328,12 @@ const PARTNERS: &[PartnerSpec] = &[
                         &[Reporting, KeywordResearch],
                         TP,
                     ),
+                    (
+                        "Placement Analyst",
+                        "Compares top-of-search and product-page placements",
+                        &[Reporting, BidOptimization],
+                        TP,
+                    ),
                 ],
             ),
             (
@@ -344,6 +386,12 @@ const PARTNERS: &[PartnerSpec] = &[
                         "Helix Summariser",
                         "Writes weekly summaries",
                         &[Reporting],
+                        TP,
+                    ),
+                    (
+                        "Helix Budget Agent",
+                        "Moves budget on the advertiser's instruction",
+                        &[BudgetPacing],
                         TP,
                     ),
                 ],

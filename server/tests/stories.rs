@@ -19,6 +19,7 @@ backend_tests!(
     partner_developers_see_only_their_partner,
     a_failed_change_writes_no_audit_event,
     the_agents_list_pages_through_a_thousand_agents,
+    the_demo_data_is_realistic,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -936,5 +937,61 @@ async fn the_agents_list_pages_through_a_thousand_agents(backend: Backend) {
                 .starts_with("Fleet Agent 09")
         );
         assert_eq!(item["status"], "suspended");
+    }
+}
+
+async fn the_demo_data_is_realistic(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let advertisers = app.store.search_advertisers("", 50).await.unwrap();
+    assert_eq!(advertisers.len(), 3);
+    let markets: std::collections::HashSet<_> =
+        advertisers.iter().map(|a| a.marketplace.clone()).collect();
+    assert_eq!(markets.len(), 3, "three different marketplaces");
+
+    let mut agents = 0;
+    let mut partner_count = 0;
+    // Partners are found through their grants on the accounts.
+    let mut partners = std::collections::HashMap::new();
+    for adv in &advertisers {
+        for p in app.store.partners_on_account(&adv.id).await.unwrap() {
+            partners.insert(p.id.clone(), p);
+        }
+    }
+    for p in partners.values() {
+        let apps = app.store.applications_with_agents(&p.id).await.unwrap();
+        assert!(
+            (2..=3).contains(&apps.len()),
+            "{} has {} applications",
+            p.name,
+            apps.len()
+        );
+        agents += apps.iter().map(|a| a.agents.len()).sum::<usize>();
+        partner_count += 1;
+    }
+    assert_eq!(partner_count, 5);
+    assert!(agents >= 40, "{agents} agents");
+
+    let mut totals = GrantCounts::default();
+    for adv in &advertisers {
+        let c = app
+            .store
+            .grant_counts(&adv.id, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(
+            c.active > 0 && c.revoked > 0 && c.suspended > 0,
+            "{}: {c:?}",
+            adv.name
+        );
+        totals.active += c.active;
+        totals.suspended += c.suspended;
+        totals.revoked += c.revoked;
+        totals.expired += c.expired;
+    }
+    assert!(totals.expired > 0, "some grants have expired: {totals:?}");
+    // Every demo person can sign in.
+    for p in demo::PEOPLE {
+        let res = app.client().sign_in(p.email, p.password).await;
+        assert_eq!(location(&res), "/accounts", "{}", p.email);
     }
 }
