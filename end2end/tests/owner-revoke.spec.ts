@@ -54,16 +54,27 @@ test("an owner sees every agent on the account and revokes one; it stays revoked
 test("filters by partner and status, and pages through the list", async ({ page }) => {
   await signIn(page, people.owner);
   await openAccount(page, "Northwind Outdoor");
-  await page.getByLabel("Partner").selectOption({ label: "Helix Commerce AI" });
-  await page.getByLabel("Status").selectOption({ label: "Suspended" });
+  await page.getByLabel("Partner").selectOption({ label: "Quantive Labs" });
+  await page.getByLabel("Status").selectOption({ label: "Active" });
   await page.getByRole("button", { name: "Apply" }).click();
-  await expect(page).toHaveURL(/status=suspended/);
+  await expect(page).toHaveURL(/status=active/);
   const rows = page.getByRole("table").getByRole("row");
   const count = await rows.count();
   expect(count).toBeGreaterThan(1); // header + at least one
   for (let i = 1; i < count; i++) {
-    await expect(rows.nth(i)).toContainText("Helix Commerce AI");
-    await expect(rows.nth(i)).toContainText("Suspended");
+    await expect(rows.nth(i)).toContainText("Quantive Labs");
+    await expect(rows.nth(i).getByText("Active", { exact: true })).toBeVisible();
+  }
+  // The "Expired" tile lists only grants past their expiry, and its count matches the list.
+  const tile = page.getByRole("link", { name: /Expired/ });
+  const expected = Number((await tile.locator(".stat__value").textContent())!.trim());
+  expect(expected).toBeGreaterThan(0);
+  await tile.click();
+  await expect(page).toHaveURL(/status=expired/);
+  await expect(page.getByText(new RegExp(`Page 1 of \\d+ · ${expected} agents`))).toBeVisible();
+  const expiredRows = page.getByRole("table").getByRole("row");
+  for (let i = 1; i < (await expiredRows.count()); i++) {
+    await expect(expiredRows.nth(i).getByText("Expired", { exact: true })).toBeVisible();
   }
   // Bad filter input gets a clear error, not a crash.
   const res = await page.goto(new URL(page.url()).pathname + "?status=gone");

@@ -209,6 +209,24 @@ async fn viewers_cannot_revoke_and_owners_can(backend: Backend) {
         .filter(|r| r.status == GrantStatus::Active && r.expires_at.is_some_and(|e| e <= now))
         .count() as u64;
     assert_eq!(c.expired, expired);
+    // Each status filter lists exactly the grants its count says.
+    for (filter, n) in [
+        ("active", c.active),
+        ("expired", c.expired),
+        ("suspended", c.suspended),
+        ("revoked", c.revoked),
+    ] {
+        let q = AgentQuery::parse(None, None, Some(filter), None).unwrap();
+        assert_eq!(
+            app.store
+                .list_agent_grants(&adv.id, &q)
+                .await
+                .unwrap()
+                .total,
+            n,
+            "{filter}"
+        );
+    }
     let events_before = app.events(&adv.id).await.len();
     let (admin, csrf) = app.signed_in(ADMIN).await;
     let f = form(&csrf);

@@ -100,7 +100,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             view! { <option value=p.id.to_string() selected=selected>{p.name}</option> }
         })
         .collect_view();
-    let status_options = GrantStatus::ALL
+    let status_options = StatusFilter::ALL
         .iter()
         .map(|s| {
             let selected = query.status == Some(*s);
@@ -236,42 +236,43 @@ fn StatusTiles(adv: String, counts: GrantCounts) -> impl IntoView {
             "ok",
             "Can act now",
             counts.active,
-            Some("active"),
+            "active",
             "Active grants, not expired",
         ),
         (
             "warn",
             "Suspended",
             counts.suspended,
-            Some("suspended"),
+            "suspended",
             "Paused: no access until resumed",
         ),
         (
             "muted",
             "Expired",
             counts.expired,
-            None,
+            "expired",
             "Past their expiry date",
         ),
         (
             "danger",
             "Revoked",
             counts.revoked,
-            Some("revoked"),
+            "revoked",
             "Access removed",
         ),
     ];
     let items = tiles
         .into_iter()
         .map(|(tone, label, n, filter, hint)| {
-            let body = view! {
-                <span class="stat__value">{n}</span>
-                <span class="stat__label">{label}</span>
-                <span class="stat__hint">{hint}</span>
-            };
-            match filter {
-                Some(f) => view! { <li class=format!("stat stat--{tone}")><a href=format!("/accounts/{adv}/agents?status={f}")>{body}</a></li> }.into_any(),
-                None => view! { <li class=format!("stat stat--{tone}")><div>{body}</div></li> }.into_any(),
+            let href = format!("/accounts/{adv}/agents?status={filter}");
+            view! {
+                <li class=format!("stat stat--{tone}")>
+                    <a href=href>
+                        <span class="stat__value">{n}</span>
+                        <span class="stat__label">{label}</span>
+                        <span class="stat__hint">{hint}</span>
+                    </a>
+                </li>
             }
         })
         .collect_view();

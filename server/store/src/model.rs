@@ -365,6 +365,13 @@ pub struct GrantCounts {
     pub expired: u64,
 }
 
+string_enum!(/** The Agents page's status filter: grant states, with expiry split out of "active". */ StatusFilter, "grant status" {
+    Active => "active", "Active";
+    Expired => "expired", "Expired";
+    Suspended => "suspended", "Suspended";
+    Revoked => "revoked", "Revoked";
+});
+
 /// Filters and page for the Agents page. Built with [`AgentQuery::parse`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AgentQuery {
@@ -372,7 +379,7 @@ pub struct AgentQuery {
     /// agent id.
     pub search: String,
     pub partner: Option<PartnerId>,
-    pub status: Option<GrantStatus>,
+    pub status: Option<StatusFilter>,
     /// 1-based page number.
     pub page: u32,
     pub per_page: u32,
@@ -396,7 +403,7 @@ impl AgentQuery {
             None => None,
         };
         let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(GrantStatus::parse(s)?),
+            Some(s) => Some(StatusFilter::parse(s)?),
             None => None,
         };
         let page = match page.map(str::trim).filter(|s| !s.is_empty()) {
@@ -576,7 +583,7 @@ mod tests {
         let q =
             AgentQuery::parse(Some("  bid "), None, Some("revoked"), Some("3")).unwrap_or_default();
         assert_eq!(q.search, "bid");
-        assert_eq!(q.status, Some(GrantStatus::Revoked));
+        assert_eq!(q.status, Some(StatusFilter::Revoked));
         assert_eq!(q.page, 3);
         assert_eq!(q.offset(), 50);
         assert!(AgentQuery::parse(None, None, Some("gone"), None).is_err());

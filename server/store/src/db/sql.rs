@@ -314,7 +314,7 @@ const GRANT_COLUMNS: &str = "id, advertiser_id, agent_id, status, purpose, polic
 const AUDIT_COLUMNS: &str = "id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, before_state, after_state, reason, created_at";
 
 /// The joins and filters of the Agents page; `$1` advertiser, `$2` raw search, `$3` LIKE
-/// pattern, `$4` partner id or '', `$5` status or ''.
+/// pattern, `$4` partner id or '', `$5` status filter or '', `$6` now (for expiry).
 macro_rules! agent_grants_from {
     () => {
         r#" FROM grants g
@@ -327,7 +327,10 @@ macro_rules! agent_grants_from {
                    OR lower(ap.name) LIKE $3 ESCAPE '\'
                    OR lower(p.name) LIKE $3 ESCAPE '\')
               AND ($4 = '' OR p.id = $4)
-              AND ($5 = '' OR g.status = $5)"#
+              AND ($5 = ''
+                   OR ($5 = 'active' AND g.status = 'active' AND (g.expires_at IS NULL OR g.expires_at > $6))
+                   OR ($5 = 'expired' AND g.status = 'active' AND g.expires_at <= $6)
+                   OR ($5 IN ('suspended', 'revoked') AND g.status = $5))"#
     };
 }
 
@@ -876,19 +879,21 @@ macro_rules! sql_store {
                 let partner = query.partner.as_ref().map_or("", |p| p.as_str());
                 let status = query.status.map_or("", |s| s.as_str());
                 let pattern = like_pattern(&query.search);
+                let now = Utc::now();
                 // One statement gives the page and, through the window, the filtered total.
                 let rows: Vec<AgentGrantDbRow> = sqlx::query_as(concat!(
                     "SELECT g.id AS grant_id, g.status, g.purpose, g.created_at AS granted_at, g.expires_at, \
                      a.id AS agent_id, a.name AS agent_name, a.party, ap.name AS application_name, \
                      p.id AS partner_id, p.name AS partner_name, COUNT(*) OVER () AS total",
                     agent_grants_from!(),
-                    " ORDER BY lower(a.name), a.id LIMIT $6 OFFSET $7"
+                    " ORDER BY lower(a.name), a.id LIMIT $7 OFFSET $8"
                 ))
                 .bind(advertiser.as_str())
                 .bind(&query.search)
                 .bind(&pattern)
                 .bind(partner)
                 .bind(status)
+                .bind(now)
                 .bind(i64::from(query.per_page))
                 .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
@@ -903,6 +908,7 @@ macro_rules! sql_store {
                             .bind(&pattern)
                             .bind(partner)
                             .bind(status)
+                            .bind(now)
                             .fetch_one(&self.pool)
                             .await?;
                         n
