@@ -512,46 +512,18 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
     let bergfeld = store
         .create_advertiser(&system, &name("name", BERGFELD)?, "DE", "EUR")
         .await?;
-    store
-        .add_advertiser_member(
-            &system,
-            &person(OWNER.email)?,
-            &northwind.id,
-            AdvertiserRole::Owner,
-        )
-        .await?;
-    store
-        .add_advertiser_member(
-            &system,
-            &person(OWNER.email)?,
-            &halcyon.id,
-            AdvertiserRole::Owner,
-        )
-        .await?;
-    store
-        .add_advertiser_member(
-            &system,
-            &person(ADMIN.email)?,
-            &northwind.id,
-            AdvertiserRole::Admin,
-        )
-        .await?;
-    store
-        .add_advertiser_member(
-            &system,
-            &person(VIEWER.email)?,
-            &northwind.id,
-            AdvertiserRole::Viewer,
-        )
-        .await?;
-    store
-        .add_advertiser_member(
-            &system,
-            &person(BERGFELD_OWNER.email)?,
-            &bergfeld.id,
-            AdvertiserRole::Owner,
-        )
-        .await?;
+    let memberships = [
+        (OWNER, &northwind, AdvertiserRole::Owner),
+        (OWNER, &halcyon, AdvertiserRole::Owner),
+        (ADMIN, &northwind, AdvertiserRole::Admin),
+        (VIEWER, &northwind, AdvertiserRole::Viewer),
+        (BERGFELD_OWNER, &bergfeld, AdvertiserRole::Owner),
+    ];
+    for (who, advertiser, role) in memberships {
+        store
+            .add_advertiser_member(&system, &person(who.email)?, &advertiser.id, role)
+            .await?;
+    }
 
     let total_agents: usize = PARTNERS
         .iter()
