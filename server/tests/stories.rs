@@ -22,6 +22,9 @@ backend_tests!(
     the_demo_data_is_realistic,
 );
 
+/// A server function path, its form fields, and the expected status.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+
 fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get(LOCATION)
@@ -587,7 +590,7 @@ async fn bad_input_gets_a_clear_error_never_a_500(backend: Backend) {
     let app = spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
     let (c, csrf) = app.signed_in(OWNER).await;
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         ("/api/list_agents", vec![], 400),
         (
             "/api/list_agents",
