@@ -16,20 +16,9 @@ use std::time::Duration;
 use authz::{Catalog, Policy, Request, decide, parse_policy};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// A 20-statement grant: (action patterns, resource pattern, optional bid cap).
 fn grant() -> Vec<(Vec<String>, String, Option<i64>)> {
