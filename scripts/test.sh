@@ -11,9 +11,6 @@ step() { printf '\n== test: %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "build (cargo leptos build: server + hydrate wasm)"
-cargo leptos build
-
 step "clippy (ssr and hydrate, -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --target-dir target/front -- -D warnings
@@ -28,6 +25,11 @@ fi
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test --workspace
+
+# Build with cargo-leptos last: `cargo test` relinks target/debug/charter without cargo-leptos'
+# settings, and the browser tests need the server and the wasm bundle from the same build.
+step "build (cargo leptos build: server + hydrate wasm)"
+cargo leptos build
 
 if [ -x ../shared/checks/policy-cli/run ] && ./target/debug/charter policy --help >/dev/null 2>&1; then
   step "policy CLI contract check"
