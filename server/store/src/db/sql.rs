@@ -334,6 +334,20 @@ macro_rules! agent_grants_from {
     };
 }
 
+/// Binds `$1`..`$6` of [`agent_grants_from!`] from a tuple
+/// `(advertiser, search, pattern, partner, status, now)`.
+macro_rules! bind_agent_filters {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind($f.0)
+            .bind($f.1)
+            .bind($f.2)
+            .bind($f.3)
+            .bind($f.4)
+            .bind($f.5)
+    };
+}
+
 macro_rules! sql_store {
     ($store:ident, $db:ty, $pool:ty, $backend:literal, begin_write = $begin:literal, for_update = $for_update:literal) => {
         #[doc = concat!("The [`Store`] on ", $backend, ".")]
@@ -881,19 +895,17 @@ macro_rules! sql_store {
                 let pattern = like_pattern(&query.search);
                 let now = Utc::now();
                 // One statement gives the page and, through the window, the filtered total.
-                let rows: Vec<AgentGrantDbRow> = sqlx::query_as(concat!(
-                    "SELECT g.id AS grant_id, g.status, g.purpose, g.created_at AS granted_at, g.expires_at, \
-                     a.id AS agent_id, a.name AS agent_name, a.party, ap.name AS application_name, \
-                     p.id AS partner_id, p.name AS partner_name, COUNT(*) OVER () AS total",
-                    agent_grants_from!(),
-                    " ORDER BY lower(a.name), a.id LIMIT $7 OFFSET $8"
-                ))
-                .bind(advertiser.as_str())
-                .bind(&query.search)
-                .bind(&pattern)
-                .bind(partner)
-                .bind(status)
-                .bind(now)
+                let filters = (advertiser.as_str(), query.search.as_str(), pattern.as_str(), partner, status, now);
+                let rows: Vec<AgentGrantDbRow> = bind_agent_filters!(
+                    sqlx::query_as(concat!(
+                        "SELECT g.id AS grant_id, g.status, g.purpose, g.created_at AS granted_at, g.expires_at, \
+                         a.id AS agent_id, a.name AS agent_name, a.party, ap.name AS application_name, \
+                         p.id AS partner_id, p.name AS partner_name, COUNT(*) OVER () AS total",
+                        agent_grants_from!(),
+                        " ORDER BY lower(a.name), a.id LIMIT $7 OFFSET $8"
+                    )),
+                    filters
+                )
                 .bind(i64::from(query.per_page))
                 .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
                 .fetch_all(&self.pool)
@@ -902,13 +914,7 @@ macro_rules! sql_store {
                     Some(r) => r.total,
                     // A page past the end has no rows to carry the total: count separately.
                     None => {
-                        let (n,): (i64,) = sqlx::query_as(concat!("SELECT COUNT(*)", agent_grants_from!()))
-                            .bind(advertiser.as_str())
-                            .bind(&query.search)
-                            .bind(&pattern)
-                            .bind(partner)
-                            .bind(status)
-                            .bind(now)
+                        let (n,): (i64,) = bind_agent_filters!(sqlx::query_as(concat!("SELECT COUNT(*)", agent_grants_from!())), filters)
                             .fetch_one(&self.pool)
                             .await?;
                         n
