@@ -619,6 +619,8 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
                     status,
                     created_at: now - Duration::days(20 + (n as i64 * 5) % 300),
                     expires_at: if n % 9 == 4 { None } else { expires },
+                    not_before: None,
+                    policy: None,
                 },
             )
             .await?;
@@ -662,6 +664,8 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
                         status,
                         created_at: now - Duration::days((k % 365) as i64),
                         expires_at: Some(now + Duration::days(30 + (k % 300) as i64)),
+                        not_before: None,
+                        policy: None,
                     },
                 )
                 .await?;

@@ -4,7 +4,9 @@
 
 pub mod demo;
 pub mod middleware;
+pub mod oauth;
 pub mod sessions;
+pub mod tokens;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -32,6 +34,8 @@ pub struct Config {
     pub seed_demo: bool,
     /// Idle time after which a session ends.
     pub session_idle: time::Duration,
+    /// Token lifetime, delegation depth and the public base URL.
+    pub tokens: tokens::TokenConfig,
 }
 
 /// The axum state: Leptos options plus the store.
@@ -72,8 +76,14 @@ pub async fn prepare_database(url: &str, seed_demo: bool) -> anyhow_like::Result
     Ok(db)
 }
 
-/// Builds the whole application router over a prepared database.
-pub fn router(db: &Db, options: LeptosOptions, config: &Config) -> Router {
+/// Builds the whole application router over a prepared database. `tokens` serves the machine
+/// endpoints (OAuth, JWKS), which sit outside the session, CSRF and sign-in layers.
+pub fn router(
+    db: &Db,
+    options: LeptosOptions,
+    config: &Config,
+    tokens: std::sync::Arc<tokens::TokenService>,
+) -> Router {
     let store = db.store();
     let session_store = sessions::AnySessionStore::new(db);
     let session_layer = SessionManagerLayer::new(session_store)
@@ -92,8 +102,7 @@ pub fn router(db: &Db, options: LeptosOptions, config: &Config) -> Router {
         move || provide_context(store.clone())
     };
     let routes = generate_route_list(app::App);
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let ui = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -106,7 +115,11 @@ pub fn router(db: &Db, options: LeptosOptions, config: &Config) -> Router {
         .layer(axum::middleware::from_fn(middleware::require_sign_in))
         .layer(axum::middleware::from_fn(middleware::server_fn_errors))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn(middleware::check_origin))
+        .layer(axum::middleware::from_fn(middleware::check_origin));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(oauth::routes(tokens))
+        .merge(ui)
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -123,7 +136,22 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let options = leptos_options(addr, &config.site_root);
-    let app = router(&db, options, &config);
+    let store = db.store();
+    // The revocation index is loaded before the first request; on PostgreSQL the listener
+    // keeps it current with the other processes (and reloads it after every reconnect).
+    store
+        .reload_revocations()
+        .await
+        .map_err(std::io::Error::other)?;
+    if let charter_store::Pool::Postgres(pool) = &db.pool {
+        charter_store::revocation::spawn_listener(pool.clone(), store.clone());
+    }
+    let tokens = std::sync::Arc::new(
+        tokens::TokenService::load(store, config.tokens.clone())
+            .await
+            .map_err(std::io::Error::other)?,
+    );
+    let app = router(&db, options, &config, tokens);
     tokio::spawn(
         sessions::AnySessionStore::new(&db)
             .delete_expired_every(std::time::Duration::from_secs(600)),

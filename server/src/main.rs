@@ -47,6 +47,23 @@ enum Command {
         /// Do not seed demo data into an empty database.
         #[arg(long)]
         no_demo: bool,
+        /// The public base URL (token issuer; audience of client assertions). Defaults to
+        /// http://<addr>.
+        #[arg(long, env = "CHARTER_ISSUER")]
+        issuer: Option<String>,
+        /// Lifetime of access tokens in seconds (at most 900).
+        #[arg(long, env = "CHARTER_TOKEN_TTL", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=900))]
+        token_ttl: u32,
+        /// How many times a token may be delegated (token exchange).
+        #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
+        max_delegation_depth: u32,
+    },
+    /// Manage the token-signing keys: list, rotate, retire.
+    Keys {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: KeysAction,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -61,6 +78,16 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         extra_agents: usize,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysAction {
+    /// List the keys and whether each is active, published or retired.
+    List,
+    /// Add a new signing key; it signs every token from now on. Old keys stay published.
+    Rotate,
+    /// Stop publishing and accepting a key (wait 15 minutes after rotating: its tokens expire).
+    Retire { kid: u32 },
 }
 
 fn init_tracing() {
@@ -97,6 +124,9 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             site_root,
             secure_cookies,
             no_demo,
+            issuer,
+            token_ttl,
+            max_delegation_depth,
         } => {
             let database = prepare_database(&db.database_url, !no_demo).await?;
             let config = Config {
@@ -106,11 +136,43 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
                 secure_cookies,
                 seed_demo: !no_demo,
                 session_idle: charter_server::time::Duration::hours(8),
+                tokens: charter_server::tokens::TokenConfig {
+                    ttl: chrono::Duration::seconds(i64::from(token_ttl)),
+                    max_depth: max_delegation_depth,
+                    issuer: issuer.unwrap_or_else(|| format!("http://{addr}")),
+                },
             };
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");
             eprintln!("Charter is running at http://{}", listener.local_addr()?);
             serve(listener, database, config, shutdown_signal()).await?;
+        }
+        Command::Keys { db, action } => {
+            let database = prepare_database(&db.database_url, false).await?;
+            let store = database.store();
+            let ring = charter_server::tokens::KeyRing::load_or_create(&store).await?;
+            match action {
+                KeysAction::List => {}
+                KeysAction::Rotate => {
+                    let kid = ring.rotate(&store).await?;
+                    eprintln!("key {kid} is now the active signing key");
+                }
+                KeysAction::Retire { kid } => {
+                    ring.retire(&store, kid).await?;
+                    eprintln!("key {kid} is retired");
+                }
+            }
+            for k in store.signing_keys().await? {
+                println!(
+                    "{}\t{}\t{}",
+                    k.kid,
+                    k.created_at.to_rfc3339(),
+                    k.retired_at.map_or("live".to_string(), |r| format!(
+                        "retired {}",
+                        r.to_rfc3339()
+                    ))
+                );
+            }
         }
         Command::Migrate { db } => {
             prepare_database(&db.database_url, false).await?;

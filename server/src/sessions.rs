@@ -1,7 +1,7 @@
 //! The session store: tower-sessions' sqlx stores on the same database as everything else.
 
 use async_trait::async_trait;
-use charter_store::Db;
+use charter_store::{Db, Pool};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
@@ -15,9 +15,9 @@ pub enum AnySessionStore {
 
 impl AnySessionStore {
     pub fn new(db: &Db) -> Self {
-        match db {
-            Db::Sqlite(pool) => AnySessionStore::Sqlite(SqliteStore::new(pool.clone())),
-            Db::Postgres(pool) => AnySessionStore::Postgres(PostgresStore::new(pool.clone())),
+        match &db.pool {
+            Pool::Sqlite(pool) => AnySessionStore::Sqlite(SqliteStore::new(pool.clone())),
+            Pool::Postgres(pool) => AnySessionStore::Postgres(PostgresStore::new(pool.clone())),
         }
     }
 

@@ -834,14 +834,14 @@ async fn a_failed_change_writes_no_audit_event(backend: Backend) {
     let count = |app: &TestApp| {
         let db = app.db.clone();
         async move {
-            match db {
-                charter_store::Db::Sqlite(p) => {
+            match db.pool {
+                charter_store::Pool::Sqlite(p) => {
                     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events")
                         .fetch_one(&p)
                         .await
                         .unwrap()
                 }
-                charter_store::Db::Postgres(p) => {
+                charter_store::Pool::Postgres(p) => {
                     sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events")
                         .fetch_one(&p)
                         .await

@@ -10,4 +10,6 @@ pub mod model;
 #[cfg(feature = "db")]
 mod db;
 #[cfg(feature = "db")]
+pub mod revocation;
+#[cfg(feature = "db")]
 pub use db::*;

@@ -75,6 +75,9 @@ prefixed_id!(/** An application owned by a partner. */ ApplicationId, "app_", "a
 prefixed_id!(/** An AI agent registered under an application. */ AgentId, "agt_", "agent id");
 prefixed_id!(/** A grant of an advertiser to an agent. */ GrantId, "grt_", "grant id");
 prefixed_id!(/** An audit event. */ EventId, "evt_", "event id");
+prefixed_id!(/** A client secret of an agent. */ SecretId, "sec_", "secret id");
+prefixed_id!(/** A registered public key of an agent (private_key_jwt). */ ClientKeyId, "key_", "key id");
+prefixed_id!(/** A token Charter minted. */ TokenId, "tok_", "token id");
 
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal, $label:literal;)+ }) => {
@@ -330,6 +333,9 @@ pub struct Grant {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change of policy, purpose or time bounds; tokens bind it.
+    pub version: u32,
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 impl Grant {
@@ -464,6 +470,7 @@ impl<T> Page<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Actor {
     Person { id: PersonId, label: String },
+    Agent { id: AgentId, label: String },
     System { label: String },
 }
 
@@ -471,18 +478,22 @@ impl Actor {
     pub fn kind(&self) -> &'static str {
         match self {
             Actor::Person { .. } => "person",
+            Actor::Agent { .. } => "agent",
             Actor::System { .. } => "system",
         }
     }
     pub fn id(&self) -> Option<&str> {
         match self {
             Actor::Person { id, .. } => Some(id.as_str()),
+            Actor::Agent { id, .. } => Some(id.as_str()),
             Actor::System { .. } => None,
         }
     }
     pub fn label(&self) -> &str {
         match self {
-            Actor::Person { label, .. } | Actor::System { label } => label,
+            Actor::Person { label, .. } | Actor::Agent { label, .. } | Actor::System { label } => {
+                label
+            }
         }
     }
 }

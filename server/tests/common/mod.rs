@@ -101,6 +101,10 @@ pub async fn spawn_app_with(backend: Backend, seed: demo::SeedOptions) -> TestAp
         secure_cookies: false,
         seed_demo: false,
         session_idle: charter_server::time::Duration::hours(1),
+        tokens: charter_server::tokens::TokenConfig {
+            issuer: format!("http://{addr}"),
+            ..Default::default()
+        },
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let serve_db = db.clone();

@@ -3,6 +3,7 @@
 //! Every method that changes state writes its audit event in the **same transaction** as the
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
 
+mod identity;
 mod password;
 mod sql;
 
@@ -11,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use identity::*;
 pub use password::{hash_password, verify_password};
 pub use sql::{PgStore, SqliteStore};
 
@@ -62,6 +64,9 @@ pub struct NewGrant {
     pub status: GrantStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub not_before: Option<DateTime<Utc>>,
+    /// The policy document (JSON), already validated by the caller.
+    pub policy: Option<String>,
 }
 
 /// An agent to register under an application.
@@ -91,7 +96,7 @@ pub struct LoginFailures {
 /// Persistent state. Every query that reads account data takes the advertiser (or partner) it
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: IdentityStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// True when no person exists yet (a fresh database).
@@ -229,26 +234,39 @@ pub trait Store: Send + Sync + 'static {
     async fn clear_login_failures(&self, email: &str) -> Result<()>;
 }
 
-/// A connected database: the pool (for the session store) and the [`Store`] over it.
+/// A connection pool of either backend.
 #[derive(Clone)]
-pub enum Db {
+pub enum Pool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
 
+/// A connected database: the pool (for the session store) and the one [`Store`] over it. Every
+/// clone shares that store, and so its revocation index.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: Pool,
+    store: DynStore,
+}
+
 impl Db {
+    pub fn new(pool: Pool) -> Db {
+        let store: DynStore = match &pool {
+            Pool::Sqlite(p) => Arc::new(SqliteStore::new(p.clone())),
+            Pool::Postgres(p) => Arc::new(PgStore::new(p.clone())),
+        };
+        Db { pool, store }
+    }
+
     pub fn store(&self) -> DynStore {
-        match self {
-            Db::Sqlite(pool) => Arc::new(SqliteStore::new(pool.clone())),
-            Db::Postgres(pool) => Arc::new(PgStore::new(pool.clone())),
-        }
+        self.store.clone()
     }
 
     /// Applies this backend's migrations (`migrations/sqlite` or `migrations/postgres`).
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => {
                 sqlx::migrate!("../../migrations/postgres")
                     .run(pool)
                     .await?
@@ -258,9 +276,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
     }
 }
@@ -289,13 +307,13 @@ pub async fn connect(url: &str) -> Result<Db> {
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::new(Pool::Sqlite(pool)))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(16)
             .connect(url)
             .await?;
-        Ok(Db::Postgres(pool))
+        Ok(Db::new(Pool::Postgres(pool)))
     } else {
         let scheme: String = url
             .split(':')

@@ -8,10 +8,13 @@
 
 use super::password::{dummy_hash, hash_password, verify_password};
 use super::*;
+use crate::revocation::{Change, GrantState, RevocationIndex};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::FromRow;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+mod identity;
 
 fn corrupt(e: ParseError) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -194,6 +197,8 @@ struct GrantRow {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
+    version: i32,
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<GrantRow> for Grant {
@@ -210,6 +215,9 @@ impl TryFrom<GrantRow> for Grant {
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
             updated_at: r.updated_at,
+            version: u32::try_from(r.version)
+                .map_err(|_| StoreError::Corrupt(format!("grant version `{}`", r.version)))?,
+            not_before: r.not_before,
         })
     }
 }
@@ -310,7 +318,7 @@ fn collect<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>>
     rows.into_iter().map(T::try_from).collect()
 }
 
-const GRANT_COLUMNS: &str = "id, advertiser_id, agent_id, status, purpose, policy, created_at, expires_at, revoked_at, updated_at";
+const GRANT_COLUMNS: &str = "id, advertiser_id, agent_id, status, purpose, policy, created_at, expires_at, revoked_at, updated_at, version, not_before";
 const AUDIT_COLUMNS: &str = "id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, before_state, after_state, reason, created_at";
 
 /// The joins and filters of the Agents page; `$1` advertiser, `$2` raw search, `$3` LIKE
@@ -354,11 +362,16 @@ macro_rules! sql_store {
         #[derive(Clone)]
         pub struct $store {
             pool: $pool,
+            index: Arc<RevocationIndex>,
         }
 
         impl $store {
+            const BACKEND: &'static str = $backend;
+            const FOR_UPDATE: &'static str = $for_update;
+
+            /// A store with an empty revocation index: call `reload_revocations` before serving.
             pub fn new(pool: $pool) -> Self {
-                Self { pool }
+                Self { pool, index: Arc::new(RevocationIndex::new()) }
             }
 
             pub fn pool(&self) -> &$pool {
@@ -421,6 +434,31 @@ macro_rules! sql_store {
                 row.map(Grant::try_from).transpose()
             }
 
+            /// Keeps a copy of `grant` as its version `grant.version`.
+            async fn insert_grant_version(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                grant: &Grant,
+                created_by: &str,
+                note: Option<&str>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO grant_versions (grant_id, version, purpose, policy, not_before, expires_at, created_at, created_by, note) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(grant.id.as_str())
+                .bind(i32::try_from(grant.version).unwrap_or(i32::MAX))
+                .bind(grant.purpose.as_str())
+                .bind(&grant.policy)
+                .bind(grant.not_before)
+                .bind(grant.expires_at)
+                .bind(grant.updated_at)
+                .bind(created_by)
+                .bind(note)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
             /// Marks one grant revoked and writes its audit event, inside `conn`'s transaction.
             async fn revoke_in_tx(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -436,6 +474,7 @@ macro_rules! sql_store {
                     .execute(&mut *conn)
                     .await?;
                 let after = Grant { status: GrantStatus::Revoked, revoked_at: Some(now), updated_at: now, ..before.clone() };
+                Self::notify(&mut *conn, &Change::Grant(GrantState::from(&after))).await?;
                 Self::insert_audit(
                     &mut *conn,
                     NewAuditEvent {
@@ -849,15 +888,17 @@ macro_rules! sql_store {
                     agent_id: new.agent_id,
                     status: new.status,
                     purpose: new.purpose,
-                    policy: None,
+                    policy: new.policy,
                     created_at: new.created_at,
                     expires_at: new.expires_at,
                     revoked_at: (new.status == GrantStatus::Revoked).then_some(now),
                     updated_at: now,
+                    version: 1,
+                    not_before: new.not_before,
                 };
                 let mut tx = self.begin_write().await?;
                 sqlx::query(&format!(
-                    "INSERT INTO grants ({GRANT_COLUMNS}, revoked_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    "INSERT INTO grants ({GRANT_COLUMNS}, revoked_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 ))
                 .bind(grant.id.as_str())
                 .bind(grant.advertiser_id.as_str())
@@ -869,10 +910,14 @@ macro_rules! sql_store {
                 .bind(grant.expires_at)
                 .bind(grant.revoked_at)
                 .bind(grant.updated_at)
+                .bind(1_i32)
+                .bind(grant.not_before)
                 .bind(grant.revoked_at.and(actor.id()))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_unique("a grant for this agent on this account"))?;
+                Self::insert_grant_version(&mut *tx, &grant, actor.label(), None).await?;
+                Self::notify(&mut *tx, &Change::Grant(GrantState::from(&grant))).await?;
                 Self::insert_audit(&mut *tx, NewAuditEvent {
                     advertiser_id: Some(grant.advertiser_id.clone()),
                     partner_id: None,
@@ -886,6 +931,7 @@ macro_rules! sql_store {
                 })
                 .await?;
                 tx.commit().await?;
+                self.index.apply(&Change::Grant(GrantState::from(&grant)));
                 Ok(grant)
             }
 
@@ -1020,6 +1066,7 @@ macro_rules! sql_store {
                 }
                 let after = Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?;
                 tx.commit().await?;
+                self.index.apply(&Change::Grant(GrantState::from(&after)));
                 Ok(RevokeOutcome::Revoked(after))
             }
 
@@ -1029,8 +1076,9 @@ macro_rules! sql_store {
                 let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).fetch_all(&mut *tx).await?;
                 let grants: Vec<Grant> = collect(rows)?;
                 let count = grants.len() as u64;
+                let mut revoked = Vec::with_capacity(grants.len());
                 for grant in grants {
-                    Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?;
+                    revoked.push(Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?);
                 }
                 Self::insert_audit(&mut *tx, NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
@@ -1045,6 +1093,9 @@ macro_rules! sql_store {
                 })
                 .await?;
                 tx.commit().await?;
+                for g in &revoked {
+                    self.index.apply(&Change::Grant(GrantState::from(g)));
+                }
                 Ok(count)
             }
 

@@ -1,0 +1,797 @@
+//! The machine endpoints: OAuth 2.0 token issuance (RFC 6749 client credentials, RFC 8693
+//! token exchange, RFC 8707 resource indicators), introspection (RFC 7662), revocation
+//! (RFC 7009), the published keys (RFC 7517) and the server metadata (RFC 8414).
+//!
+//! Clients are agents. They authenticate with `client_secret_basic`, `client_secret_post` or
+//! `private_key_jwt` (an EdDSA-signed assertion, RFC 7523). Every error body has the RFC 6749
+//! shape `{ "error", "error_description" }`; an unauthenticated client gets 401.
+
+use crate::tokens::{Claims, TokenError, TokenService, attenuation, epoch};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use charter_store::model::*;
+use charter_store::{AgentIdentity, StoreError, TokenRecord};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const TOKEN_TYPE_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const ASSERTION_JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The RFC 8707 resource for an advertiser account: this prefix and the advertiser id.
+pub const RESOURCE_PREFIX: &str = "urn:charter:account:";
+
+/// An RFC 6749 §5.2 error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthError {
+    pub code: &'static str,
+    pub description: String,
+    /// Extra members (the offending statement and example request of a refused exchange).
+    pub extra: Option<Value>,
+    /// Set when the client used HTTP Basic: the 401 then carries `WWW-Authenticate`.
+    basic: bool,
+}
+
+impl OAuthError {
+    pub fn new(code: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            code,
+            description: description.into(),
+            extra: None,
+            basic: false,
+        }
+    }
+    fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new("invalid_request", d)
+    }
+    fn invalid_client(d: impl Into<String>) -> Self {
+        Self::new("invalid_client", d)
+    }
+    fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new("invalid_grant", d)
+    }
+    fn invalid_scope(d: impl Into<String>) -> Self {
+        Self::new("invalid_scope", d)
+    }
+    fn invalid_target(d: impl Into<String>) -> Self {
+        Self::new("invalid_target", d)
+    }
+    fn server_error(e: impl std::fmt::Display) -> Self {
+        tracing::error!("oauth: {e}");
+        Self::new("server_error", "the server could not complete the request")
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let status = match self.code {
+            "invalid_client" => StatusCode::UNAUTHORIZED,
+            "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut body = json!({ "error": self.code, "error_description": self.description });
+        if let (Some(Value::Object(extra)), Some(obj)) = (self.extra, body.as_object_mut()) {
+            obj.extend(extra);
+        }
+        let mut res = (status, no_store(), axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.basic {
+                "Basic realm=\"charter\""
+            } else {
+                "Bearer realm=\"charter\""
+            };
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        res
+    }
+}
+
+fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ]
+}
+
+type OResult<T> = Result<T, OAuthError>;
+
+/// The routes, outside the session and CSRF layers (machines carry no cookies).
+pub fn routes(svc: Arc<TokenService>) -> Router {
+    Router::new()
+        .route("/oauth/token", post(token))
+        .route("/oauth/introspect", post(introspect))
+        .route("/oauth/revoke", post(revoke))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .with_state(svc)
+}
+
+async fn jwks(State(svc): State<Arc<TokenService>>) -> Response {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        axum::Json(svc.keys.jwks()),
+    )
+        .into_response()
+}
+
+async fn metadata(State(svc): State<Arc<TokenService>>) -> Response {
+    let iss = svc.config.issuer.trim_end_matches('/');
+    axum::Json(json!({
+        "issuer": iss,
+        "token_endpoint": format!("{iss}/oauth/token"),
+        "introspection_endpoint": format!("{iss}/oauth/introspect"),
+        "revocation_endpoint": format!("{iss}/oauth/revoke"),
+        "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "grant_types_supported": [GRANT_CLIENT_CREDENTIALS, GRANT_TOKEN_EXCHANGE],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_types": "Biscuit (https://www.biscuitsec.org), base64url",
+        "max_delegation_depth": svc.config.max_depth,
+    }))
+    .into_response()
+}
+
+/// Form parameters; a repeated parameter is an error (RFC 6749 §3.1).
+fn parse_form(headers: &HeaderMap, body: &[u8]) -> OResult<HashMap<String, String>> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ctype
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(OAuthError::invalid_request(
+            "send the parameters as application/x-www-form-urlencoded",
+        ));
+    }
+    if body.len() > 64 * 1024 {
+        return Err(OAuthError::invalid_request(
+            "the request body is over 64 KiB",
+        ));
+    }
+    let mut params = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if params.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(OAuthError::invalid_request(format!(
+                "parameter `{k}` is repeated"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+fn param<'a>(p: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    p.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+fn required<'a>(p: &'a HashMap<String, String>, name: &str) -> OResult<&'a str> {
+    param(p, name).ok_or_else(|| OAuthError::invalid_request(format!("`{name}` is required")))
+}
+
+/// Authenticates the calling agent by whichever one method it used.
+async fn authenticate(
+    svc: &TokenService,
+    headers: &HeaderMap,
+    p: &HashMap<String, String>,
+) -> OResult<AgentIdentity> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.get(..6)
+                .filter(|s| s.eq_ignore_ascii_case("basic "))
+                .map(|_| v[6..].trim().to_string())
+        });
+    let post_secret = param(p, "client_secret");
+    let assertion = param(p, "client_assertion");
+    let methods = [basic.is_some(), post_secret.is_some(), assertion.is_some()]
+        .iter()
+        .filter(|m| **m)
+        .count();
+    if methods > 1 {
+        return Err(OAuthError::invalid_request(
+            "use exactly one client authentication method",
+        ));
+    }
+    let fail = |basic: bool, d: &str| {
+        let mut e = OAuthError::invalid_client(d);
+        e.basic = basic;
+        e
+    };
+    let (client_id, secret, via_basic) = if let Some(b) = &basic {
+        let decoded = STANDARD
+            .decode(b)
+            .ok()
+            .and_then(|d| String::from_utf8(d).ok())
+            .ok_or_else(|| fail(true, "the Basic credentials are not valid base64"))?;
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| fail(true, "the Basic credentials have no `:`"))?;
+        // RFC 6749 §2.3.1: both parts are form-urlencoded first.
+        let dec = |s: &str| {
+            form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default()
+        };
+        (dec(id), Some(dec(secret)), true)
+    } else if let Some(s) = post_secret {
+        (
+            required(p, "client_id")?.to_string(),
+            Some(s.to_string()),
+            false,
+        )
+    } else if let Some(a) = assertion {
+        if param(p, "client_assertion_type") != Some(ASSERTION_JWT_BEARER) {
+            return Err(OAuthError::invalid_request(format!(
+                "`client_assertion_type` must be `{ASSERTION_JWT_BEARER}`"
+            )));
+        }
+        let agent = verify_assertion(svc, a, param(p, "client_id")).await?;
+        return active_agent(svc, &agent, false).await;
+    } else {
+        return Err(fail(
+            false,
+            "client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)",
+        ));
+    };
+    let secret = secret.unwrap_or_default();
+    // An unknown or malformed client id still costs one verification.
+    let agent = AgentId::parse(&client_id).unwrap_or_else(|_| AgentId::generate());
+    let ok = svc
+        .store
+        .verify_client_secret(&agent, &secret)
+        .await
+        .map_err(OAuthError::server_error)?;
+    if !ok || AgentId::parse(&client_id).is_err() {
+        return Err(fail(via_basic, "unknown client or wrong secret"));
+    }
+    active_agent(svc, &agent, via_basic).await
+}
+
+async fn active_agent(svc: &TokenService, agent: &AgentId, basic: bool) -> OResult<AgentIdentity> {
+    let ident = svc
+        .store
+        .agent_identity(agent)
+        .await
+        .map_err(OAuthError::server_error)?;
+    match ident {
+        Some(i) if i.agent.status == AgentStatus::Active => Ok(i),
+        _ => {
+            let mut e = OAuthError::invalid_client("the client is disabled or unknown");
+            e.basic = basic;
+            Err(e)
+        }
+    }
+}
+
+/// Verifies a `private_key_jwt` assertion (RFC 7523 §3) signed with EdDSA by a registered key.
+async fn verify_assertion(
+    svc: &TokenService,
+    jwt: &str,
+    client_id: Option<&str>,
+) -> OResult<AgentId> {
+    let bad = |d: &str| OAuthError::invalid_client(format!("client assertion: {d}"));
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [h, b, s] = parts[..] else {
+        return Err(bad("not a compact JWS"));
+    };
+    let decode = |x: &str| URL_SAFE_NO_PAD.decode(x).map_err(|_| bad("not base64url"));
+    let header: Value =
+        serde_json::from_slice(&decode(h)?).map_err(|_| bad("the header is not JSON"))?;
+    let claims: Value =
+        serde_json::from_slice(&decode(b)?).map_err(|_| bad("the payload is not JSON"))?;
+    if header.get("alg").and_then(Value::as_str) != Some("EdDSA") {
+        return Err(bad("`alg` must be `EdDSA`"));
+    }
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
+    if iss.is_empty() || iss != sub || client_id.is_some_and(|c| c != iss) {
+        return Err(bad("`iss` and `sub` must both be the client id"));
+    }
+    let agent = AgentId::parse(iss).map_err(|_| bad("unknown client"))?;
+    let iss_url = svc.config.issuer.trim_end_matches('/');
+    let token_url = format!("{iss_url}/oauth/token");
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => *a == token_url || a == iss_url,
+        Some(Value::Array(list)) => list
+            .iter()
+            .any(|a| a.as_str() == Some(&token_url) || a.as_str() == Some(iss_url)),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(bad(&format!("`aud` must be `{token_url}`")));
+    }
+    let now = Utc::now();
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .and_then(crate::tokens::from_epoch)
+        .ok_or_else(|| bad("`exp` is required"))?;
+    if exp <= now - Duration::seconds(30) {
+        return Err(bad("it expired"));
+    }
+    if exp > now + Duration::minutes(10) {
+        return Err(bad("`exp` is more than 10 minutes ahead"));
+    }
+    let jti = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .filter(|j| !j.is_empty() && j.len() <= 200)
+        .ok_or_else(|| bad("`jti` is required"))?;
+    let sig: [u8; 64] = decode(s)?
+        .try_into()
+        .map_err(|_| bad("the signature is not 64 bytes"))?;
+    let sig = ed25519_dalek::Signature::from_bytes(&sig);
+    let signing_input = format!("{h}.{b}");
+    let kid = header.get("kid").and_then(Value::as_str);
+    let keys = svc
+        .store
+        .active_client_keys(&agent)
+        .await
+        .map_err(OAuthError::server_error)?;
+    let verified = keys
+        .iter()
+        .filter(|k| kid.is_none_or(|kid| kid == k.kid))
+        .any(|k| {
+            URL_SAFE_NO_PAD
+                .decode(&k.public_key)
+                .ok()
+                .and_then(|x| <[u8; 32]>::try_from(x).ok())
+                .and_then(|x| ed25519_dalek::VerifyingKey::from_bytes(&x).ok())
+                .is_some_and(|vk| vk.verify_strict(signing_input.as_bytes(), &sig).is_ok())
+        });
+    if !verified {
+        return Err(bad("the signature does not verify with a registered key"));
+    }
+    let fresh = svc
+        .store
+        .remember_assertion(jti, &agent, exp)
+        .await
+        .map_err(OAuthError::server_error)?;
+    if !fresh {
+        return Err(bad("it was already used (`jti` replayed)"));
+    }
+    Ok(agent)
+}
+
+/// `resource` → advertiser id. Accepts `urn:charter:account:<id>` (RFC 8707 wants an absolute
+/// URI) and, for convenience, the bare id.
+fn parse_resource(r: &str) -> OResult<AdvertiserId> {
+    let id = r.strip_prefix(RESOURCE_PREFIX).unwrap_or(r);
+    AdvertiserId::parse(id).map_err(|_| {
+        OAuthError::invalid_target(format!(
+            "`resource` must be `{RESOURCE_PREFIX}<advertiser id>`"
+        ))
+    })
+}
+
+fn agent_actor(i: &AgentIdentity) -> Actor {
+    Actor::Agent {
+        id: i.agent.id.clone(),
+        label: format!("{} ({})", i.agent.name, i.partner_name),
+    }
+}
+
+/// The scope a grant gives: its policy, or the purpose template for the account.
+pub fn grant_policy_text(grant: &Grant, advertiser: &Advertiser) -> Option<String> {
+    grant.policy.clone().or_else(|| {
+        purpose_template(
+            grant.purpose.as_str(),
+            &advertiser.marketplace.to_ascii_lowercase(),
+            advertiser.id.as_str(),
+        )
+    })
+}
+
+async fn token(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: Bytes) -> Response {
+    match token_inner(&svc, &headers, &body).await {
+        Ok(v) => (StatusCode::OK, no_store(), axum::Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn token_inner(svc: &TokenService, headers: &HeaderMap, body: &[u8]) -> OResult<Value> {
+    let p = parse_form(headers, body)?;
+    let grant_type = required(&p, "grant_type")?.to_string();
+    if grant_type != GRANT_CLIENT_CREDENTIALS && grant_type != GRANT_TOKEN_EXCHANGE {
+        return Err(OAuthError::new(
+            "unsupported_grant_type",
+            format!("grant type `{grant_type}` is not supported"),
+        ));
+    }
+    let client = authenticate(svc, headers, &p).await?;
+    if grant_type == GRANT_CLIENT_CREDENTIALS {
+        client_credentials(svc, &client, &p).await
+    } else {
+        exchange(svc, &client, &p).await
+    }
+}
+
+async fn client_credentials(
+    svc: &TokenService,
+    client: &AgentIdentity,
+    p: &HashMap<String, String>,
+) -> OResult<Value> {
+    let advertiser = parse_resource(param(p, "resource").ok_or_else(|| {
+        OAuthError::invalid_target(format!(
+            "`resource` is required: the account, as `{RESOURCE_PREFIX}<advertiser id>`"
+        ))
+    })?)?;
+    let no_grant =
+        || OAuthError::invalid_target("this client holds no grant on that account".to_string());
+    let grant = svc
+        .store
+        .grant_for(&advertiser, &client.agent.id)
+        .await
+        .map_err(OAuthError::server_error)?
+        .ok_or_else(no_grant)?;
+    let now = Utc::now();
+    match grant.status {
+        GrantStatus::Revoked => return Err(OAuthError::invalid_grant("the grant was revoked")),
+        GrantStatus::Suspended => return Err(OAuthError::invalid_grant("the grant is suspended")),
+        GrantStatus::Active => {}
+    }
+    if grant.expires_at.is_some_and(|e| e <= now) {
+        return Err(OAuthError::invalid_grant("the grant expired"));
+    }
+    if let Some(nb) = grant.not_before.filter(|nb| *nb > now) {
+        return Err(OAuthError::invalid_grant(format!(
+            "the grant is not valid before {}",
+            nb.to_rfc3339()
+        )));
+    }
+    if let Some(scope) = param(p, "scope") {
+        // The scope names the intent: it must be the grant's declared purpose.
+        if scope
+            .split_whitespace()
+            .any(|s| s != grant.purpose.as_str())
+        {
+            return Err(OAuthError::invalid_scope(format!(
+                "the grant's purpose is `{}`; `{scope}` is outside it",
+                grant.purpose.as_str()
+            )));
+        }
+    }
+    let expires_at = [Some(now + svc.ttl()), grant.expires_at]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now);
+    let claims = Claims {
+        jti: TokenId::generate(),
+        agent: client.agent.id.clone(),
+        grant: grant.id.clone(),
+        grant_version: grant.version,
+        purpose: grant.purpose,
+        audience: advertiser.clone(),
+        issued_at: now,
+        not_before: now,
+        expires_at,
+        depth: 0,
+        actor_chain: vec![],
+        ancestors: vec![],
+    };
+    issue(svc, client, claims, None).await
+}
+
+async fn issue(
+    svc: &TokenService,
+    client: &AgentIdentity,
+    claims: Claims,
+    policy: Option<String>,
+) -> OResult<Value> {
+    let token = svc.mint(&claims).map_err(OAuthError::server_error)?;
+    let record = TokenRecord {
+        jti: claims.jti.clone(),
+        advertiser_id: claims.audience.clone(),
+        grant_id: claims.grant.clone(),
+        grant_version: claims.grant_version,
+        agent_id: claims.agent.clone(),
+        parent_jti: claims.ancestors.last().cloned(),
+        depth: claims.depth,
+        actor_chain: claims.actor_chain.clone(),
+        policy,
+        purpose: claims.purpose,
+        issued_at: claims.issued_at,
+        expires_at: claims.expires_at,
+        revoked_at: None,
+    };
+    svc.store
+        .record_token(&agent_actor(client), &record)
+        .await
+        .map_err(OAuthError::server_error)?;
+    let mut body = json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": (claims.expires_at - claims.issued_at).num_seconds().max(0),
+        "scope": claims.purpose.as_str(),
+        "jti": claims.jti.as_str(),
+        "grant_id": claims.grant.as_str(),
+        "grant_version": claims.grant_version,
+    });
+    if claims.depth > 0 {
+        body["issued_token_type"] = TOKEN_TYPE_ACCESS.into();
+        body["depth"] = claims.depth.into();
+    }
+    Ok(body)
+}
+
+fn token_error(e: TokenError) -> OAuthError {
+    match e {
+        TokenError::Internal(m) => OAuthError::server_error(m),
+        other => OAuthError::invalid_grant(format!("subject_token: {other}")),
+    }
+}
+
+/// RFC 8693: the client (a child agent) exchanges its parent's token for a narrower one.
+async fn exchange(
+    svc: &TokenService,
+    client: &AgentIdentity,
+    p: &HashMap<String, String>,
+) -> OResult<Value> {
+    let subject = required(p, "subject_token")?;
+    if required(p, "subject_token_type")? != TOKEN_TYPE_ACCESS {
+        return Err(OAuthError::invalid_request(format!(
+            "`subject_token_type` must be `{TOKEN_TYPE_ACCESS}`"
+        )));
+    }
+    if param(p, "actor_token").is_some() {
+        return Err(OAuthError::invalid_request(
+            "the actor is the authenticated client; do not send `actor_token`",
+        ));
+    }
+    if let Some(t) = param(p, "requested_token_type").filter(|t| *t != TOKEN_TYPE_ACCESS) {
+        return Err(OAuthError::invalid_request(format!(
+            "`requested_token_type` `{t}` is not supported"
+        )));
+    }
+    let now = Utc::now();
+    let parent = svc
+        .verify(subject, None, None, now)
+        .await
+        .map_err(token_error)?;
+    let pc = &parent.claims;
+    if let Some(r) = param(p, "resource") {
+        if parse_resource(r)? != pc.audience {
+            return Err(OAuthError::invalid_target(
+                "a delegated token is for the same account as its parent",
+            ));
+        }
+    }
+    if pc.depth + 1 > svc.config.max_depth {
+        return Err(OAuthError::invalid_grant(format!(
+            "delegation depth {} would exceed the limit {}",
+            pc.depth + 1,
+            svc.config.max_depth
+        )));
+    }
+    let holder = svc
+        .store
+        .agent_identity(&pc.agent)
+        .await
+        .map_err(OAuthError::server_error)?
+        .ok_or_else(|| OAuthError::invalid_grant("subject_token: its agent no longer exists"))?;
+    if holder.agent.application_id != client.agent.application_id
+        || client.agent.id == pc.agent
+        || pc.actor_chain.contains(&client.agent.id)
+    {
+        return Err(OAuthError::invalid_grant(
+            "the client must be another agent registered under the same application as the subject token's agent",
+        ));
+    }
+    // The child's requested scope: a policy document.
+    let child_text = required(p, "policy")?;
+    let child = authz::parse_policy(child_text).map_err(|e| {
+        OAuthError::invalid_scope(format!(
+            "`policy` is not a valid policy: {} at {} (line {}, column {})",
+            e.message, e.path, e.line, e.col
+        ))
+    })?;
+    // The parent's effective scope: its grant's (root) or its recorded delegated scope,
+    // narrowed by every block its holder appended.
+    let parent_text = if pc.depth == 0 {
+        let grant = svc
+            .store
+            .grant_by_id(&pc.grant)
+            .await
+            .map_err(OAuthError::server_error)?
+            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its grant is gone"))?;
+        let adv = svc
+            .store
+            .advertiser(&pc.audience)
+            .await
+            .map_err(OAuthError::server_error)?
+            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its account is gone"))?;
+        grant_policy_text(&grant, &adv)
+    } else {
+        svc.store
+            .token(&pc.jti)
+            .await
+            .map_err(OAuthError::server_error)?
+            .and_then(|t| t.policy)
+    }
+    .ok_or_else(|| OAuthError::invalid_grant("subject_token: its scope is unknown"))?;
+    let parent_policy = authz::parse_policy(&parent_text).map_err(OAuthError::server_error)?;
+    prove_subset(&parent_policy, &child, "the parent token's scope")?;
+    let mut expires_at = [now + svc.ttl(), pc.expires_at]
+        .into_iter()
+        .min()
+        .unwrap_or(now);
+    for block in &parent.attenuations {
+        let policies = block.policies().map_err(|why| {
+            OAuthError::invalid_scope(format!(
+                "cannot prove the child stays within the subject token: {why}"
+            ))
+        })?;
+        for (policy, r) in policies.iter().zip(&block.restrictions) {
+            prove_subset(
+                policy,
+                &child,
+                &format!("block {} (`{}`)", block.index, r.check()),
+            )?;
+            if let attenuation::Restriction::ExpiresBefore(t) = r {
+                expires_at = expires_at.min(*t);
+            }
+        }
+    }
+    let mut chain = pc.actor_chain.clone();
+    chain.push(pc.agent.clone());
+    let mut ancestors = pc.ancestors.clone();
+    ancestors.push(pc.jti.clone());
+    let claims = Claims {
+        jti: TokenId::generate(),
+        agent: client.agent.id.clone(),
+        grant: pc.grant.clone(),
+        grant_version: pc.grant_version,
+        purpose: pc.purpose,
+        audience: pc.audience.clone(),
+        issued_at: now,
+        not_before: now,
+        expires_at,
+        depth: pc.depth + 1,
+        actor_chain: chain,
+        ancestors,
+    };
+    issue(svc, client, claims, Some(child_text.to_string())).await
+}
+
+/// Refuses unless every request `child` allows is allowed by `parent`, naming the statement
+/// at fault and an example request.
+fn prove_subset(parent: &authz::Policy, child: &authz::Policy, what: &str) -> OResult<()> {
+    let result = authz::check_no_new_access(parent, child);
+    if result.passed() {
+        return Ok(());
+    }
+    let first = result.reasons.first();
+    let description = match first {
+        Some(r) => format!(
+            "the requested policy grants more than {what}: statement {}{} allows `{}` on `{}`",
+            r.statement_index,
+            r.statement_id
+                .as_deref()
+                .map(|s| format!(" (`{s}`)"))
+                .unwrap_or_default(),
+            r.example.action,
+            r.example.resource
+        ),
+        None => format!(
+            "the requested policy grants more than {what}: {}",
+            result.message
+        ),
+    };
+    let mut e = OAuthError::invalid_scope(description);
+    e.extra = Some(json!({ "check": result }));
+    Err(e)
+}
+
+async fn introspect(
+    State(svc): State<Arc<TokenService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = async {
+        let p = parse_form(&headers, &body)?;
+        let client = authenticate(&svc, &headers, &p).await?;
+        let token = required(&p, "token")?;
+        let inactive: Value = json!({ "active": false });
+        let Ok(v) = svc.verify(token, None, None, Utc::now()).await else {
+            return Ok(inactive);
+        };
+        // A partner's clients may introspect the tokens of that partner's agents only.
+        let holder = svc
+            .store
+            .agent_identity(&v.claims.agent)
+            .await
+            .map_err(OAuthError::server_error)?;
+        if holder.is_none_or(|h| h.partner_id != client.partner_id) {
+            return Ok(inactive);
+        }
+        Ok::<Value, OAuthError>(introspection(&v.claims))
+    };
+    match run.await {
+        Ok(v) => (StatusCode::OK, no_store(), axum::Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn act_claim(chain: &[AgentId]) -> Value {
+    // RFC 8693 §4.1: the most recent actor outermost.
+    chain.iter().fold(Value::Null, |inner, a| {
+        let mut v = json!({ "sub": a.as_str() });
+        if !inner.is_null() {
+            v["act"] = inner;
+        }
+        v
+    })
+}
+
+fn introspection(c: &Claims) -> Value {
+    let mut v = json!({
+        "active": true,
+        "token_type": "Bearer",
+        "client_id": c.agent.as_str(),
+        "sub": c.agent.as_str(),
+        "aud": format!("{RESOURCE_PREFIX}{}", c.audience),
+        "scope": c.purpose.as_str(),
+        "jti": c.jti.as_str(),
+        "iat": epoch(c.issued_at),
+        "nbf": epoch(c.not_before),
+        "exp": epoch(c.expires_at),
+        "grant_id": c.grant.as_str(),
+        "grant_version": c.grant_version,
+        "depth": c.depth,
+    });
+    if !c.actor_chain.is_empty() {
+        v["act"] = act_claim(&c.actor_chain);
+    }
+    v
+}
+
+async fn revoke(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: Bytes) -> Response {
+    let run = async {
+        let p = parse_form(&headers, &body)?;
+        let client = authenticate(&svc, &headers, &p).await?;
+        let token = required(&p, "token")?;
+        // RFC 7009 §2.2: an invalid or unknown token is not an error.
+        let far_future: DateTime<Utc> = Utc::now();
+        if let Ok(v) = svc.verify_offline(token, None, None, far_future) {
+            match svc
+                .store
+                .revoke_token(
+                    &agent_actor(&client),
+                    &v.claims.jti,
+                    Some(&client.agent.id),
+                    "revoked by its holder (RFC 7009)",
+                )
+                .await
+            {
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(e) => return Err(OAuthError::server_error(e)),
+            }
+        }
+        Ok::<Value, OAuthError>(json!({}))
+    };
+    match run.await {
+        Ok(v) => (StatusCode::OK, no_store(), axum::Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn purpose_template(_purpose: &str, _marketplace: &str, _account: &str) -> Option<String> {
+    None
+}

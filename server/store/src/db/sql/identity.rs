@@ -1,0 +1,697 @@
+//! [`IdentityStore`] for both backends, instantiated by `identity_store!` like `sql_store!`.
+
+use super::super::identity::*;
+use super::*;
+use crate::revocation::{CHANNEL, Change, GrantState};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// A client secret is `<secret id>.<43 characters of base64url randomness>`. The id part tells
+/// which stored hash to verify against, so a check costs exactly one argon2id verification.
+fn new_secret() -> Result<(SecretId, String)> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| StoreError::Password(e.to_string()))?;
+    let id = SecretId::generate();
+    Ok((
+        id.clone(),
+        format!("{id}.{}", URL_SAFE_NO_PAD.encode(bytes)),
+    ))
+}
+
+/// Splits a presented secret into its id and the whole; `None` when it has no valid id.
+fn split_secret(presented: &str) -> Option<SecretId> {
+    let (id, rest) = presented.split_once('.')?;
+    if rest.is_empty() || presented.len() > 200 {
+        return None;
+    }
+    SecretId::parse(id).ok()
+}
+
+#[derive(FromRow)]
+struct SecretRow {
+    id: String,
+    agent_id: String,
+    hint: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<SecretRow> for ClientSecretInfo {
+    type Error = StoreError;
+    fn try_from(r: SecretRow) -> Result<Self> {
+        Ok(ClientSecretInfo {
+            id: SecretId::parse(&r.id).map_err(corrupt)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            hint: r.hint,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct KeyRow {
+    id: String,
+    agent_id: String,
+    kid: String,
+    public_key: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<KeyRow> for ClientKey {
+    type Error = StoreError;
+    fn try_from(r: KeyRow) -> Result<Self> {
+        Ok(ClientKey {
+            id: ClientKeyId::parse(&r.id).map_err(corrupt)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            kid: r.kid,
+            public_key: r.public_key,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct SigningKeyRow {
+    kid: i32,
+    private_key: String,
+    public_key: String,
+    created_at: DateTime<Utc>,
+    retired_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    jti: String,
+    advertiser_id: String,
+    grant_id: String,
+    grant_version: i32,
+    agent_id: String,
+    parent_jti: Option<String>,
+    depth: i32,
+    actor_chain: String,
+    policy: Option<String>,
+    purpose: String,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+fn non_negative(what: &str, v: i32) -> Result<u32> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} `{v}`")))
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+    fn try_from(r: TokenRow) -> Result<Self> {
+        let chain: Vec<String> = serde_json::from_str(&r.actor_chain)
+            .map_err(|e| StoreError::Corrupt(format!("token actor chain: {e}")))?;
+        Ok(TokenRecord {
+            jti: TokenId::parse(&r.jti).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
+            grant_version: non_negative("grant version", r.grant_version)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            parent_jti: r
+                .parent_jti
+                .as_deref()
+                .map(TokenId::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            depth: non_negative("token depth", r.depth)?,
+            actor_chain: chain
+                .iter()
+                .map(|a| AgentId::parse(a))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(corrupt)?,
+            policy: r.policy,
+            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
+            issued_at: r.issued_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct VersionRow {
+    grant_id: String,
+    version: i32,
+    purpose: String,
+    policy: Option<String>,
+    not_before: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    note: Option<String>,
+}
+
+impl TryFrom<VersionRow> for GrantVersion {
+    type Error = StoreError;
+    fn try_from(r: VersionRow) -> Result<Self> {
+        Ok(GrantVersion {
+            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
+            version: non_negative("grant version", r.version)?,
+            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
+            policy: r.policy,
+            not_before: r.not_before,
+            expires_at: r.expires_at,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            note: r.note,
+        })
+    }
+}
+
+const SECRET_COLUMNS: &str = "id, agent_id, hint, created_at, revoked_at, last_used_at";
+const KEY_COLUMNS: &str = "id, agent_id, kid, public_key, created_at, revoked_at";
+const TOKEN_COLUMNS: &str = "jti, advertiser_id, grant_id, grant_version, agent_id, parent_jti, depth, actor_chain, policy, purpose, issued_at, expires_at, revoked_at";
+
+/// `agent` belongs to an application of `partner`.
+const AGENT_OF_PARTNER: &str = "SELECT a.id FROM agents a JOIN applications ap ON ap.id = a.application_id \
+                                WHERE a.id = $1 AND ap.partner_id = $2";
+
+macro_rules! identity_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            async fn owned_agent(conn: &mut <$db as sqlx::Database>::Connection, partner: &PartnerId, agent: &AgentId) -> Result<()> {
+                let owned: Option<(String,)> = sqlx::query_as(AGENT_OF_PARTNER)
+                    .bind(agent.as_str())
+                    .bind(partner.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                owned.map(|_| ()).ok_or(StoreError::NotFound)
+            }
+
+            /// Sends `change` to the other processes; on PostgreSQL `pg_notify` inside the
+            /// transaction is delivered when (and only if) it commits.
+            pub(super) async fn notify(conn: &mut <$db as sqlx::Database>::Connection, change: &Change) -> Result<()> {
+                if Self::BACKEND == "postgres" {
+                    let payload = serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
+            fn partner_event(partner: &PartnerId, actor: &Actor, action: &'static str, kind: &'static str, id: String, after: serde_json::Value) -> NewAuditEvent {
+                NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action,
+                    target_kind: kind,
+                    target_id: id,
+                    before: None,
+                    after: Some(after),
+                    reason: None,
+                }
+            }
+        }
+
+        #[async_trait]
+        impl IdentityStore for $store {
+            fn revocations(&self) -> &Arc<RevocationIndex> {
+                &self.index
+            }
+
+            async fn reload_revocations(&self) -> Result<()> {
+                let sql = format!("SELECT {GRANT_COLUMNS} FROM grants");
+                let rows: Vec<GrantRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                let grants: Vec<Grant> = collect(rows)?;
+                let disabled: Vec<(String,)> = sqlx::query_as("SELECT id FROM agents WHERE status = 'disabled'").fetch_all(&self.pool).await?;
+                let tokens: Vec<(String, DateTime<Utc>)> = sqlx::query_as("SELECT jti, expires_at FROM tokens WHERE revoked_at IS NOT NULL AND expires_at > $1")
+                    .bind(Utc::now())
+                    .fetch_all(&self.pool)
+                    .await?;
+                self.index.load(
+                    grants.iter().map(GrantState::from).collect(),
+                    disabled.into_iter().map(|(a,)| a).collect(),
+                    tokens,
+                );
+                Ok(())
+            }
+
+            async fn create_client_secret(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId) -> Result<IssuedSecret> {
+                let (id, secret) = new_secret()?;
+                let to_hash = secret.clone();
+                let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
+                    .await
+                    .map_err(|e| StoreError::Password(e.to_string()))??;
+                let hint: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                let info = ClientSecretInfo { id, agent_id: agent.clone(), hint, created_at: Utc::now(), revoked_at: None, last_used_at: None };
+                let mut tx = self.begin_write().await?;
+                Self::owned_agent(&mut *tx, partner, agent).await?;
+                let live: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM client_secrets WHERE agent_id = $1 AND revoked_at IS NULL")
+                    .bind(agent.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if live.0 >= 2 {
+                    // Rotation keeps two secrets live during the overlap, never more.
+                    return Err(StoreError::Conflict("two live secrets (revoke the old one first), so a third secret"));
+                }
+                sqlx::query("INSERT INTO client_secrets (id, agent_id, secret_hash, hint, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(info.id.as_str())
+                    .bind(agent.as_str())
+                    .bind(&hash)
+                    .bind(&info.hint)
+                    .bind(info.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_secret.created", "agent", agent.to_string(),
+                    json!({ "secret_id": info.id.as_str(), "hint": info.hint }))).await?;
+                tx.commit().await?;
+                Ok(IssuedSecret { info, secret })
+            }
+
+            async fn revoke_client_secret(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, secret: &SecretId) -> Result<ClientSecretInfo> {
+                let mut tx = self.begin_write().await?;
+                Self::owned_agent(&mut *tx, partner, agent).await?;
+                let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE id = $1 AND agent_id = $2");
+                let row: Option<SecretRow> = sqlx::query_as(&sql).bind(secret.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
+                let mut info = ClientSecretInfo::try_from(row.ok_or(StoreError::NotFound)?)?;
+                if info.revoked_at.is_none() {
+                    let now = Utc::now();
+                    sqlx::query("UPDATE client_secrets SET revoked_at = $1 WHERE id = $2").bind(now).bind(secret.as_str()).execute(&mut *tx).await?;
+                    info.revoked_at = Some(now);
+                    Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_secret.revoked", "agent", agent.to_string(),
+                        json!({ "secret_id": secret.as_str(), "hint": info.hint }))).await?;
+                }
+                tx.commit().await?;
+                Ok(info)
+            }
+
+            async fn client_secrets(&self, partner: &PartnerId, agent: &AgentId) -> Result<Vec<ClientSecretInfo>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::owned_agent(&mut *conn, partner, agent).await?;
+                let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE agent_id = $1 ORDER BY created_at DESC, id DESC");
+                let rows: Vec<SecretRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
+                collect(rows)
+            }
+
+            async fn add_client_key(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, kid: &str, public_key: &str) -> Result<ClientKey> {
+                let key = ClientKey {
+                    id: ClientKeyId::generate(),
+                    agent_id: agent.clone(),
+                    kid: kid.to_string(),
+                    public_key: public_key.to_string(),
+                    created_at: Utc::now(),
+                    revoked_at: None,
+                };
+                let mut tx = self.begin_write().await?;
+                Self::owned_agent(&mut *tx, partner, agent).await?;
+                sqlx::query("INSERT INTO client_keys (id, agent_id, kid, public_key, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(key.id.as_str())
+                    .bind(agent.as_str())
+                    .bind(&key.kid)
+                    .bind(&key.public_key)
+                    .bind(key.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_unique("a key with this kid"))?;
+                Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_key.added", "agent", agent.to_string(),
+                    json!({ "key_id": key.id.as_str(), "kid": key.kid }))).await?;
+                tx.commit().await?;
+                Ok(key)
+            }
+
+            async fn revoke_client_key(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, key: &ClientKeyId) -> Result<ClientKey> {
+                let mut tx = self.begin_write().await?;
+                Self::owned_agent(&mut *tx, partner, agent).await?;
+                let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE id = $1 AND agent_id = $2");
+                let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
+                let mut k = ClientKey::try_from(row.ok_or(StoreError::NotFound)?)?;
+                if k.revoked_at.is_none() {
+                    let now = Utc::now();
+                    sqlx::query("UPDATE client_keys SET revoked_at = $1 WHERE id = $2").bind(now).bind(key.as_str()).execute(&mut *tx).await?;
+                    k.revoked_at = Some(now);
+                    Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_key.revoked", "agent", agent.to_string(),
+                        json!({ "key_id": key.as_str(), "kid": k.kid }))).await?;
+                }
+                tx.commit().await?;
+                Ok(k)
+            }
+
+            async fn client_keys(&self, partner: &PartnerId, agent: &AgentId) -> Result<Vec<ClientKey>> {
+                let mut conn = self.pool.acquire().await?;
+                Self::owned_agent(&mut *conn, partner, agent).await?;
+                let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE agent_id = $1 ORDER BY created_at DESC, id DESC");
+                let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
+                collect(rows)
+            }
+
+            async fn agent_identity(&self, agent: &AgentId) -> Result<Option<AgentIdentity>> {
+                #[derive(FromRow)]
+                struct Row {
+                    #[sqlx(flatten)]
+                    agent: AgentRow,
+                    partner_id: String,
+                    partner_name: String,
+                }
+                let row: Option<Row> = sqlx::query_as(
+                    "SELECT a.id, a.application_id, a.name, a.description, a.purposes, a.party, a.status, a.created_at, \
+                            ap.partner_id, p.name AS partner_name \
+                     FROM agents a JOIN applications ap ON ap.id = a.application_id JOIN partners p ON p.id = ap.partner_id \
+                     WHERE a.id = $1",
+                )
+                .bind(agent.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(AgentIdentity {
+                        agent: Agent::try_from(r.agent)?,
+                        partner_id: PartnerId::parse(&r.partner_id).map_err(corrupt)?,
+                        partner_name: r.partner_name,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn verify_client_secret(&self, agent: &AgentId, presented: &str) -> Result<bool> {
+                let stored: Option<(String,)> = match split_secret(presented) {
+                    Some(id) => sqlx::query_as("SELECT secret_hash FROM client_secrets WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL")
+                        .bind(id.as_str())
+                        .bind(agent.as_str())
+                        .fetch_optional(&self.pool)
+                        .await?,
+                    None => None,
+                };
+                // One argon2id verification whatever happened above (dummy hash when unknown).
+                let known = stored.is_some();
+                let hash = stored.map_or_else(|| dummy_hash().to_string(), |(h,)| h);
+                let presented_owned = presented.to_string();
+                let ok = tokio::task::spawn_blocking(move || verify_password(&presented_owned, &hash))
+                    .await
+                    .map_err(|e| StoreError::Password(e.to_string()))?;
+                if known && ok {
+                    if let Some(id) = split_secret(presented) {
+                        sqlx::query("UPDATE client_secrets SET last_used_at = $1 WHERE id = $2").bind(Utc::now()).bind(id.as_str()).execute(&self.pool).await?;
+                    }
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+
+            async fn active_client_keys(&self, agent: &AgentId) -> Result<Vec<ClientKey>> {
+                let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE agent_id = $1 AND revoked_at IS NULL ORDER BY created_at");
+                let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&self.pool).await?;
+                collect(rows)
+            }
+
+            async fn remember_assertion(&self, jti: &str, agent: &AgentId, expires_at: DateTime<Utc>) -> Result<bool> {
+                sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1").bind(Utc::now()).execute(&self.pool).await?;
+                let done = sqlx::query("INSERT INTO client_assertions (jti, agent_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING")
+                    .bind(format!("{agent}:{jti}"))
+                    .bind(agent.as_str())
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>> {
+                let rows: Vec<SigningKeyRow> = sqlx::query_as("SELECT kid, private_key, public_key, created_at, retired_at FROM signing_keys ORDER BY kid")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|r| Ok(SigningKeyRecord {
+                        kid: non_negative("signing key id", r.kid)?,
+                        private_key: r.private_key,
+                        public_key: r.public_key,
+                        created_at: r.created_at,
+                        retired_at: r.retired_at,
+                    }))
+                    .collect()
+            }
+
+            async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<()> {
+                let kid = i32::try_from(key.kid).map_err(|_| StoreError::Corrupt(format!("signing key id `{}`", key.kid)))?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(kid)
+                    .bind(&key.private_key)
+                    .bind(&key.public_key)
+                    .bind(key.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_unique("a signing key with this id"))?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: None,
+                    actor: Actor::System { label: "Charter".into() },
+                    action: "signing_key.created",
+                    target_kind: "signing_key",
+                    target_id: key.kid.to_string(),
+                    before: None,
+                    after: Some(json!({ "kid": key.kid, "public_key": key.public_key })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn retire_signing_key(&self, kid: u32, at: DateTime<Utc>) -> Result<()> {
+                let kid_i = i32::try_from(kid).map_err(|_| StoreError::NotFound)?;
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL")
+                    .bind(at)
+                    .bind(kid_i)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: None,
+                    actor: Actor::System { label: "Charter".into() },
+                    action: "signing_key.retired",
+                    target_kind: "signing_key",
+                    target_id: kid.to_string(),
+                    before: None,
+                    after: Some(json!({ "retired_at": at })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn grant_for(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Option<Grant>> {
+                let mut conn = self.pool.acquire().await?;
+                let grant = Self::grant_in_tx(&mut *conn, advertiser, agent).await?;
+                if let Some(g) = &grant {
+                    self.index.apply(&Change::Grant(GrantState::from(g)));
+                }
+                Ok(grant)
+            }
+
+            async fn grant_by_id(&self, grant: &GrantId) -> Result<Option<Grant>> {
+                let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1");
+                let row: Option<GrantRow> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&self.pool).await?;
+                let grant = row.map(Grant::try_from).transpose()?;
+                if let Some(g) = &grant {
+                    self.index.apply(&Change::Grant(GrantState::from(g)));
+                }
+                Ok(grant)
+            }
+
+            async fn record_token(&self, actor: &Actor, t: &TokenRecord) -> Result<()> {
+                let chain: Vec<&str> = t.actor_chain.iter().map(|a| a.as_str()).collect();
+                let chain = serde_json::to_string(&chain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(&format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+                    .bind(t.jti.as_str())
+                    .bind(t.advertiser_id.as_str())
+                    .bind(t.grant_id.as_str())
+                    .bind(i32::try_from(t.grant_version).unwrap_or(i32::MAX))
+                    .bind(t.agent_id.as_str())
+                    .bind(t.parent_jti.as_ref().map(|p| p.as_str()))
+                    .bind(i32::try_from(t.depth).unwrap_or(i32::MAX))
+                    .bind(&chain)
+                    .bind(&t.policy)
+                    .bind(t.purpose.as_str())
+                    .bind(t.issued_at)
+                    .bind(t.expires_at)
+                    .bind(t.revoked_at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(t.advertiser_id.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: if t.parent_jti.is_some() { "token.delegated" } else { "token.issued" },
+                    target_kind: "token",
+                    target_id: t.jti.to_string(),
+                    before: None,
+                    after: Some(json!({
+                        "agent_id": t.agent_id.as_str(),
+                        "grant_id": t.grant_id.as_str(),
+                        "grant_version": t.grant_version,
+                        "parent": t.parent_jti.as_ref().map(|p| p.as_str()),
+                        "depth": t.depth,
+                        "act": chain,
+                        "expires_at": t.expires_at,
+                    })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn token(&self, jti: &TokenId) -> Result<Option<TokenRecord>> {
+                let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE jti = $1");
+                let row: Option<TokenRow> = sqlx::query_as(&sql).bind(jti.as_str()).fetch_optional(&self.pool).await?;
+                row.map(TokenRecord::try_from).transpose()
+            }
+
+            async fn revoke_token(&self, actor: &Actor, jti: &TokenId, holder: Option<&AgentId>, reason: &str) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE jti = $1{}", Self::FOR_UPDATE);
+                let row: Option<TokenRow> = sqlx::query_as(&sql).bind(jti.as_str()).fetch_optional(&mut *tx).await?;
+                let token = TokenRecord::try_from(row.ok_or(StoreError::NotFound)?)?;
+                if let Some(h) = holder {
+                    if token.agent_id != *h && !token.actor_chain.contains(h) {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                let family: Vec<(String,)> = sqlx::query_as(
+                    "WITH RECURSIVE family(jti) AS (SELECT jti FROM tokens WHERE jti = $1 \
+                     UNION SELECT t.jti FROM tokens t JOIN family f ON t.parent_jti = f.jti) \
+                     SELECT jti FROM family",
+                )
+                .bind(jti.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+                let now = Utc::now();
+                let mut count = 0u64;
+                for (j,) in &family {
+                    count += sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL")
+                        .bind(now)
+                        .bind(j)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+                let jtis: Vec<String> = family.into_iter().map(|(j,)| j).collect();
+                let change = Change::Tokens { jtis: jtis.clone(), expires_at: token.expires_at.max(now) + chrono::Duration::minutes(20) };
+                Self::notify(&mut *tx, &change).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(token.advertiser_id.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "token.revoked",
+                    target_kind: "token",
+                    target_id: jti.to_string(),
+                    before: None,
+                    after: Some(json!({ "revoked": jtis })),
+                    reason: Some(reason.to_string()),
+                })
+                .await?;
+                tx.commit().await?;
+                self.index.apply(&change);
+                Ok(count)
+            }
+
+            async fn delegations(&self, advertiser: &AdvertiserId, agent: &AgentId, limit: u32) -> Result<Vec<DelegationRow>> {
+                #[derive(FromRow)]
+                struct Row {
+                    #[sqlx(flatten)]
+                    token: TokenRow,
+                    agent_name: String,
+                    parent_agent_id: Option<String>,
+                }
+                let sql = format!(
+                    "SELECT {cols}, a.name AS agent_name, p.agent_id AS parent_agent_id \
+                     FROM tokens t JOIN grants g ON g.id = t.grant_id JOIN agents a ON a.id = t.agent_id \
+                     LEFT JOIN tokens p ON p.jti = t.parent_jti \
+                     WHERE g.advertiser_id = $1 AND g.agent_id = $2 AND t.advertiser_id = $1 AND t.depth > 0 \
+                     ORDER BY t.issued_at DESC, t.jti DESC LIMIT $3",
+                    cols = TOKEN_COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
+                );
+                let rows: Vec<Row> = sqlx::query_as(&sql)
+                    .bind(advertiser.as_str())
+                    .bind(agent.as_str())
+                    .bind(i64::from(limit.clamp(1, 500)))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|r| Ok(DelegationRow {
+                        token: TokenRecord::try_from(r.token)?,
+                        agent_name: r.agent_name,
+                        parent_agent_id: r.parent_agent_id.as_deref().map(AgentId::parse).transpose().map_err(corrupt)?,
+                    }))
+                    .collect()
+            }
+
+            async fn update_grant(&self, actor: &Actor, advertiser: &AdvertiserId, agent: &AgentId, change: GrantChange) -> Result<Grant> {
+                let mut tx = self.begin_write().await?;
+                let Some(before) = Self::grant_in_tx(&mut *tx, advertiser, agent).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if before.status == GrantStatus::Revoked {
+                    return Err(StoreError::Conflict("a revoked grant cannot be changed: a revoked grant"));
+                }
+                let now = Utc::now();
+                let after = Grant {
+                    purpose: change.purpose,
+                    policy: change.policy,
+                    not_before: change.not_before,
+                    expires_at: change.expires_at,
+                    version: before.version + 1,
+                    updated_at: now,
+                    ..before.clone()
+                };
+                sqlx::query("UPDATE grants SET purpose = $1, policy = $2, not_before = $3, expires_at = $4, version = $5, updated_at = $6 WHERE id = $7")
+                    .bind(after.purpose.as_str())
+                    .bind(&after.policy)
+                    .bind(after.not_before)
+                    .bind(after.expires_at)
+                    .bind(i32::try_from(after.version).unwrap_or(i32::MAX))
+                    .bind(now)
+                    .bind(after.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_grant_version(&mut *tx, &after, actor.label(), change.note.as_deref()).await?;
+                let state = Change::Grant(GrantState::from(&after));
+                Self::notify(&mut *tx, &state).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "grant.updated",
+                    target_kind: "grant",
+                    target_id: after.id.to_string(),
+                    before: Some(json!({ "version": before.version, "purpose": before.purpose.as_str(), "policy": before.policy, "not_before": before.not_before, "expires_at": before.expires_at })),
+                    after: Some(json!({ "version": after.version, "purpose": after.purpose.as_str(), "policy": after.policy, "not_before": after.not_before, "expires_at": after.expires_at })),
+                    reason: change.note,
+                })
+                .await?;
+                tx.commit().await?;
+                self.index.apply(&state);
+                Ok(after)
+            }
+
+            async fn grant_versions(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Vec<GrantVersion>> {
+                let rows: Vec<VersionRow> = sqlx::query_as(
+                    "SELECT v.grant_id, v.version, v.purpose, v.policy, v.not_before, v.expires_at, v.created_at, v.created_by, v.note \
+                     FROM grant_versions v JOIN grants g ON g.id = v.grant_id \
+                     WHERE g.advertiser_id = $1 AND g.agent_id = $2 ORDER BY v.version DESC",
+                )
+                .bind(advertiser.as_str())
+                .bind(agent.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+        }
+    };
+}
+
+identity_store!(SqliteStore, sqlx::Sqlite);
+identity_store!(PgStore, sqlx::Postgres);

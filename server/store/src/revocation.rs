@@ -1,0 +1,325 @@
+//! The revocation index: what every token check consults, in memory, on every request.
+//!
+//! It holds the state of every grant (status, version, time bounds), the disabled agents and
+//! the individually revoked tokens. The store updates it right after the commit of every change
+//! that can take access away, before the change is reported back, so the very next request in
+//! this process sees it. On PostgreSQL the same change is sent with `pg_notify` inside the
+//! committing transaction (delivered exactly when it commits), and every other `charter serve`
+//! process applies it from its `LISTEN` connection ([`spawn_listener`]).
+//!
+//! A grant the index has never seen (created in another process a moment ago) is looked up in
+//! the database by the caller, never assumed valid: see [`Lookup::Unknown`].
+
+use crate::model::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+/// The channel PostgreSQL notifications travel on.
+pub const CHANNEL: &str = "charter_revocation";
+
+/// The state of one grant as token checks need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantState {
+    pub id: String,
+    pub status: GrantStatus,
+    pub version: u32,
+    pub not_before: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Grant> for GrantState {
+    fn from(g: &Grant) -> Self {
+        GrantState {
+            id: g.id.to_string(),
+            status: g.status,
+            version: g.version,
+            not_before: g.not_before,
+            expires_at: g.expires_at,
+        }
+    }
+}
+
+/// One change that can take access away (or give it back, for a new grant version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    Grant(GrantState),
+    Agent {
+        id: String,
+        disabled: bool,
+    },
+    Tokens {
+        jtis: Vec<String>,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// Why a token no longer holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Revoked {
+    #[error("the grant was revoked")]
+    GrantRevoked,
+    #[error("the grant is suspended")]
+    GrantSuspended,
+    #[error("the grant changed (now version {current}); request a new token")]
+    GrantChanged { current: u32 },
+    #[error("the grant is not valid yet")]
+    GrantNotYetValid,
+    #[error("the grant expired")]
+    GrantExpired,
+    #[error("the agent `{0}` is disabled")]
+    AgentDisabled(String),
+    #[error("the token `{0}` was revoked")]
+    TokenRevoked(String),
+}
+
+/// The answer of [`RevocationIndex::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Valid,
+    Denied(Revoked),
+    /// The grant is not in the index: load it ([`RevocationIndex::apply`]) and ask again.
+    Unknown,
+}
+
+#[derive(Default)]
+struct State {
+    grants: HashMap<String, GrantState>,
+    disabled_agents: HashSet<String>,
+    revoked_tokens: HashMap<String, DateTime<Utc>>,
+}
+
+/// See the module documentation.
+#[derive(Default)]
+pub struct RevocationIndex {
+    state: RwLock<State>,
+}
+
+impl std::fmt::Debug for RevocationIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevocationIndex")
+    }
+}
+
+impl RevocationIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces everything (at start-up, and after the notification connection was lost).
+    pub fn load(
+        &self,
+        grants: Vec<GrantState>,
+        disabled_agents: Vec<String>,
+        revoked_tokens: Vec<(String, DateTime<Utc>)>,
+    ) {
+        let fresh = State {
+            grants: grants.into_iter().map(|g| (g.id.clone(), g)).collect(),
+            disabled_agents: disabled_agents.into_iter().collect(),
+            revoked_tokens: revoked_tokens.into_iter().collect(),
+        };
+        match self.state.write() {
+            Ok(mut s) => *s = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+
+    pub fn apply(&self, change: &Change) {
+        let mut s = match self.state.write() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match change {
+            Change::Grant(g) => {
+                // Versions only grow: a late notification never undoes a newer local change.
+                // A revoked grant stays revoked.
+                let stale = s.grants.get(&g.id).is_some_and(|cur| {
+                    cur.version > g.version
+                        || (cur.status == GrantStatus::Revoked && g.status != GrantStatus::Revoked)
+                });
+                if !stale {
+                    s.grants.insert(g.id.clone(), g.clone());
+                }
+            }
+            Change::Agent { id, disabled } => {
+                if *disabled {
+                    s.disabled_agents.insert(id.clone());
+                } else {
+                    s.disabled_agents.remove(id);
+                }
+            }
+            Change::Tokens { jtis, expires_at } => {
+                let now = Utc::now();
+                s.revoked_tokens.retain(|_, exp| *exp > now);
+                for j in jtis {
+                    s.revoked_tokens.insert(j.clone(), *expires_at);
+                }
+            }
+        }
+    }
+
+    /// Checks a token's grant (id and the version it was minted under), its agents (the holder
+    /// and every actor before it) and its own id and its ancestors' ids.
+    pub fn check(
+        &self,
+        grant: &str,
+        version: u32,
+        agents: &[&str],
+        jtis: &[&str],
+        now: DateTime<Utc>,
+    ) -> Lookup {
+        let s = match self.state.read() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for j in jtis {
+            if s.revoked_tokens.contains_key(*j) {
+                return Lookup::Denied(Revoked::TokenRevoked((*j).to_string()));
+            }
+        }
+        for a in agents {
+            if s.disabled_agents.contains(*a) {
+                return Lookup::Denied(Revoked::AgentDisabled((*a).to_string()));
+            }
+        }
+        let Some(g) = s.grants.get(grant) else {
+            return Lookup::Unknown;
+        };
+        let reason = match g.status {
+            GrantStatus::Revoked => Some(Revoked::GrantRevoked),
+            GrantStatus::Suspended => Some(Revoked::GrantSuspended),
+            GrantStatus::Active if g.version != version => {
+                Some(Revoked::GrantChanged { current: g.version })
+            }
+            GrantStatus::Active if g.not_before.is_some_and(|nb| now < nb) => {
+                Some(Revoked::GrantNotYetValid)
+            }
+            GrantStatus::Active if g.expires_at.is_some_and(|e| now >= e) => {
+                Some(Revoked::GrantExpired)
+            }
+            GrantStatus::Active => None,
+        };
+        match reason {
+            Some(r) => Lookup::Denied(r),
+            None => Lookup::Valid,
+        }
+    }
+
+    /// How many grants the index holds (for diagnostics).
+    pub fn grant_count(&self) -> usize {
+        self.state.read().map(|s| s.grants.len()).unwrap_or(0)
+    }
+}
+
+/// On PostgreSQL: listens on [`CHANNEL`] and applies every change to `store`'s index. When the
+/// connection drops, the listener reconnects and reloads the whole index, so nothing sent while
+/// it was away is missed.
+pub fn spawn_listener(
+    pool: sqlx::PgPool,
+    store: crate::db::DynStore,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!("revocation listener cannot connect: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                tracing::warn!("revocation listener cannot listen: {e}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+            // Listening now: anything committed from here on arrives as a notification, so a
+            // reload now cannot miss a change.
+            if let Err(e) = store.reload_revocations().await {
+                tracing::warn!("revocation index reload failed: {e}");
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
+                        Ok(change) => store.revocations().apply(&change),
+                        Err(e) => tracing::warn!("unreadable revocation notification: {e}"),
+                    },
+                    Ok(None) => {
+                        // The connection was lost and re-established: reload.
+                        if let Err(e) = store.reload_revocations().await {
+                            tracing::warn!("revocation index reload failed: {e}");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("revocation listener error: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(status: GrantStatus, version: u32) -> GrantState {
+        GrantState {
+            id: "grt_1".into(),
+            status,
+            version,
+            not_before: None,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn checks_follow_changes() {
+        let idx = RevocationIndex::new();
+        let now = Utc::now();
+        assert_eq!(idx.check("grt_1", 1, &[], &[], now), Lookup::Unknown);
+        idx.apply(&Change::Grant(grant(GrantStatus::Active, 1)));
+        assert_eq!(
+            idx.check("grt_1", 1, &["agt_a"], &["tok_1"], now),
+            Lookup::Valid
+        );
+        assert_eq!(
+            idx.check("grt_1", 0, &[], &[], now),
+            Lookup::Denied(Revoked::GrantChanged { current: 1 })
+        );
+        idx.apply(&Change::Tokens {
+            jtis: vec!["tok_1".into()],
+            expires_at: now + chrono::Duration::minutes(5),
+        });
+        assert_eq!(
+            idx.check("grt_1", 1, &[], &["tok_2", "tok_1"], now),
+            Lookup::Denied(Revoked::TokenRevoked("tok_1".into()))
+        );
+        idx.apply(&Change::Agent {
+            id: "agt_a".into(),
+            disabled: true,
+        });
+        assert_eq!(
+            idx.check("grt_1", 1, &["agt_a"], &[], now),
+            Lookup::Denied(Revoked::AgentDisabled("agt_a".into()))
+        );
+        idx.apply(&Change::Grant(grant(GrantStatus::Revoked, 1)));
+        assert_eq!(
+            idx.check("grt_1", 1, &[], &[], now),
+            Lookup::Denied(Revoked::GrantRevoked)
+        );
+        // Revoked stays revoked, and an older version arriving late never undoes a newer one.
+        idx.apply(&Change::Grant(grant(GrantStatus::Active, 1)));
+        assert_eq!(
+            idx.check("grt_1", 1, &[], &[], now),
+            Lookup::Denied(Revoked::GrantRevoked)
+        );
+        let idx = RevocationIndex::new();
+        idx.apply(&Change::Grant(grant(GrantStatus::Active, 2)));
+        idx.apply(&Change::Grant(grant(GrantStatus::Suspended, 1)));
+        assert_eq!(idx.check("grt_1", 2, &[], &[], now), Lookup::Valid);
+    }
+}
