@@ -289,3 +289,53 @@ pub fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
         .find(|c| c.starts_with(&format!("{name}=")))
         .map(str::to_string)
 }
+
+/// A second server process's worth of state on an existing database: its own pool, store,
+/// revocation index and listener. Shut down on drop.
+pub struct SecondServer {
+    pub base: String,
+    pub store: DynStore,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn serve_second(url: &str) -> SecondServer {
+    let db = charter_server::prepare_database(url, false)
+        .await
+        .expect("prepare database");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local addr");
+    let config = Config {
+        database_url: url.to_string(),
+        addr,
+        site_root: "target/site".into(),
+        secure_cookies: false,
+        seed_demo: false,
+        session_idle: charter_server::time::Duration::hours(1),
+        tokens: charter_server::tokens::TokenConfig {
+            issuer: format!("http://{addr}"),
+            ..Default::default()
+        },
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let store = db.store();
+    tokio::spawn(async move {
+        let _ = charter_server::serve(listener, db, config, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    // Wait until it answers (the listener and index are ready before the first request).
+    for _ in 0..100 {
+        if reqwest::get(format!("http://{addr}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    SecondServer {
+        base: format!("http://{addr}"),
+        store,
+        _shutdown: tx,
+    }
+}
