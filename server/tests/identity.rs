@@ -944,3 +944,127 @@ async fn cross_process_revocation_on_postgres() {
     eprintln!("cross-process revoke→deny: {:?}", start.elapsed());
     assert!(!introspect_on(second.base.clone()).await);
 }
+
+/// SplitMix64, seeded: the property test is reproducible.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[(self.next() % v.len() as u64) as usize]
+    }
+}
+
+/// Property: no exchange ever mints a child broader than its parent. Random child policies
+/// are sent through the real endpoint; every minted child is checked against the parent by the
+/// evaluator over a request universe, and every refusal's example request is confirmed to be
+/// allowed by the child and denied by the parent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_exchange_mints_a_broader_child() {
+    let f = fixture(Backend::Sqlite).await;
+    let acct = format!("arn:ads:us:{}", f.adv.id);
+    let parent = authz::parse_policy(&parent_policy(&f.adv)).unwrap();
+    let root = f.root_token().await;
+    let actions = [
+        "sp:GetCampaign",
+        "sp:ListCampaigns",
+        "sp:UpdateKeywords",
+        "sp:DeleteCampaigns",
+        "sp:Get*",
+        "sp:List*",
+        "sp:*",
+        "sp:Update*",
+        "reports:GetReport",
+        "*",
+    ];
+    let resources = [
+        format!("{acct}:*"),
+        format!("{acct}:keyword/*"),
+        format!("{acct}:keyword/7"),
+        format!("{acct}:campaign/1"),
+        "arn:ads:us:adv_OTHER:*".to_string(),
+        "*".to_string(),
+    ];
+    let universe_actions = [
+        "sp:GetCampaign",
+        "sp:ListCampaigns",
+        "sp:UpdateKeywords",
+        "sp:DeleteCampaigns",
+        "sp:GetKeyword",
+        "sp:UpdateCampaigns",
+        "reports:GetReport",
+        "billing:GetInvoice",
+    ];
+    let universe_resources = [
+        format!("{acct}:keyword/7"),
+        format!("{acct}:campaign/1"),
+        format!("{acct}:report/3"),
+        "arn:ads:us:adv_OTHER:campaign/1".to_string(),
+        "x".to_string(),
+    ];
+    let mut rng = Rng(0x5EED_CAFE);
+    let (mut minted, mut refused) = (0, 0);
+    for _ in 0..150 {
+        let n = 1 + rng.next() % 3;
+        let mut statements = Vec::new();
+        for i in 0..n {
+            let effect = if i > 0 && rng.next() % 4 == 0 {
+                "Deny"
+            } else {
+                "Allow"
+            };
+            let acts: Vec<&str> = (0..1 + rng.next() % 2)
+                .map(|_| *rng.pick(&actions))
+                .collect();
+            statements.push(json!({ "Sid": format!("S{i}"), "Effect": effect, "Action": acts, "Resource": rng.pick(&resources) }));
+        }
+        let text = json!({ "Statement": statements }).to_string();
+        let child = authz::parse_policy(&text).unwrap();
+        let (s, v) = f.exchange(1, &root, &text).await;
+        if s == 200 {
+            minted += 1;
+            for a in universe_actions {
+                for r in &universe_resources {
+                    let req = authz::Request::new(f.agents[1].0.id.as_str(), a, r);
+                    if authz::is_allowed(&[&child], &req) {
+                        assert!(
+                            authz::is_allowed(&[&parent], &req),
+                            "child {text} allows {a} on {r}, parent does not"
+                        );
+                    }
+                }
+            }
+        } else {
+            assert_eq!(
+                (s, v["error"].as_str()),
+                (400, Some("invalid_scope")),
+                "{v}"
+            );
+            refused += 1;
+            let ex = &v["check"]["reasons"][0]["example"];
+            let req = authz::Request::new(
+                ex["principal"].as_str().unwrap(),
+                ex["action"].as_str().unwrap(),
+                ex["resource"].as_str().unwrap(),
+            );
+            assert!(
+                authz::is_allowed(&[&child], &req),
+                "example not allowed by the child: {v}"
+            );
+            assert!(
+                !authz::is_allowed(&[&parent], &req),
+                "example allowed by the parent: {v}"
+            );
+        }
+    }
+    eprintln!("{minted} minted, {refused} refused");
+    assert!(
+        minted >= 10 && refused >= 10,
+        "{minted} minted, {refused} refused: the generator must exercise both"
+    );
+}
