@@ -58,6 +58,15 @@ enum Command {
         #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
         max_delegation_depth: u32,
     },
+    /// Create a client secret for an agent (an operator's shortcut; partners use the partner
+    /// console). Prints shell variables: the client id, the secret (shown once) and the
+    /// accounts the agent holds an active grant on.
+    Credentials {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The agent: its id (`agt_…`) or its exact name (e.g. "Bid Pilot").
+        agent: String,
+    },
     /// Manage the token-signing keys: list, rotate, retire.
     Keys {
         #[command(flatten)]
@@ -173,6 +182,60 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
                     ))
                 );
             }
+        }
+        Command::Credentials { db, agent } => {
+            let database = prepare_database(&db.database_url, false).await?;
+            let store = database.store();
+            let agent = match charter_store::model::AgentId::parse(&agent) {
+                Ok(id) => id,
+                Err(_) => {
+                    // An exact name, found through the accounts it holds grants on.
+                    let mut found = std::collections::BTreeSet::new();
+                    for adv in store.search_advertisers("", 1000).await? {
+                        let q =
+                            charter_store::model::AgentQuery::parse(Some(&agent), None, None, None)?;
+                        for row in store.list_agent_grants(&adv.id, &q).await?.items {
+                            if row.agent_name == agent {
+                                found.insert(row.agent_id);
+                            }
+                        }
+                    }
+                    match found.len() {
+                        1 => found.into_iter().next().ok_or("no agent")?,
+                        0 => return Err(format!("no agent named `{agent}` holds a grant").into()),
+                        n => {
+                            return Err(
+                                format!("{n} agents are named `{agent}`: pass the agent id").into()
+                            );
+                        }
+                    }
+                }
+            };
+            let ident = store
+                .agent_identity(&agent)
+                .await?
+                .ok_or_else(|| format!("no agent `{agent}`"))?;
+            let actor = charter_store::model::Actor::System {
+                label: "charter credentials (CLI)".into(),
+            };
+            let issued = store
+                .create_client_secret(&actor, &ident.partner_id, &agent)
+                .await?;
+            println!("CLIENT_ID={agent}");
+            println!("CLIENT_SECRET={}", issued.secret);
+            for adv in store.search_advertisers("", 1000).await? {
+                if let Some(g) = store.grant_for(&adv.id, &agent).await? {
+                    if g.is_effective(chrono::Utc::now()) {
+                        println!(
+                            "RESOURCE=urn:charter:account:{}   # {} ({})",
+                            adv.id,
+                            adv.name,
+                            g.purpose.as_str()
+                        );
+                    }
+                }
+            }
+            eprintln!("the secret is shown once; Charter keeps only its argon2id hash");
         }
         Command::Migrate { db } => {
             prepare_database(&db.database_url, false).await?;
