@@ -130,27 +130,46 @@ async fn main() {
     demo::seed(&db.store(), seed.clone()).await.unwrap();
     let store = db.store();
     store.reload_revocations().await.unwrap();
-    let adv = store.search_advertisers(demo::NORTHWIND, 1).await.unwrap()[0].id.clone();
+    let adv = store.search_advertisers(demo::NORTHWIND, 1).await.unwrap()[0]
+        .id
+        .clone();
     let agents = active_grants(&store, &adv, n).await;
-    let svc = TokenService::load(store.clone(), TokenConfig::default()).await.unwrap();
+    let svc = TokenService::load(store.clone(), TokenConfig::default())
+        .await
+        .unwrap();
     let (c, a) = run(&store, &svc, &adv, &agents).await;
     report("sqlite, same process: commit→deny", c);
     report("sqlite, same process: call→deny", a);
     let _ = std::fs::remove_dir_all(&dir);
 
     // PostgreSQL, same process and across processes.
-    let name = format!("charter_revbench_{}", ulid::Ulid::new().to_string().to_lowercase());
-    let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres").await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    let name = format!(
+        "charter_revbench_{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let admin = sqlx::PgPool::connect("postgres://postgres@127.0.0.1:5432/postgres")
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
     let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
     let db = charter_server::prepare_database(&url, false).await.unwrap();
     demo::seed(&db.store(), seed).await.unwrap();
     let a_store = db.store();
     a_store.reload_revocations().await.unwrap();
-    let adv = a_store.search_advertisers(demo::NORTHWIND, 1).await.unwrap()[0].id.clone();
+    let adv = a_store
+        .search_advertisers(demo::NORTHWIND, 1)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
     let agents = active_grants(&a_store, &adv, n).await;
     let half = agents.len() / 2;
-    let svc_a = TokenService::load(a_store.clone(), TokenConfig::default()).await.unwrap();
+    let svc_a = TokenService::load(a_store.clone(), TokenConfig::default())
+        .await
+        .unwrap();
     let (c, a) = run(&a_store, &svc_a, &adv, &agents[..half]).await;
     report("postgres, same process: commit→deny", c);
     report("postgres, same process: call→deny", a);
@@ -163,7 +182,9 @@ async fn main() {
         charter_store::revocation::spawn_listener(pool.clone(), b_store.clone());
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let svc_b = TokenService::load(b_store.clone(), TokenConfig::default()).await.unwrap();
+    let svc_b = TokenService::load(b_store.clone(), TokenConfig::default())
+        .await
+        .unwrap();
     let (c, a) = run(&a_store, &svc_b, &adv, &agents[half..]).await;
     report("postgres, cross process: commit→deny", c);
     report("postgres, cross process: call→deny", a);

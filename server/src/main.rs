@@ -192,8 +192,12 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
                     // An exact name, found through the accounts it holds grants on.
                     let mut found = std::collections::BTreeSet::new();
                     for adv in store.search_advertisers("", 1000).await? {
-                        let q =
-                            charter_store::model::AgentQuery::parse(Some(&agent), None, None, None)?;
+                        let q = charter_store::model::AgentQuery::parse(
+                            Some(&agent),
+                            None,
+                            None,
+                            None,
+                        )?;
                         for row in store.list_agent_grants(&adv.id, &q).await?.items {
                             if row.agent_name == agent {
                                 found.insert(row.agent_id);
@@ -204,9 +208,10 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
                         1 => found.into_iter().next().ok_or("no agent")?,
                         0 => return Err(format!("no agent named `{agent}` holds a grant").into()),
                         n => {
-                            return Err(
-                                format!("{n} agents are named `{agent}`: pass the agent id").into()
-                            );
+                            return Err(format!(
+                                "{n} agents are named `{agent}`: pass the agent id"
+                            )
+                            .into());
                         }
                     }
                 }
@@ -224,8 +229,10 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             println!("CLIENT_ID={agent}");
             println!("CLIENT_SECRET={}", issued.secret);
             for adv in store.search_advertisers("", 1000).await? {
-                if let Some(g) = store.grant_for(&adv.id, &agent).await? {
-                    if g.is_effective(chrono::Utc::now()) {
+                if let Some(g) = store.grant_for(&adv.id, &agent).await?
+                    && g.is_effective(chrono::Utc::now())
+                {
+                    {
                         println!(
                             "RESOURCE=urn:charter:account:{}   # {} ({})",
                             adv.id,

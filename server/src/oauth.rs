@@ -566,12 +566,12 @@ async fn exchange(
         .await
         .map_err(token_error)?;
     let pc = &parent.claims;
-    if let Some(r) = param(p, "resource") {
-        if parse_resource(r)? != pc.audience {
-            return Err(OAuthError::invalid_target(
-                "a delegated token is for the same account as its parent",
-            ));
-        }
+    if let Some(r) = param(p, "resource")
+        && parse_resource(r)? != pc.audience
+    {
+        return Err(OAuthError::invalid_target(
+            "a delegated token is for the same account as its parent",
+        ));
     }
     if pc.depth + 1 > svc.config.max_depth {
         return Err(OAuthError::invalid_grant(format!(

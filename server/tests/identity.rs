@@ -1013,7 +1013,7 @@ async fn no_exchange_mints_a_broader_child() {
         let n = 1 + rng.next() % 3;
         let mut statements = Vec::new();
         for i in 0..n {
-            let effect = if i > 0 && rng.next() % 4 == 0 {
+            let effect = if i > 0 && rng.next().is_multiple_of(4) {
                 "Deny"
             } else {
                 "Allow"
