@@ -19,6 +19,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 
+use crate::budget::{Exhausted, Meter};
 use crate::glob::{Glob, Tok};
 use crate::values::{Cmp, Dec, ISO_MAX, ISO_MIN, days_in_month, format_iso, is_leap};
 
@@ -489,10 +490,54 @@ pub fn fresh_char(used: &[char]) -> char {
 
 /// Decides whether some string satisfies every `(automaton, polarity)` pair and returns the
 /// shortest one (breadth-first). `None` means the conjunction is unsatisfiable.
+///
+/// This search is unbounded (it can take exponential time and memory on hostile patterns): use
+/// it only on trusted input, and [`witness_metered`] otherwise.
 pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
+    witness_metered(atoms, &mut Meter::unlimited()).unwrap_or(None)
+}
+
+/// Step cost of advancing one automaton by one character (see [`crate::budget`]).
+fn step_cost(a: &Aut) -> u64 {
+    match a {
+        // Patterns of 64 tokens or more step a heap-allocated position set.
+        Aut::Glob(g) if g.toks().len() >= 64 => 16 + g.toks().len() as u64,
+        Aut::Glob(g) => 8 + g.toks().len() as u64 / 2,
+        Aut::Num { .. } | Aut::Date { .. } => 16,
+    }
+}
+
+/// Bytes one product state holds (in the visited set and the queue), an upper bound.
+fn state_bytes(atoms: &[(Aut, bool)]) -> u64 {
+    let st = std::mem::size_of::<St>() as u64;
+    let per: u64 = atoms
+        .iter()
+        .map(|(a, _)| match a {
+            Aut::Glob(g) if g.toks().len() >= 64 => st + 8 * (g.toks().len() as u64 / 64 + 1),
+            _ => st,
+        })
+        .sum();
+    // Two copies (visited set and queue), vector headers, hash-table slot and parent link.
+    2 * (per + 24) + 48
+}
+
+/// [`witness`] within a budget: `Err` when the meter runs out before the search decides.
+pub fn witness_metered(
+    atoms: &[(Aut, bool)],
+    meter: &mut Meter,
+) -> Result<Option<String>, Exhausted> {
+    let setup: u64 = atoms
+        .iter()
+        .map(|(a, _)| match a {
+            Aut::Glob(g) => 1 + g.toks().len() as u64,
+            _ => 16,
+        })
+        .sum();
+    meter.charge(setup)?;
     let mut alpha: Vec<char> = Vec::new();
     let mut typed = false;
     let mut prepared = Vec::new();
+    let mut kept = Vec::new();
     for (a, pos) in atoms {
         match a {
             Aut::Glob(g) => {
@@ -503,6 +548,7 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
                     if let Tok::Lit(c) = t
                         && !alpha.contains(c)
                     {
+                        meter.charge(alpha.len() as u64 / 8)?;
                         alpha.push(*c);
                     }
                 }
@@ -513,6 +559,7 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
             Aut::Date { c, .. } => Some(iso_ref(c)),
             _ => None,
         };
+        kept.push((a.clone(), *pos));
         prepared.push(Prepared {
             aut: a.clone(),
             positive: *pos,
@@ -530,6 +577,9 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
     alpha.push(fresh);
     // Readable witnesses first: prefer the fresh letter and digits early.
     alpha.sort_by_key(|c| (!c.is_ascii_alphanumeric(), *c));
+    // One transition: step every automaton, hash and compare the product state.
+    let trans_cost: u64 = 32 + kept.iter().map(|(a, _)| step_cost(a)).sum::<u64>();
+    let per_state = state_bytes(&kept);
 
     let norm = |states: Vec<St>| -> Option<Vec<St>> {
         let mut out = Vec::with_capacity(states.len());
@@ -551,13 +601,19 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
             s => p.accepts(s) == p.positive,
         })
     };
-    let start = norm(prepared.iter().map(Prepared::start).collect())?;
+    meter.charge(trans_cost)?;
+    let Some(start) = norm(prepared.iter().map(Prepared::start).collect()) else {
+        return Ok(None);
+    };
     let mut nodes: Vec<(usize, char)> = vec![(usize::MAX, '\0')];
     let mut seen: HashMap<Vec<St>, usize, FxBuild> = HashMap::default();
     let mut queue = VecDeque::new();
+    let mut held = per_state;
+    meter.check_bytes(held)?;
     seen.insert(start.clone(), 0);
     queue.push_back((start, 0usize));
     while let Some((states, id)) = queue.pop_front() {
+        meter.charge(2 * prepared.len() as u64 + 2)?;
         if accepting(&states) {
             let mut out = Vec::new();
             let mut cur = id;
@@ -566,9 +622,10 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
                 out.push(ch);
                 cur = parent;
             }
-            return Some(out.into_iter().rev().collect());
+            return Ok(Some(out.into_iter().rev().collect()));
         }
         for &ch in &alpha {
+            meter.charge(trans_cost)?;
             let next: Vec<St> = prepared
                 .iter()
                 .zip(&states)
@@ -584,13 +641,15 @@ pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
             if seen.contains_key(&next) {
                 continue;
             }
+            held += per_state;
+            meter.check_bytes(held)?;
             nodes.push((id, ch));
             let nid = nodes.len() - 1;
             seen.insert(next.clone(), nid);
             queue.push_back((next, nid));
         }
     }
-    None
+    Ok(None)
 }
 
 /// Runs the automata on a concrete string (used by tests to cross-check the evaluator).

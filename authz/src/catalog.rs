@@ -7,14 +7,50 @@ use std::sync::OnceLock;
 use crate::json::{self, JsonValue};
 use crate::policy::PolicyError;
 
-/// Access level of an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+/// Access level of an action. Levels are ordered from the least to the most powerful.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum AccessLevel {
     List,
     Read,
     Write,
     Spend,
     PermissionsManagement,
+}
+
+impl AccessLevel {
+    /// Every level, in order.
+    pub const ALL: [AccessLevel; 5] = [
+        AccessLevel::List,
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::Spend,
+        AccessLevel::PermissionsManagement,
+    ];
+
+    /// Plain words for a consent screen: `list`, `read`, `change`, `spend money`,
+    /// `manage permissions`.
+    pub fn words(self) -> &'static str {
+        match self {
+            AccessLevel::List => "list",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "change",
+            AccessLevel::Spend => "spend money",
+            AccessLevel::PermissionsManagement => "manage permissions",
+        }
+    }
+
+    /// The name as serialized (`List`, …, `PermissionsManagement`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::Spend => "Spend",
+            AccessLevel::PermissionsManagement => "PermissionsManagement",
+        }
+    }
 }
 
 /// One catalog action.
@@ -160,6 +196,21 @@ impl Catalog {
 
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// The distinct namespaces (`sp` of `sp:GetCampaign`), sorted.
+    pub fn namespaces(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.actions.iter().map(|a| a.namespace()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl Action {
+    /// The namespace: the part of the name before `:`.
+    pub fn namespace(&self) -> &str {
+        self.name.split_once(':').map_or("", |(ns, _)| ns)
     }
 }
 

@@ -25,13 +25,24 @@ enum Shape {
 }
 
 /// A compiled glob pattern. `src` is the pattern text (lowercased for case-insensitive globs).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Glob {
     src: String,
     toks: Vec<Tok>,
     shape: Shape,
     /// Match ASCII letters case-insensitively (used for actions; `src` is lowercased).
     ci: bool,
+}
+
+/// Hashes the pattern text and flags only: the tokens and the shape are functions of them, so
+/// this agrees with `Eq` and is several times cheaper (the analyzer interns every pattern).
+impl std::hash::Hash for Glob {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.src.hash(state);
+        self.ci.hash(state);
+        self.toks.len().hash(state);
+        self.has_wildcard().hash(state);
+    }
 }
 
 impl Glob {
@@ -100,12 +111,43 @@ impl Glob {
 
     /// True when the pattern contains `*` or `?`.
     pub fn has_wildcard(&self) -> bool {
-        self.toks.iter().any(|t| !matches!(t, Tok::Lit(_)))
+        self.shape != Shape::Exact
+    }
+
+    /// True when matching takes linear time (exact, prefix, suffix or `*` patterns); the general
+    /// matcher is at worst `O(|string| · |pattern|)`.
+    pub fn is_linear(&self) -> bool {
+        self.shape != Shape::General
     }
 
     /// True for the pattern `*`.
     pub fn is_all(&self) -> bool {
         self.shape == Shape::All
+    }
+
+    /// Decides "some string matches both patterns" without a product search when both patterns
+    /// have a linear shape (exact, prefix, suffix, `*`) and the same case handling; `None`
+    /// otherwise.
+    pub fn intersects_linear(&self, other: &Glob) -> Option<bool> {
+        if self.ci != other.ci {
+            return None;
+        }
+        match (&self.shape, &other.shape) {
+            (Shape::All, _) | (_, Shape::All) => Some(true),
+            (Shape::Exact, _) => Some(other.matches(&self.src)),
+            (_, Shape::Exact) => Some(self.matches(&other.src)),
+            (Shape::Prefix(a), Shape::Prefix(b)) => {
+                Some(a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
+            }
+            (Shape::Suffix(a), Shape::Suffix(b)) => {
+                Some(a.ends_with(b.as_str()) || b.ends_with(a.as_str()))
+            }
+            // `p*` and `*s` share `p` followed by `s`.
+            (Shape::Prefix(_), Shape::Suffix(_)) | (Shape::Suffix(_), Shape::Prefix(_)) => {
+                Some(true)
+            }
+            _ => None,
+        }
     }
 
     /// Matches `s` against the pattern, without allocating.
@@ -236,6 +278,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn linear_intersection_agrees_with_brute_force() {
+        let pats = [
+            "*", "a", "ab", "b", "a*", "ab*", "b*", "*a", "*ba", "*b", "aab", "ba*", "*ab",
+        ];
+        let mut strs = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for p in &strs {
+                for c in ['a', 'b'] {
+                    next.push(format!("{p}{c}"));
+                }
+            }
+            strs.extend(next);
+            strs.sort();
+            strs.dedup();
+        }
+        for x in pats {
+            for y in pats {
+                let (gx, gy) = (Glob::new(x), Glob::new(y));
+                let brute = strs.iter().any(|s| gx.matches(s) && gy.matches(s));
+                assert_eq!(gx.intersects_linear(&gy), Some(brute), "{x} {y}");
+            }
+        }
+        assert_eq!(Glob::new("a?").intersects_linear(&Glob::new("a*")), None);
+        assert_eq!(Glob::new("a*").intersects_linear(&Glob::new_ci("a*")), None);
     }
 
     #[test]

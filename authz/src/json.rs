@@ -338,6 +338,44 @@ pub fn quote(s: &str) -> String {
 }
 
 impl Json {
+    /// A string value (offset 0: for documents built in code).
+    pub fn string(s: impl Into<String>) -> Json {
+        Json {
+            offset: 0,
+            value: JsonValue::String(s.into()),
+        }
+    }
+
+    /// An array value (offset 0).
+    pub fn array(items: Vec<Json>) -> Json {
+        Json {
+            offset: 0,
+            value: JsonValue::Array(items),
+        }
+    }
+
+    /// A string when there is exactly one item, an array of strings otherwise (the policy
+    /// language accepts both).
+    pub fn strings(items: &[String]) -> Json {
+        match items {
+            [one] => Json::string(one.clone()),
+            _ => Json::array(items.iter().map(|s| Json::string(s.clone())).collect()),
+        }
+    }
+
+    /// An object value with its entries in order (offset 0).
+    pub fn object(entries: Vec<(&str, Json)>) -> Json {
+        Json {
+            offset: 0,
+            value: JsonValue::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), 0, v))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Pretty-prints with two-space indentation, keeping key order.
     pub fn to_pretty(&self) -> String {
         let mut out = String::new();

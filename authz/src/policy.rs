@@ -138,11 +138,40 @@ pub struct PolicyError {
     pub message: String,
 }
 
+/// Largest accepted policy document, in bytes.
+pub const MAX_POLICY_BYTES: usize = 131_072;
+/// Most statements in one policy.
+pub const MAX_STATEMENTS: usize = 256;
+/// Most values in one policy: every action, resource and principal pattern, every condition
+/// (operator and key) and every condition value counts once.
+pub const MAX_VALUES: usize = 1_024;
+/// Most entries in one list (`Action`, `Resource`, `Principal`, condition values).
+pub const MAX_LIST_VALUES: usize = 256;
+/// Longest accepted string (pattern, condition key or value, `Sid`, `Id`, principal kind), in
+/// characters.
+pub const MAX_STRING_CHARS: usize = 1_024;
+
 struct Ctx<'a> {
     src: &'a str,
+    values: std::cell::Cell<usize>,
 }
 
-impl Ctx<'_> {
+/// User input shown in a message: at most 64 characters.
+fn shown(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(src: &'a str) -> Ctx<'a> {
+        Ctx {
+            src,
+            values: std::cell::Cell::new(0),
+        }
+    }
+
     fn err(&self, path: &str, offset: usize, message: impl Into<String>) -> PolicyError {
         let (line, col) = json::line_col(self.src, offset);
         PolicyError {
@@ -151,6 +180,49 @@ impl Ctx<'_> {
             col,
             offset,
             message: message.into(),
+        }
+    }
+
+    /// Counts one value against [`MAX_VALUES`].
+    fn count(&self, path: &str, offset: usize) -> Result<(), PolicyError> {
+        let n = self.values.get() + 1;
+        self.values.set(n);
+        if n > MAX_VALUES {
+            return Err(self.err(
+                path,
+                offset,
+                format!(
+                    "too many values: a policy may hold at most {MAX_VALUES} patterns, conditions and condition values"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a string against [`MAX_STRING_CHARS`].
+    fn short<'s>(&self, path: &str, offset: usize, s: &'s str) -> Result<&'s str, PolicyError> {
+        if s.len() > MAX_STRING_CHARS && s.chars().nth(MAX_STRING_CHARS).is_some() {
+            return Err(self.err(
+                path,
+                offset,
+                format!(
+                    "the value is {} characters long; at most {MAX_STRING_CHARS} are allowed",
+                    s.chars().count()
+                ),
+            ));
+        }
+        Ok(s)
+    }
+
+    /// Checks a list length against [`MAX_LIST_VALUES`].
+    fn list(&self, path: &str, items: &[Json]) -> Result<(), PolicyError> {
+        match items.get(MAX_LIST_VALUES) {
+            Some(it) => Err(self.err(
+                &format!("{path}[{MAX_LIST_VALUES}]"),
+                it.offset,
+                format!("too many values: a list may hold at most {MAX_LIST_VALUES}"),
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -178,16 +250,39 @@ fn closest<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
         .map(|(_, k)| k)
 }
 
-/// Parses a policy document.
+/// Parses a policy document. Documents beyond the limits above ([`MAX_POLICY_BYTES`],
+/// [`MAX_STATEMENTS`], [`MAX_VALUES`], [`MAX_LIST_VALUES`], [`MAX_STRING_CHARS`]) are rejected
+/// with a located error.
 pub fn parse_policy(src: &str) -> Result<Policy, PolicyError> {
-    let cx = Ctx { src };
+    let cx = Ctx::new(src);
+    check_size(&cx)?;
     let doc = json::parse(src).map_err(|e| cx.err("$", e.offset, e.message))?;
     parse_doc(&cx, &doc)
 }
 
 /// Parses a policy from an already parsed JSON tree (offsets must refer to `src`).
 pub fn parse_policy_json(src: &str, doc: &Json) -> Result<Policy, PolicyError> {
-    parse_doc(&Ctx { src }, doc)
+    let cx = Ctx::new(src);
+    check_size(&cx)?;
+    parse_doc(&cx, doc)
+}
+
+fn check_size(cx: &Ctx<'_>) -> Result<(), PolicyError> {
+    if cx.src.len() <= MAX_POLICY_BYTES {
+        return Ok(());
+    }
+    let mut at = MAX_POLICY_BYTES;
+    while !cx.src.is_char_boundary(at) {
+        at -= 1;
+    }
+    Err(cx.err(
+        "$",
+        at,
+        format!(
+            "the policy is {} bytes long; at most {MAX_POLICY_BYTES} are allowed",
+            cx.src.len()
+        ),
+    ))
 }
 
 fn object<'j>(
@@ -201,13 +296,13 @@ fn object<'j>(
     };
     for (k, off, _) in entries {
         if !allowed.contains(&k.as_str()) {
-            let hint = closest(k, allowed)
+            let hint = closest(&shown(k), allowed)
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
             return Err(cx.err(
-                &format!("{path}.{k}"),
+                &format!("{path}.{}", shown(k)),
                 *off,
-                format!("unknown key `{k}`{hint}"),
+                format!("unknown key `{}`{hint}", shown(k)),
             ));
         }
     }
@@ -220,9 +315,16 @@ fn get<'j>(entries: &'j [(String, usize, Json)], key: &str) -> Option<&'j Json> 
 
 fn string<'j>(cx: &Ctx<'_>, path: &str, j: &'j Json) -> Result<&'j str, PolicyError> {
     match &j.value {
-        JsonValue::String(s) => Ok(s),
+        JsonValue::String(s) => cx.short(path, j.offset, s),
         _ => Err(cx.err(path, j.offset, "expected a string")),
     }
+}
+
+/// [`string`] for a value that counts against [`MAX_VALUES`].
+fn value<'j>(cx: &Ctx<'_>, path: &str, j: &'j Json) -> Result<&'j str, PolicyError> {
+    let s = string(cx, path, j)?;
+    cx.count(path, j.offset)?;
+    Ok(s)
 }
 
 /// A string or a non-empty array of strings.
@@ -232,17 +334,18 @@ fn strings<'j>(
     j: &'j Json,
 ) -> Result<Vec<(String, &'j str)>, PolicyError> {
     match &j.value {
-        JsonValue::String(s) => Ok(vec![(path.to_string(), s.as_str())]),
+        JsonValue::String(_) => Ok(vec![(path.to_string(), value(cx, path, j)?)]),
         JsonValue::Array(items) => {
             if items.is_empty() {
                 return Err(cx.err(path, j.offset, "expected at least one value"));
             }
+            cx.list(path, items)?;
             items
                 .iter()
                 .enumerate()
                 .map(|(i, it)| {
                     let p = format!("{path}[{i}]");
-                    string(cx, &p, it).map(|s| (p, s))
+                    value(cx, &p, it).map(|s| (p, s))
                 })
                 .collect()
         }
@@ -259,7 +362,7 @@ fn parse_doc(cx: &Ctx<'_>, doc: &Json) -> Result<Policy, PolicyError> {
                 return Err(cx.err(
                     "$.Version",
                     v.offset,
-                    format!("unsupported version `{s}`; use `2012-10-17`"),
+                    format!("unsupported version `{}`; use `2012-10-17`", shown(s)),
                 ));
             }
             Some(s.to_string())
@@ -274,11 +377,20 @@ fn parse_doc(cx: &Ctx<'_>, doc: &Json) -> Result<Policy, PolicyError> {
         return Err(cx.err("$", doc.offset, "missing key `Statement`"));
     };
     let statements = match &st.value {
-        JsonValue::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| parse_statement(cx, &format!("$.Statement[{i}]"), it))
-            .collect::<Result<Vec<_>, _>>()?,
+        JsonValue::Array(items) => {
+            if let Some(extra) = items.get(MAX_STATEMENTS) {
+                return Err(cx.err(
+                    &format!("$.Statement[{MAX_STATEMENTS}]"),
+                    extra.offset,
+                    format!("too many statements: a policy may hold at most {MAX_STATEMENTS}"),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| parse_statement(cx, &format!("$.Statement[{i}]"), it))
+                .collect::<Result<Vec<_>, _>>()?
+        }
         JsonValue::Object(_) => vec![parse_statement(cx, "$.Statement", st)?],
         _ => {
             return Err(cx.err(
@@ -321,7 +433,7 @@ fn parse_statement(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Statement, Poli
                 return Err(cx.err(
                     &format!("{path}.Effect"),
                     v.offset,
-                    format!("`{other}` is not `Allow` or `Deny`"),
+                    format!("`{}` is not `Allow` or `Deny`", shown(other)),
                 ));
             }
         },
@@ -415,10 +527,11 @@ fn parse_principal(
             }
             let mut out = Vec::new();
             for (kind, off, v) in entries {
-                let p = format!("{path}.{kind}");
+                let p = format!("{path}.{}", shown(kind));
                 if kind.is_empty() {
                     return Err(cx.err(&p, *off, "the principal kind must not be empty"));
                 }
+                cx.short(&p, *off, kind)?;
                 for (_, s) in strings(cx, &p, v)? {
                     out.push(PrincipalPattern {
                         kind: Some(kind.clone()),
@@ -458,16 +571,16 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
     let names: Vec<String> = OPS.iter().map(|(n, _)| n.to_string()).collect();
     let mut out = Vec::new();
     for (name, off, body) in ops {
-        let p = format!("{path}.{name}");
+        let p = format!("{path}.{}", shown(name));
         let Some((op, if_exists)) = parse_op(name) else {
             let all: Vec<&str> = names.iter().map(String::as_str).collect();
-            let hint = closest(name, &all)
+            let hint = closest(&shown(name), &all)
                 .map(|c| format!("; did you mean `{c}`?"))
                 .unwrap_or_default();
             return Err(cx.err(
                 &p,
                 *off,
-                format!("unknown condition operator `{name}`{hint}"),
+                format!("unknown condition operator `{}`{hint}", shown(name)),
             ));
         };
         let JsonValue::Object(keys) = &body.value else {
@@ -478,19 +591,24 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
             ));
         };
         for (key, koff, vals) in keys {
-            let kp = format!("{p}.{key}");
+            let kp = format!("{p}.{}", shown(key));
             if key.is_empty() {
                 return Err(cx.err(&kp, *koff, "the condition key must not be empty"));
             }
+            cx.short(&kp, *koff, key)?;
+            cx.count(&kp, *koff)?;
             let raw: Vec<(String, usize, String)> = match &vals.value {
-                JsonValue::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, it)| {
-                        scalar(cx, &format!("{kp}[{i}]"), it)
-                            .map(|s| (format!("{kp}[{i}]"), it.offset, s))
-                    })
-                    .collect::<Result<_, _>>()?,
+                JsonValue::Array(items) => {
+                    cx.list(&kp, items)?;
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| {
+                            scalar(cx, &format!("{kp}[{i}]"), it)
+                                .map(|s| (format!("{kp}[{i}]"), it.offset, s))
+                        })
+                        .collect::<Result<_, _>>()?
+                }
                 _ => vec![(kp.clone(), vals.offset, scalar(cx, &kp, vals)?)],
             };
             let values = match op {
@@ -502,7 +620,7 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
                     raw.iter()
                         .map(|(vp, o, s)| match s.as_str() {
                             "true" | "false" => Ok(Glob::literal(s)),
-                            _ => Err(cx.err(vp, *o, format!("`{s}` is not `true` or `false`"))),
+                            _ => Err(cx.err(vp, *o, format!("`{}` is not `true` or `false`", shown(s)))),
                         })
                         .collect::<Result<_, _>>()?,
                 ),
@@ -511,7 +629,7 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
                         .map(|(vp, o, s)| match s.as_str() {
                             "true" => Ok(true),
                             "false" => Ok(false),
-                            _ => Err(cx.err(vp, *o, format!("`{s}` is not `true` or `false`"))),
+                            _ => Err(cx.err(vp, *o, format!("`{}` is not `true` or `false`", shown(s)))),
                         })
                         .collect::<Result<_, _>>()?,
                 ),
@@ -520,7 +638,7 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
                         raw.iter()
                             .map(|(vp, o, s)| {
                                 date_to_dec(s).ok_or_else(|| {
-                                    cx.err(vp, *o, format!("`{s}` is not a date (use `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or epoch seconds)"))
+                                    cx.err(vp, *o, format!("`{}` is not a date (use `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or epoch seconds)", shown(s)))
                                 })
                             })
                             .collect::<Result<_, _>>()?,
@@ -528,7 +646,7 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
                 }
                 _ => CondValues::Num(
                     raw.iter()
-                        .map(|(vp, o, s)| Dec::parse(s).ok_or_else(|| cx.err(vp, *o, format!("`{s}` is not a number"))))
+                        .map(|(vp, o, s)| Dec::parse(s).ok_or_else(|| cx.err(vp, *o, format!("`{}` is not a number", shown(s)))))
                         .collect::<Result<_, _>>()?,
                 ),
             };
@@ -544,10 +662,13 @@ fn parse_conditions(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<Vec<Condition>
 }
 
 fn scalar(cx: &Ctx<'_>, path: &str, j: &Json) -> Result<String, PolicyError> {
-    match &j.value {
-        JsonValue::String(s) => Ok(s.clone()),
-        JsonValue::Number(n) => Ok(n.clone()),
-        JsonValue::Bool(b) => Ok(b.to_string()),
-        _ => Err(cx.err(path, j.offset, "expected a string, number or boolean")),
-    }
+    let s = match &j.value {
+        JsonValue::String(s) => s.clone(),
+        JsonValue::Number(n) => n.clone(),
+        JsonValue::Bool(b) => b.to_string(),
+        _ => return Err(cx.err(path, j.offset, "expected a string, number or boolean")),
+    };
+    cx.short(path, j.offset, &s)?;
+    cx.count(path, j.offset)?;
+    Ok(s)
 }

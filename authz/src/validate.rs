@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::analyze::{Encoder, Solver, and, not};
+use crate::analyze::{ActionIndex, Encoder, Overlap, Solver, and, not, size};
+use crate::budget::{Budget, Meter};
 use crate::catalog::Catalog;
 use crate::policy::{CondValues, Effect, Op, Policy, PrincipalMatch};
 
@@ -27,8 +28,16 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Validates a parsed policy against a catalog.
+/// Validates a parsed policy against a catalog. The semantic checks (impossible and redundant
+/// statements) run within the default [`Budget`]; see [`validate_within`].
 pub fn validate(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
+    validate_within(policy, catalog, Budget::DEFAULT)
+}
+
+/// [`validate`] with an explicit budget for the semantic checks. When the budget runs out the
+/// remaining semantic checks are skipped and a WARNING `ANALYSIS_INCOMPLETE` names the statement
+/// where they stopped (the syntactic findings are always complete).
+pub fn validate_within(policy: &Policy, catalog: &Catalog, budget: Budget) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |level, code, i, message: String| {
         out.push(Finding {
@@ -138,12 +147,34 @@ pub fn validate(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
             }
         }
     }
-    // Semantic checks with the exact analyzer.
+    // Semantic checks with the exact analyzer, on one solver sharing one budget.
+    let mut meter = Meter::new(budget);
     let mut enc = Encoder::default();
     let formulas: Vec<_> = policy.statements.iter().map(|s| enc.statement(s)).collect();
-    for (i, s) in policy.statements.iter().enumerate() {
-        let mut sol = Solver::new(&enc);
-        if !sol.sat(&formulas[i]) {
+    let total: u64 = formulas.iter().map(size).sum();
+    let mut overlap = Overlap::default();
+    let mut stopped_at = None;
+    let index = match meter
+        .charge(total)
+        .and_then(|()| ActionIndex::new(policy, &mut meter))
+    {
+        Ok(ix) => Some(ix),
+        Err(_) => {
+            stopped_at = Some(0);
+            None
+        }
+    };
+    let mut sol = Solver::with_meter(&enc, meter);
+    'outer: for (i, s) in policy.statements.iter().enumerate() {
+        if stopped_at.is_some() {
+            break;
+        }
+        sol.reset();
+        let Ok(possible) = sol.try_sat(&formulas[i]) else {
+            stopped_at = Some(i);
+            break;
+        };
+        if !possible {
             push(
                 Level::Error,
                 "IMPOSSIBLE_STATEMENT",
@@ -154,16 +185,49 @@ pub fn validate(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
             continue;
         }
         // Redundant: another statement with the same effect matches everything this one matches.
-        for (j, t) in policy.statements.iter().enumerate() {
+        // `s` matches some request; a statement whose actions never meet `s`'s cannot cover it.
+        let Some(candidates) = index
+            .as_ref()
+            .and_then(|ix| ix.candidates(&s.action, sol.meter_mut()).ok())
+        else {
+            stopped_at = Some(i);
+            break;
+        };
+        for j in candidates {
+            let Some(t) = policy.statements.get(j) else {
+                continue;
+            };
             if i == j || s.effect != t.effect {
                 continue;
             }
-            let mut sol = Solver::new(&enc);
-            let covered = !sol.sat(&and(vec![formulas[i].clone(), not(formulas[j].clone())]));
+            match overlap.targets(&s.action, &t.action, sol.meter_mut()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => {
+                    stopped_at = Some(i);
+                    break 'outer;
+                }
+            }
+            sol.reset();
+            let covered =
+                match sol.try_sat(&and(vec![formulas[i].clone(), not(formulas[j].clone())])) {
+                    Ok(sat) => !sat,
+                    Err(_) => {
+                        stopped_at = Some(i);
+                        break 'outer;
+                    }
+                };
             // For identical statements report only the later one.
-            let mut sol2 = Solver::new(&enc);
-            let mutual =
-                covered && !sol2.sat(&and(vec![formulas[j].clone(), not(formulas[i].clone())]));
+            let mutual = covered && {
+                sol.reset();
+                match sol.try_sat(&and(vec![formulas[j].clone(), not(formulas[i].clone())])) {
+                    Ok(sat) => !sat,
+                    Err(_) => {
+                        stopped_at = Some(i);
+                        break 'outer;
+                    }
+                }
+            };
             if covered && (!mutual || j < i) {
                 push(
                     Level::Warning,
@@ -176,6 +240,16 @@ pub fn validate(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
                 break;
             }
         }
+    }
+    if let Some(i) = stopped_at {
+        push(
+            Level::Warning,
+            "ANALYSIS_INCOMPLETE",
+            i,
+            format!(
+                "the policy is too complex for the remaining checks for impossible and redundant statements; they were skipped from statement {i} on"
+            ),
+        );
     }
     out.sort_by_key(|f| (f.statement_index, f.level));
     out

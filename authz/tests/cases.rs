@@ -10,6 +10,11 @@
 //! - `not-granted <actions,...> [<resources,...>]`
 //! - `public`
 //! - `validate`
+//! - `try-no-new-access [steps]` / `try-subset [steps]`: the budgeted forms (default budget, or
+//!   the default with `steps` steps); print the verdict or `TOO COMPLEX (<limit>)`
+//! - `describe`: the capability groups of `policy`, one per line
+//! - `time-bounds`: the time window of `policy` in words
+//! - `matrix`: the cells of `policy` that are not empty
 //!
 //! Every example request printed by an analysis is re-checked with the evaluator.
 
@@ -17,7 +22,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use authz::analyze::{Analyzer, CheckResult};
-use authz::{Catalog, Policy, Request, evaluate, parse_policy};
+use authz::{AnalysisError, Budget, Catalog, Policy, Request, evaluate, parse_policy};
 
 fn sections(src: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -148,6 +153,95 @@ fn run(input: &str) -> String {
                 check_line(&r)
             }
             "public" => check_line(&an.check_no_public_access(&policy)),
+            "describe" => {
+                let mut lines = Vec::new();
+                for g in authz::capabilities(&policy, Catalog::builtin()) {
+                    let refs = |v: &[authz::describe::StatementRef]| {
+                        v.iter()
+                            .map(|r| format!("{}:{}", r.index, r.sid.as_deref().unwrap_or("-")))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    let mut text = format!(
+                        "\n  {} [{}{}] {}",
+                        g.title,
+                        g.actions.len(),
+                        if g.all_actions {
+                            " (all)".to_string()
+                        } else {
+                            format!(" of {}", g.total_actions)
+                        },
+                        g.actions.join(", "),
+                    );
+                    for gr in &g.grants {
+                        let mut parts = vec![gr.resources.join(", ")];
+                        if gr.actions.len() < g.actions.len() {
+                            parts.insert(0, gr.actions.join(", "));
+                        }
+                        if !gr.principals.is_empty() {
+                            parts.push(format!("for {}", gr.principals.join(", ")));
+                        }
+                        parts.extend(gr.conditions.iter().cloned());
+                        let _ = write!(
+                            text,
+                            "\n    {} — {}",
+                            refs(std::slice::from_ref(&gr.statement)),
+                            parts.join("; ")
+                        );
+                    }
+                    if g.partly_denied {
+                        let _ = write!(text, "\n    partly denied by {}", refs(&g.denied_by));
+                    }
+                    lines.push(text);
+                }
+                if lines.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    lines.concat()
+                }
+            }
+            "time-bounds" => authz::describe_time_bounds(&policy).text,
+            "matrix" => {
+                let cells: Vec<String> = authz::matrix_of(&policy, Catalog::builtin())
+                    .into_iter()
+                    .filter(|c| c.coverage != authz::Coverage::None)
+                    .map(|c| {
+                        format!(
+                            "{}/{:?} {:?} {}/{}",
+                            c.namespace, c.level, c.coverage, c.allowed, c.total
+                        )
+                    })
+                    .collect();
+                if cells.is_empty() {
+                    "empty".to_string()
+                } else {
+                    cells.join(", ")
+                }
+            }
+            "try-no-new-access" | "try-subset" => {
+                let old = other.as_ref().unwrap_or_else(|| panic!("`other` needed"));
+                let budget = words
+                    .get(1)
+                    .map(|w| Budget::with_steps(w.parse().unwrap_or_else(|e| panic!("{w}: {e}"))))
+                    .unwrap_or_default();
+                let shown = |e: AnalysisError| match e {
+                    AnalysisError::TooComplex { limit, .. } => format!("TOO COMPLEX ({limit})"),
+                };
+                if words[0] == "try-subset" {
+                    match authz::try_is_subset_within(&policy, old, budget) {
+                        Ok(b) => {
+                            assert_eq!(authz::is_subset(&policy, old), b);
+                            b.to_string()
+                        }
+                        Err(e) => shown(e),
+                    }
+                } else {
+                    match an.try_check_no_new_access_within(old, &policy, budget) {
+                        Ok(r) => check_line(&r),
+                        Err(e) => shown(e),
+                    }
+                }
+            }
             "validate" => {
                 let f = authz::validate::validate(&policy, Catalog::builtin());
                 if f.is_empty() {

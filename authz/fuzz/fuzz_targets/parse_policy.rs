@@ -15,9 +15,12 @@ fuzz_target!(|data: &[u8]| {
         Ok(p) => {
             let req = authz::Request::new("agt_1", "sp:GetCampaign", "arn:ads:us:1:campaign/1").with("ads:BidAmount", "4");
             let _ = authz::evaluate(&[&p], &req);
-            if src.len() <= 2048 && p.statements.len() <= 8 {
-                let _ = authz::validate::validate(&p, authz::Catalog::builtin());
-                assert!(authz::check_no_new_access(&p, &p).passed(), "a policy must not grant new access over itself");
+            // Every check is bounded by the analyzer's budget, so no size filter is needed.
+            let _ = authz::validate::validate(&p, authz::Catalog::builtin());
+            match authz::try_check_no_new_access(&p, &p) {
+                Ok(r) => assert!(r.passed(), "a policy must not grant new access over itself"),
+                // Too complex: the infallible form must then fail closed.
+                Err(_) => assert!(!authz::check_no_new_access(&p, &p).passed()),
             }
         }
     }
