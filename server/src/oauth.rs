@@ -390,7 +390,7 @@ fn agent_actor(i: &AgentIdentity) -> Actor {
 /// The scope a grant gives: its policy, or the purpose template for the account.
 pub fn grant_policy_text(grant: &Grant, advertiser: &Advertiser) -> Option<String> {
     grant.policy.clone().or_else(|| {
-        purpose_template(
+        authz::purpose::template_json(
             grant.purpose.as_str(),
             &advertiser.marketplace.to_ascii_lowercase(),
             advertiser.id.as_str(),
@@ -673,7 +673,12 @@ async fn exchange(
 /// Refuses unless every request `child` allows is allowed by `parent`, naming the statement
 /// at fault and an example request.
 fn prove_subset(parent: &authz::Policy, child: &authz::Policy, what: &str) -> OResult<()> {
-    let result = authz::check_no_new_access(parent, child);
+    // Bounded work: a policy too complex to prove within the budget is refused, never minted.
+    let result = authz::try_check_no_new_access(parent, child).map_err(|e| {
+        OAuthError::invalid_scope(format!(
+            "the requested policy is too complex to prove within {what}: {e}"
+        ))
+    })?;
     if result.passed() {
         return Ok(());
     }
@@ -790,8 +795,4 @@ async fn revoke(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: 
         Ok(v) => (StatusCode::OK, no_store(), axum::Json(v)).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-fn purpose_template(_purpose: &str, _marketplace: &str, _account: &str) -> Option<String> {
-    None
 }

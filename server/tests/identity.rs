@@ -1068,3 +1068,94 @@ async fn no_exchange_mints_a_broader_child() {
         "{minted} minted, {refused} refused: the generator must exercise both"
     );
 }
+
+/// A demo grant has no explicit policy: its scope is the purpose template for the account, and
+/// delegation is proved against that template (the README's flow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_grant_scope_is_the_purpose_template() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let adv = app.advertiser(charter_server::demo::NORTHWIND).await;
+    let q = AgentQuery::parse(Some("Bid Pilot"), None, Some("active"), None).unwrap();
+    let row = app
+        .store
+        .list_agent_grants(&adv.id, &q)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let ident = app
+        .store
+        .agent_identity(&row.agent_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let apps = app
+        .store
+        .applications_with_agents(&ident.partner_id)
+        .await
+        .unwrap();
+    let sibling = apps
+        .iter()
+        .flat_map(|a| a.agents.iter())
+        .find(|a| a.application_id == ident.agent.application_id && a.id != row.agent_id)
+        .unwrap()
+        .clone();
+    let mut secrets = Vec::new();
+    for id in [&row.agent_id, &sibling.id] {
+        secrets.push(
+            app.store
+                .create_client_secret(&actor(), &ident.partner_id, id)
+                .await
+                .unwrap()
+                .secret,
+        );
+    }
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth(row.agent_id.as_str(), Some(&secrets[0]))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", &format!("urn:charter:account:{}", adv.id)),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = v["access_token"].as_str().unwrap().to_string();
+    let exchange = |policy: String| {
+        let http = http.clone();
+        let url = format!("{}/oauth/token", app.base);
+        let (id, secret, token) = (sibling.id.to_string(), secrets[1].clone(), token.clone());
+        async move {
+            let res = http
+                .post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("grant_type", TOKEN_EXCHANGE),
+                    ("subject_token", token.as_str()),
+                    ("subject_token_type", ACCESS),
+                    ("policy", policy.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let mkt = adv.marketplace.to_ascii_lowercase();
+    let within = json!({ "Statement": [{ "Effect": "Allow", "Action": "sp:ListCampaigns", "Resource": format!("arn:ads:{mkt}:{}:*", adv.id) }] });
+    let (s, v) = exchange(within.to_string()).await;
+    assert_eq!(s, 200, "{v}");
+    // Billing is outside bid optimization's template.
+    let billing = json!({ "Statement": [{ "Sid": "Bill", "Effect": "Allow", "Action": "billing:*", "Resource": "*" }] });
+    let (s, v) = exchange(billing.to_string()).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (400, Some("invalid_scope")),
+        "{v}"
+    );
+    assert_eq!(v["check"]["reasons"][0]["statementId"], "Bill");
+}
