@@ -17,6 +17,7 @@ pub mod analyze;
 pub mod automata;
 pub mod budget;
 pub mod catalog;
+pub mod consent;
 pub mod describe;
 pub mod eval;
 pub mod glob;

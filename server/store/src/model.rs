@@ -78,6 +78,8 @@ prefixed_id!(/** An audit event. */ EventId, "evt_", "event id");
 prefixed_id!(/** A client secret of an agent. */ SecretId, "sec_", "secret id");
 prefixed_id!(/** A registered public key of an agent (private_key_jwt). */ ClientKeyId, "key_", "key id");
 prefixed_id!(/** A token Charter minted. */ TokenId, "tok_", "token id");
+prefixed_id!(/** An application's request for access to an account. */ AccessRequestId, "req_", "request id");
+prefixed_id!(/** An advertiser's guardrail (a critical permission no agent may hold). */ GuardrailId, "grd_", "guardrail id");
 
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal, $label:literal;)+ }) => {
@@ -146,6 +148,12 @@ string_enum!(/** Whether an agent may be used at all (set by its partner). */ Ag
 string_enum!(/** The kind of partner company. */ PartnerKind, "partner kind" {
     Agency => "agency", "Agency";
     ToolVendor => "tool_vendor", "Tool vendor";
+});
+
+string_enum!(/** Where an access request stands. */ RequestStatus, "request status" {
+    Pending => "pending", "Pending";
+    Approved => "approved", "Approved";
+    Denied => "denied", "Denied";
 });
 
 string_enum!(/** A declared purpose an agent can be granted for. */ Purpose, "purpose" {
@@ -645,4 +653,60 @@ mod tests {
         };
         assert_eq!(p.page_count(), 1);
     }
+}
+
+/// An application's request for access to an account, for one of its agents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessRequest {
+    pub id: AccessRequestId,
+    pub advertiser_id: AdvertiserId,
+    pub application_id: ApplicationId,
+    pub agent_id: AgentId,
+    pub purpose: Purpose,
+    /// The requested policy (JSON).
+    pub policy: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub note: String,
+    pub status: RequestStatus,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    /// What was approved (the request's policy, or the advertiser's narrowed version).
+    pub approved_policy: Option<String>,
+}
+
+/// An access request with the names the advertiser sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessRequestRow {
+    pub request: AccessRequest,
+    pub agent_name: String,
+    pub application_name: String,
+    pub partner_name: String,
+    pub advertiser_name: String,
+}
+
+/// A critical permission of an advertiser: no agent may be granted any of `actions` on any of
+/// `resources` (patterns).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guardrail {
+    pub id: GuardrailId,
+    pub advertiser_id: AdvertiserId,
+    pub name: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// What an application may hold on an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppCeiling {
+    pub application_id: ApplicationId,
+    pub advertiser_id: AdvertiserId,
+    pub policy: String,
+    pub version: u32,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
 }

@@ -135,9 +135,12 @@ impl RevocationIndex {
             Change::Grant(g) => {
                 // Versions only grow: a late notification never undoes a newer local change.
                 // A revoked grant stays revoked.
+                // (A revoked grant comes back only as a newer version: re-approved consent.)
                 let stale = s.grants.get(&g.id).is_some_and(|cur| {
                     cur.version > g.version
-                        || (cur.status == GrantStatus::Revoked && g.status != GrantStatus::Revoked)
+                        || (cur.version == g.version
+                            && cur.status == GrantStatus::Revoked
+                            && g.status != GrantStatus::Revoked)
                 });
                 if !stale {
                     s.grants.insert(g.id.clone(), g.clone());
@@ -316,6 +319,12 @@ mod tests {
         assert_eq!(
             idx.check("grt_1", 1, &[], &[], now),
             Lookup::Denied(Revoked::GrantRevoked)
+        );
+        idx.apply(&Change::Grant(grant(GrantStatus::Active, 2)));
+        assert_eq!(
+            idx.check("grt_1", 2, &[], &[], now),
+            Lookup::Valid,
+            "re-approved as v2"
         );
         let idx = RevocationIndex::new();
         idx.apply(&Change::Grant(grant(GrantStatus::Active, 2)));

@@ -3,6 +3,7 @@
 //! Every method that changes state writes its audit event in the **same transaction** as the
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
 
+mod consent;
 mod identity;
 mod password;
 mod sql;
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use consent::*;
 pub use identity::*;
 pub use password::{hash_password, verify_password};
 pub use sql::{PgStore, SqliteStore};
@@ -96,7 +98,7 @@ pub struct LoginFailures {
 /// Persistent state. Every query that reads account data takes the advertiser (or partner) it
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
-pub trait Store: IdentityStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + ConsentStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// True when no person exists yet (a fresh database).

@@ -14,6 +14,7 @@ use serde_json::json;
 use sqlx::FromRow;
 use std::sync::{Arc, Mutex};
 
+mod consent;
 mod identity;
 
 fn corrupt(e: ParseError) -> StoreError {

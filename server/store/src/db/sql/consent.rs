@@ -1,0 +1,472 @@
+//! [`ConsentStore`] for both backends, instantiated by `consent_store!`.
+
+use super::super::consent::*;
+use super::*;
+use crate::revocation::{Change, GrantState};
+
+#[derive(FromRow)]
+struct RequestRow {
+    id: String,
+    advertiser_id: String,
+    application_id: String,
+    agent_id: String,
+    purpose: String,
+    policy: String,
+    expires_at: Option<DateTime<Utc>>,
+    note: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    decided_at: Option<DateTime<Utc>>,
+    decided_by: Option<String>,
+    decision_note: Option<String>,
+    approved_policy: Option<String>,
+}
+
+impl TryFrom<RequestRow> for AccessRequest {
+    type Error = StoreError;
+    fn try_from(r: RequestRow) -> Result<Self> {
+        Ok(AccessRequest {
+            id: AccessRequestId::parse(&r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            application_id: ApplicationId::parse(&r.application_id).map_err(corrupt)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
+            policy: r.policy,
+            expires_at: r.expires_at,
+            note: r.note,
+            status: RequestStatus::parse(&r.status).map_err(corrupt)?,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            decided_at: r.decided_at,
+            decided_by: r.decided_by,
+            decision_note: r.decision_note,
+            approved_policy: r.approved_policy,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct RequestListRow {
+    #[sqlx(flatten)]
+    request: RequestRow,
+    agent_name: String,
+    application_name: String,
+    partner_name: String,
+    advertiser_name: String,
+}
+
+impl TryFrom<RequestListRow> for AccessRequestRow {
+    type Error = StoreError;
+    fn try_from(r: RequestListRow) -> Result<Self> {
+        Ok(AccessRequestRow {
+            request: AccessRequest::try_from(r.request)?,
+            agent_name: r.agent_name,
+            application_name: r.application_name,
+            partner_name: r.partner_name,
+            advertiser_name: r.advertiser_name,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct GuardrailRow {
+    id: String,
+    advertiser_id: String,
+    name: String,
+    actions: String,
+    resources: String,
+    created_at: DateTime<Utc>,
+    created_by: String,
+}
+
+impl TryFrom<GuardrailRow> for Guardrail {
+    type Error = StoreError;
+    fn try_from(r: GuardrailRow) -> Result<Self> {
+        let list = |s: &str| -> Result<Vec<String>> {
+            serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("guardrail: {e}")))
+        };
+        Ok(Guardrail {
+            id: GuardrailId::parse(&r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            name: r.name,
+            actions: list(&r.actions)?,
+            resources: list(&r.resources)?,
+            created_at: r.created_at,
+            created_by: r.created_by,
+        })
+    }
+}
+
+const REQUEST_COLUMNS: &str = "r.id, r.advertiser_id, r.application_id, r.agent_id, r.purpose, r.policy, r.expires_at, r.note, r.status, \
+                               r.created_at, r.created_by, r.decided_at, r.decided_by, r.decision_note, r.approved_policy";
+const REQUEST_JOINS: &str = " FROM access_requests r JOIN agents a ON a.id = r.agent_id \
+                             JOIN applications ap ON ap.id = r.application_id JOIN partners p ON p.id = ap.partner_id \
+                             JOIN advertisers ad ON ad.id = r.advertiser_id";
+const REQUEST_NAMES: &str = ", a.name AS agent_name, ap.name AS application_name, p.name AS partner_name, ad.name AS advertiser_name";
+
+macro_rules! consent_store {
+    ($store:ident, $db:ty) => {
+        #[async_trait]
+        impl ConsentStore for $store {
+            async fn create_access_request(&self, actor: &Actor, partner: &PartnerId, new: NewAccessRequest) -> Result<AccessRequest> {
+                let mut tx = self.begin_write().await?;
+                let app: Option<(String,)> = sqlx::query_as(
+                    "SELECT a.application_id FROM agents a JOIN applications ap ON ap.id = a.application_id WHERE a.id = $1 AND ap.partner_id = $2",
+                )
+                .bind(new.agent_id.as_str())
+                .bind(partner.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((application,)) = app else { return Err(StoreError::NotFound) };
+                let adv: Option<(String,)> = sqlx::query_as("SELECT id FROM advertisers WHERE id = $1")
+                    .bind(new.advertiser_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if adv.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let req = AccessRequest {
+                    id: AccessRequestId::generate(),
+                    advertiser_id: new.advertiser_id,
+                    application_id: ApplicationId::parse(&application).map_err(corrupt)?,
+                    agent_id: new.agent_id,
+                    purpose: new.purpose,
+                    policy: new.policy,
+                    expires_at: new.expires_at,
+                    note: new.note,
+                    status: RequestStatus::Pending,
+                    created_at: Utc::now(),
+                    created_by: actor.label().to_string(),
+                    decided_at: None,
+                    decided_by: None,
+                    decision_note: None,
+                    approved_policy: None,
+                };
+                sqlx::query(
+                    "INSERT INTO access_requests (id, advertiser_id, application_id, agent_id, purpose, policy, expires_at, note, status, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(req.id.as_str())
+                .bind(req.advertiser_id.as_str())
+                .bind(req.application_id.as_str())
+                .bind(req.agent_id.as_str())
+                .bind(req.purpose.as_str())
+                .bind(&req.policy)
+                .bind(req.expires_at)
+                .bind(&req.note)
+                .bind(req.status.as_str())
+                .bind(req.created_at)
+                .bind(&req.created_by)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(req.advertiser_id.clone()),
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action: "access.requested",
+                    target_kind: "access_request",
+                    target_id: req.id.to_string(),
+                    before: None,
+                    after: Some(json!({ "agent_id": req.agent_id.as_str(), "purpose": req.purpose.as_str(), "policy": req.policy })),
+                    reason: Some(req.note.clone()).filter(|n| !n.is_empty()),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(req)
+            }
+
+            async fn access_requests(&self, advertiser: &AdvertiserId) -> Result<Vec<AccessRequestRow>> {
+                let sql = format!(
+                    "SELECT {REQUEST_COLUMNS}{REQUEST_NAMES}{REQUEST_JOINS} WHERE r.advertiser_id = $1 \
+                     ORDER BY CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END, r.created_at DESC, r.id DESC LIMIT 200"
+                );
+                let rows: Vec<RequestListRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).fetch_all(&self.pool).await?;
+                collect(rows)
+            }
+
+            async fn access_request(&self, advertiser: &AdvertiserId, id: &AccessRequestId) -> Result<Option<AccessRequestRow>> {
+                let sql = format!("SELECT {REQUEST_COLUMNS}{REQUEST_NAMES}{REQUEST_JOINS} WHERE r.advertiser_id = $1 AND r.id = $2");
+                let row: Option<RequestListRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(id.as_str()).fetch_optional(&self.pool).await?;
+                row.map(AccessRequestRow::try_from).transpose()
+            }
+
+            async fn partner_access_requests(&self, partner: &PartnerId) -> Result<Vec<AccessRequestRow>> {
+                let sql = format!("SELECT {REQUEST_COLUMNS}{REQUEST_NAMES}{REQUEST_JOINS} WHERE ap.partner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 200");
+                let rows: Vec<RequestListRow> = sqlx::query_as(&sql).bind(partner.as_str()).fetch_all(&self.pool).await?;
+                collect(rows)
+            }
+
+            async fn decide_access_request(&self, actor: &Actor, advertiser: &AdvertiserId, id: &AccessRequestId, decision: ConsentDecision) -> Result<AccessRequest> {
+                let mut tx = self.begin_write().await?;
+                let sql = format!("SELECT {REQUEST_COLUMNS} FROM access_requests r WHERE r.advertiser_id = $1 AND r.id = $2{}", Self::FOR_UPDATE);
+                let row: Option<RequestRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(id.as_str()).fetch_optional(&mut *tx).await?;
+                let mut req = AccessRequest::try_from(row.ok_or(StoreError::NotFound)?)?;
+                if req.status != RequestStatus::Pending {
+                    return Err(StoreError::Conflict("a decision on this request"));
+                }
+                let now = Utc::now();
+                let mut applied = None;
+                match &decision {
+                    ConsentDecision::Deny { note } => {
+                        req.status = RequestStatus::Denied;
+                        req.decision_note = note.clone();
+                    }
+                    ConsentDecision::Approve { policy, expires_at, ceiling, note } => {
+                        req.status = RequestStatus::Approved;
+                        req.decision_note = note.clone();
+                        req.approved_policy = Some(policy.clone());
+                        let before = Self::grant_in_tx(&mut *tx, advertiser, &req.agent_id).await?;
+                        let grant = match before.clone() {
+                            None => {
+                                let g = Grant {
+                                    id: GrantId::generate(),
+                                    advertiser_id: advertiser.clone(),
+                                    agent_id: req.agent_id.clone(),
+                                    status: GrantStatus::Active,
+                                    purpose: req.purpose,
+                                    policy: Some(policy.clone()),
+                                    created_at: now,
+                                    expires_at: *expires_at,
+                                    revoked_at: None,
+                                    updated_at: now,
+                                    version: 1,
+                                    not_before: None,
+                                };
+                                sqlx::query(&format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+                                    .bind(g.id.as_str())
+                                    .bind(g.advertiser_id.as_str())
+                                    .bind(g.agent_id.as_str())
+                                    .bind(g.status.as_str())
+                                    .bind(g.purpose.as_str())
+                                    .bind(&g.policy)
+                                    .bind(g.created_at)
+                                    .bind(g.expires_at)
+                                    .bind(g.revoked_at)
+                                    .bind(g.updated_at)
+                                    .bind(1_i32)
+                                    .bind(g.not_before)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                g
+                            }
+                            Some(b) => {
+                                let g = Grant {
+                                    status: GrantStatus::Active,
+                                    purpose: req.purpose,
+                                    policy: Some(policy.clone()),
+                                    expires_at: *expires_at,
+                                    revoked_at: None,
+                                    updated_at: now,
+                                    version: b.version + 1,
+                                    ..b
+                                };
+                                sqlx::query("UPDATE grants SET status = 'active', purpose = $1, policy = $2, expires_at = $3, revoked_at = NULL, revoked_by = NULL, version = $4, updated_at = $5 WHERE id = $6")
+                                    .bind(g.purpose.as_str())
+                                    .bind(&g.policy)
+                                    .bind(g.expires_at)
+                                    .bind(i32::try_from(g.version).unwrap_or(i32::MAX))
+                                    .bind(now)
+                                    .bind(g.id.as_str())
+                                    .execute(&mut *tx)
+                                    .await?;
+                                g
+                            }
+                        };
+                        Self::insert_grant_version(&mut *tx, &grant, actor.label(), Some(&format!("approved request {}", req.id))).await?;
+                        let change = Change::Grant(GrantState::from(&grant));
+                        Self::notify(&mut *tx, &change).await?;
+                        Self::insert_audit(&mut *tx, NewAuditEvent {
+                            advertiser_id: Some(advertiser.clone()),
+                            partner_id: None,
+                            actor: actor.clone(),
+                            action: if before.is_some() { "grant.updated" } else { "grant.created" },
+                            target_kind: "grant",
+                            target_id: grant.id.to_string(),
+                            before: before.as_ref().map(|b| json!({ "version": b.version, "status": b.status.as_str(), "purpose": b.purpose.as_str(), "policy": b.policy })),
+                            after: Some(json!({ "agent_id": grant.agent_id.as_str(), "version": grant.version, "purpose": grant.purpose.as_str(), "policy": grant.policy, "expires_at": grant.expires_at })),
+                            reason: Some(format!("access request {}", req.id)),
+                        })
+                        .await?;
+                        if let Some(c) = ceiling {
+                            let cur: Option<(i32, String)> = sqlx::query_as(&format!(
+                                "SELECT version, policy FROM app_ceilings WHERE application_id = $1 AND advertiser_id = $2{}", Self::FOR_UPDATE
+                            ))
+                            .bind(req.application_id.as_str())
+                            .bind(advertiser.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            let version = cur.as_ref().map_or(1, |(v, _)| v + 1);
+                            sqlx::query(
+                                "INSERT INTO app_ceilings (application_id, advertiser_id, policy, version, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6) \
+                                 ON CONFLICT (application_id, advertiser_id) DO UPDATE SET policy = $3, version = $4, updated_at = $5, updated_by = $6",
+                            )
+                            .bind(req.application_id.as_str())
+                            .bind(advertiser.as_str())
+                            .bind(c)
+                            .bind(version)
+                            .bind(now)
+                            .bind(actor.label())
+                            .execute(&mut *tx)
+                            .await?;
+                            Self::insert_audit(&mut *tx, NewAuditEvent {
+                                advertiser_id: Some(advertiser.clone()),
+                                partner_id: None,
+                                actor: actor.clone(),
+                                action: "ceiling.set",
+                                target_kind: "application",
+                                target_id: req.application_id.to_string(),
+                                before: cur.map(|(v, p)| json!({ "version": v, "policy": p })),
+                                after: Some(json!({ "version": version, "policy": c })),
+                                reason: Some(format!("access request {}", req.id)),
+                            })
+                            .await?;
+                        }
+                        applied = Some(change);
+                    }
+                }
+                req.decided_at = Some(now);
+                req.decided_by = Some(actor.label().to_string());
+                sqlx::query("UPDATE access_requests SET status = $1, decided_at = $2, decided_by = $3, decision_note = $4, approved_policy = $5 WHERE id = $6")
+                    .bind(req.status.as_str())
+                    .bind(now)
+                    .bind(&req.decided_by)
+                    .bind(&req.decision_note)
+                    .bind(&req.approved_policy)
+                    .bind(req.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: if req.status == RequestStatus::Approved { "access.approved" } else { "access.denied" },
+                    target_kind: "access_request",
+                    target_id: req.id.to_string(),
+                    before: Some(json!({ "status": "pending", "policy": req.policy })),
+                    after: Some(json!({ "status": req.status.as_str(), "approved_policy": req.approved_policy })),
+                    reason: req.decision_note.clone(),
+                })
+                .await?;
+                tx.commit().await?;
+                if let Some(change) = applied {
+                    self.index.apply(&change);
+                }
+                Ok(req)
+            }
+
+            async fn guardrails(&self, advertiser: &AdvertiserId) -> Result<Vec<Guardrail>> {
+                let rows: Vec<GuardrailRow> = sqlx::query_as(
+                    "SELECT id, advertiser_id, name, actions, resources, created_at, created_by FROM guardrails \
+                     WHERE advertiser_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
+                )
+                .bind(advertiser.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn add_guardrail(&self, actor: &Actor, advertiser: &AdvertiserId, name: &str, actions: &[String], resources: &[String]) -> Result<Guardrail> {
+                let g = Guardrail {
+                    id: GuardrailId::generate(),
+                    advertiser_id: advertiser.clone(),
+                    name: name.to_string(),
+                    actions: actions.to_vec(),
+                    resources: resources.to_vec(),
+                    created_at: Utc::now(),
+                    created_by: actor.label().to_string(),
+                };
+                let enc = |v: &[String]| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO guardrails (id, advertiser_id, name, actions, resources, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(g.id.as_str())
+                    .bind(advertiser.as_str())
+                    .bind(&g.name)
+                    .bind(enc(&g.actions)?)
+                    .bind(enc(&g.resources)?)
+                    .bind(g.created_at)
+                    .bind(&g.created_by)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "guardrail.added",
+                    target_kind: "guardrail",
+                    target_id: g.id.to_string(),
+                    before: None,
+                    after: Some(json!({ "name": g.name, "actions": g.actions, "resources": g.resources })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(g)
+            }
+
+            async fn remove_guardrail(&self, actor: &Actor, advertiser: &AdvertiserId, id: &GuardrailId) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                let row: Option<GuardrailRow> = sqlx::query_as(&format!(
+                    "SELECT id, advertiser_id, name, actions, resources, created_at, created_by FROM guardrails \
+                     WHERE advertiser_id = $1 AND id = $2 AND removed_at IS NULL{}", Self::FOR_UPDATE
+                ))
+                .bind(advertiser.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let g = Guardrail::try_from(row.ok_or(StoreError::NotFound)?)?;
+                sqlx::query("UPDATE guardrails SET removed_at = $1 WHERE id = $2").bind(Utc::now()).bind(id.as_str()).execute(&mut *tx).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "guardrail.removed",
+                    target_kind: "guardrail",
+                    target_id: id.to_string(),
+                    before: Some(json!({ "name": g.name, "actions": g.actions, "resources": g.resources })),
+                    after: None,
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn app_ceiling(&self, advertiser: &AdvertiserId, application: &ApplicationId) -> Result<Option<AppCeiling>> {
+                let row: Option<(String, i32, DateTime<Utc>, String)> = sqlx::query_as(
+                    "SELECT policy, version, updated_at, updated_by FROM app_ceilings WHERE advertiser_id = $1 AND application_id = $2",
+                )
+                .bind(advertiser.as_str())
+                .bind(application.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(policy, version, updated_at, updated_by)| {
+                    Ok(AppCeiling {
+                        application_id: application.clone(),
+                        advertiser_id: advertiser.clone(),
+                        policy,
+                        version: u32::try_from(version).map_err(|_| StoreError::Corrupt("ceiling version".into()))?,
+                        updated_at,
+                        updated_by,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn application_grants(&self, advertiser: &AdvertiserId, application: &ApplicationId) -> Result<Vec<Grant>> {
+                let cols = GRANT_COLUMNS.split(", ").map(|c| format!("g.{c}")).collect::<Vec<_>>().join(", ");
+                let rows: Vec<GrantRow> = sqlx::query_as(&format!(
+                    "SELECT {cols} FROM grants g JOIN agents a ON a.id = g.agent_id WHERE g.advertiser_id = $1 AND a.application_id = $2 ORDER BY g.id"
+                ))
+                .bind(advertiser.as_str())
+                .bind(application.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+        }
+    };
+}
+
+consent_store!(SqliteStore, sqlx::Sqlite);
+consent_store!(PgStore, sqlx::Postgres);
