@@ -373,7 +373,8 @@ macro_rules! consent_store {
                     name: name.to_string(),
                     actions: actions.to_vec(),
                     resources: resources.to_vec(),
-                    created_at: Utc::now(),
+                    // Microseconds, as PostgreSQL keeps them: the returned row equals the stored one.
+                    created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
                     created_by: actor.label().to_string(),
                 };
                 let enc = |v: &[String]| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
