@@ -731,11 +731,27 @@ async fn tamper_suite(backend: Backend) {
         operation: op.into(),
         resource: format!("arn:ads:us:{}:campaign/1", f.adv.id),
         amount,
+        intent: Some(Purpose::BidOptimization),
     };
     assert!(
         svc.verify(&narrowed, None, Some(&req("sp:GetCampaign", 0)), now)
             .await
             .is_ok()
+    );
+    // A request declaring another intent than the grant's purpose is denied with that reason.
+    let reporting = RequestFacts {
+        intent: Some(Purpose::Reporting),
+        ..req("sp:GetCampaign", 0)
+    };
+    let err = svc
+        .verify(&narrowed, None, Some(&reporting), now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "intent_outside_purpose");
+    assert!(
+        err.to_string()
+            .contains("`reporting` is outside the grant's purpose `bid_optimization`"),
+        "{err}"
     );
     assert!(matches!(
         svc.verify(&narrowed, None, Some(&req("sp:UpdateKeywords", 0)), now)
@@ -861,7 +877,25 @@ async fn grant_version_change(backend: Backend) {
     );
 }
 
+/// Revoking all agents of a partner on the account kills their tokens on the next request.
+async fn revoke_partner_on_account(backend: Backend) {
+    let f = fixture(backend).await;
+    let root = f.root_token().await;
+    assert_eq!(f.introspect(&root).await["active"], true);
+    let n = f
+        .app
+        .store
+        .revoke_partner(&actor(), &f.adv.id, &f.partner, Some("offboarding"))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(f.introspect(&root).await["active"], false);
+    let events = f.app.events(&f.adv.id).await;
+    assert!(events.iter().any(|e| e.action == "account.revoke_partner"));
+}
+
 backend_tests!(
+    revoke_partner_on_account,
     client_credentials_flow,
     rfc_error_shapes,
     exchange_and_revocation,

@@ -85,6 +85,8 @@ pub struct RequestFacts {
     pub resource: String,
     /// Minor units the call commits; 0 when it moves no money.
     pub amount: i64,
+    /// The intent the request declares; it must be the token's (the grant's) purpose.
+    pub intent: Option<Purpose>,
 }
 
 /// Why a token was rejected. Messages are safe to show to the token's holder.
@@ -106,6 +108,8 @@ pub enum TokenError {
     WrongAudience { expected: String, actual: String },
     #[error("the token's delegation depth {depth} is over the limit {max}")]
     DepthExceeded { depth: u32, max: u32 },
+    #[error("the request's intent `{intent}` is outside the grant's purpose `{purpose}`")]
+    IntentOutsidePurpose { intent: String, purpose: String },
     #[error("an attenuation check in block {block} failed: `{rule}`")]
     Attenuation { block: u32, rule: String },
     #[error("the token was revoked: {0}")]
@@ -126,6 +130,7 @@ impl TokenError {
             TokenError::NotYetValid(_) => "not_yet_valid",
             TokenError::WrongAudience { .. } => "wrong_audience",
             TokenError::DepthExceeded { .. } => "depth_exceeded",
+            TokenError::IntentOutsidePurpose { .. } => "intent_outside_purpose",
             TokenError::Attenuation { .. } => "attenuation_failed",
             TokenError::Revoked(_) => "revoked",
             TokenError::Internal(_) => "internal",
@@ -265,6 +270,14 @@ impl TokenService {
             return Err(TokenError::DepthExceeded {
                 depth: claims.depth,
                 max: self.config.max_depth,
+            });
+        }
+        if let Some(intent) = request.and_then(|r| r.intent)
+            && intent != claims.purpose
+        {
+            return Err(TokenError::IntentOutsidePurpose {
+                intent: intent.as_str().to_string(),
+                purpose: claims.purpose.as_str().to_string(),
             });
         }
         let attenuations = attenuation::read_blocks(&biscuit)?;

@@ -214,6 +214,14 @@ pub trait Store: IdentityStore + ConsentStore + Send + Sync + 'static {
         advertiser: &AdvertiserId,
         reason: Option<&str>,
     ) -> Result<u64>;
+    /// Revokes every grant on the account held by an agent of `partner`; returns how many.
+    async fn revoke_partner(
+        &self,
+        actor: &Actor,
+        advertiser: &AdvertiserId,
+        partner: &PartnerId,
+        reason: Option<&str>,
+    ) -> Result<u64>;
 
     // --- audit -------------------------------------------------------------------------
     /// Appends an event that records a look rather than a change (support views).

@@ -1100,6 +1100,40 @@ macro_rules! sql_store {
                 Ok(count)
             }
 
+            async fn revoke_partner(&self, actor: &Actor, advertiser: &AdvertiserId, partner: &PartnerId, reason: Option<&str>) -> Result<u64> {
+                let mut tx = self.begin_write().await?;
+                let cols = GRANT_COLUMNS.split(", ").map(|c| format!("g.{c}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT {cols} FROM grants g JOIN agents a ON a.id = g.agent_id JOIN applications ap ON ap.id = a.application_id \
+                     WHERE g.advertiser_id = $1 AND ap.partner_id = $2 AND g.status <> 'revoked' ORDER BY g.id{}",
+                    if $for_update.is_empty() { "" } else { " FOR UPDATE OF g" }
+                );
+                let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(partner.as_str()).fetch_all(&mut *tx).await?;
+                let grants: Vec<Grant> = collect(rows)?;
+                let count = grants.len() as u64;
+                let mut revoked = Vec::with_capacity(grants.len());
+                for grant in grants {
+                    revoked.push(Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?);
+                }
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action: "account.revoke_partner",
+                    target_kind: "partner",
+                    target_id: partner.to_string(),
+                    before: None,
+                    after: Some(json!({ "revoked": count })),
+                    reason: reason.map(str::to_string),
+                })
+                .await?;
+                tx.commit().await?;
+                for g in &revoked {
+                    self.index.apply(&Change::Grant(GrantState::from(g)));
+                }
+                Ok(count)
+            }
+
             async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent> {
                 let mut conn = self.pool.acquire().await?;
                 Self::insert_audit(&mut *conn, event).await
