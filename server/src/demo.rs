@@ -675,6 +675,7 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
         }
     }
     grants_bar.finish();
+    seed_consent(store, &system, &northwind, &agents).await?;
 
     Ok(Seeded {
         advertisers: vec![northwind, halcyon, bergfeld],
@@ -682,6 +683,119 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
         agents,
         grants,
     })
+}
+
+/// Beta-flow demo data on Northwind: a guardrail, two pending access requests (an upgrade that
+/// goes beyond its purpose, and one that touches billing, which the guardrail blocks) and a
+/// delegation from "Bid Pilot" to "Dayparting Agent".
+async fn seed_consent(
+    store: &DynStore,
+    system: &Actor,
+    northwind: &Advertiser,
+    agents: &[Agent],
+) -> Result<(), StoreError> {
+    use charter_store::{NewAccessRequest, TokenRecord};
+    store
+        .add_guardrail(
+            system,
+            &northwind.id,
+            "No agent may touch billing",
+            &["billing:*".to_string()],
+            &["*".to_string()],
+        )
+        .await?;
+    let by_name = |n: &str| agents.iter().find(|a| a.name == n);
+    let acct = format!(
+        "arn:ads:{}:{}",
+        northwind.marketplace.to_ascii_lowercase(),
+        northwind.id
+    );
+    let now = Utc::now();
+    let requests = [
+        (
+            "Bid Pilot",
+            Purpose::BidOptimization,
+            serde_json::json!({ "Version": "2012-10-17", "Statement": [
+                { "Sid": "ReadAndBid", "Effect": "Allow",
+                  "Action": ["sp:ListCampaigns", "sp:GetCampaign", "sp:ListKeywords", "sp:GetKeyword", "sp:UpdateKeywordBid"],
+                  "Resource": format!("{acct}:*") },
+                { "Sid": "Budgets", "Effect": "Allow", "Action": "sp:UpdateCampaigns", "Resource": format!("{acct}:campaign/*") }
+            ]}),
+            "Also move daily budgets toward the best campaigns",
+        ),
+        (
+            "Weekly Report Writer",
+            Purpose::Reporting,
+            serde_json::json!({ "Version": "2012-10-17", "Statement": [
+                { "Sid": "Reports", "Effect": "Allow", "Action": ["reports:*"], "Resource": format!("{acct}:*") },
+                { "Sid": "Invoices", "Effect": "Allow", "Action": "billing:GetInvoice", "Resource": format!("{acct}:*") }
+            ]}),
+            "Monthly spend reconciliation with invoices",
+        ),
+    ];
+    for (agent_name, purpose, policy, note) in requests {
+        let Some(agent) = by_name(agent_name) else {
+            continue;
+        };
+        let Some(ident) = store.agent_identity(&agent.id).await? else {
+            continue;
+        };
+        store
+            .create_access_request(
+                &Actor::System {
+                    label: format!("{} (partner)", ident.partner_name),
+                },
+                &ident.partner_id,
+                NewAccessRequest {
+                    advertiser_id: northwind.id.clone(),
+                    agent_id: agent.id.clone(),
+                    purpose,
+                    policy: serde_json::to_string_pretty(&policy).unwrap_or_default(),
+                    expires_at: Some(now + Duration::days(90)),
+                    note: note.into(),
+                },
+            )
+            .await?;
+    }
+    // A delegation: Bid Pilot's token exchanged for a narrower one held by Dayparting Agent.
+    if let (Some(parent), Some(child)) = (by_name("Bid Pilot"), by_name("Dayparting Agent")) {
+        if let Some(grant) = store.grant_for(&northwind.id, &parent.id).await? {
+            let root = TokenRecord {
+                jti: TokenId::generate(),
+                advertiser_id: northwind.id.clone(),
+                grant_id: grant.id.clone(),
+                grant_version: grant.version,
+                agent_id: parent.id.clone(),
+                parent_jti: None,
+                depth: 0,
+                actor_chain: vec![],
+                policy: None,
+                purpose: grant.purpose,
+                issued_at: now - Duration::minutes(4),
+                expires_at: now + Duration::minutes(6),
+                revoked_at: None,
+            };
+            let narrow = serde_json::json!({ "Statement": [{ "Sid": "Dayparting", "Effect": "Allow",
+                "Action": ["sp:GetKeyword", "sp:UpdateKeywordBid"], "Resource": format!("{acct}:keyword/*") }] });
+            let delegated = TokenRecord {
+                jti: TokenId::generate(),
+                parent_jti: Some(root.jti.clone()),
+                agent_id: child.id.clone(),
+                depth: 1,
+                actor_chain: vec![parent.id.clone()],
+                policy: Some(serde_json::to_string_pretty(&narrow).unwrap_or_default()),
+                issued_at: now - Duration::minutes(3),
+                ..root.clone()
+            };
+            let agent_actor = |a: &Agent| Actor::Agent {
+                id: a.id.clone(),
+                label: a.name.clone(),
+            };
+            store.record_token(&agent_actor(parent), &root).await?;
+            store.record_token(&agent_actor(child), &delegated).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The credentials table printed by `charter demo` and listed in the README.
