@@ -758,8 +758,10 @@ async fn seed_consent(
             .await?;
     }
     // A delegation: Bid Pilot's token exchanged for a narrower one held by Dayparting Agent.
-    if let (Some(parent), Some(child)) = (by_name("Bid Pilot"), by_name("Dayparting Agent")) {
-        if let Some(grant) = store.grant_for(&northwind.id, &parent.id).await? {
+    if let (Some(parent), Some(child)) = (by_name("Bid Pilot"), by_name("Dayparting Agent"))
+        && let Some(grant) = store.grant_for(&northwind.id, &parent.id).await?
+    {
+        {
             let root = TokenRecord {
                 jti: TokenId::generate(),
                 advertiser_id: northwind.id.clone(),
