@@ -1193,3 +1193,54 @@ async fn demo_grant_scope_is_the_purpose_template() {
     );
     assert_eq!(v["check"]["reasons"][0]["statementId"], "Bill");
 }
+
+/// Key rotation: new tokens carry the new key id, older tokens keep verifying until their key
+/// is retired, and the JWKS publishes exactly the live keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_rotate_and_retire() {
+    let f = fixture(Backend::Sqlite).await;
+    let old = f.root_token().await;
+    let svc = f.service(3).await;
+    let old_kid = svc.keys.active().0;
+    let new_kid = svc.keys.rotate(&f.app.store).await.unwrap();
+    assert_ne!(old_kid, new_kid);
+    let claims = svc
+        .verify(&old, None, None, Utc::now())
+        .await
+        .unwrap()
+        .claims;
+    let fresh = svc
+        .mint(&Claims {
+            jti: TokenId::generate(),
+            ..claims
+        })
+        .unwrap();
+    let parsed = svc.verify(&fresh, None, None, Utc::now()).await.unwrap();
+    assert_eq!(parsed.biscuit.root_key_id(), Some(new_kid));
+    assert!(svc.verify(&old, None, None, Utc::now()).await.is_ok());
+    let kids: Vec<String> = svc.keys.jwks()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kids, vec![old_kid.to_string(), new_kid.to_string()]);
+    svc.keys.retire(&f.app.store, old_kid).await.unwrap();
+    assert_eq!(
+        svc.verify(&old, None, None, Utc::now()).await.unwrap_err(),
+        TokenError::UnknownKey(old_kid.to_string())
+    );
+    let kids = svc.keys.jwks()["keys"].as_array().unwrap().len();
+    assert_eq!(kids, 1);
+    // The running server (another key ring over the same database) learns the new key the
+    // first time a token names it, and stops accepting the retired one after reloading.
+    assert_eq!(f.introspect(&fresh).await["active"], true);
+    let jwks: Value = reqwest::get(f.url("/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(f.introspect(&old).await["active"], false);
+}

@@ -23,6 +23,8 @@ struct Entry {
 #[derive(Default)]
 pub struct KeyRing {
     keys: RwLock<BTreeMap<u32, Entry>>,
+    /// When the keys were last read, to rate-limit reloads for unknown key ids.
+    loaded_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -70,6 +72,26 @@ impl KeyRing {
             Err(p) => *p.into_inner() = fresh,
         }
         Ok(())
+    }
+
+    /// Re-reads the keys when a token names an unknown key id (another process rotated), at
+    /// most once a second, so random key ids cannot turn into a database load.
+    pub async fn reload_for_unknown_kid(&self, store: &DynStore) -> Result<bool, StoreError> {
+        let due = {
+            let mut at = match self.loaded_at.lock() {
+                Ok(a) => a,
+                Err(p) => p.into_inner(),
+            };
+            let due = at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1));
+            if due {
+                *at = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            self.reload(store).await?;
+        }
+        Ok(due)
     }
 
     /// Adds a new key, which becomes the active signer; returns its id.

@@ -231,7 +231,19 @@ impl TokenService {
         request: Option<&RequestFacts>,
         now: DateTime<Utc>,
     ) -> Result<Verified, TokenError> {
-        let verified = self.verify_offline(token, account, request, now)?;
+        let verified = match self.verify_offline(token, account, request, now) {
+            // Another process may have rotated the keys: read them again, once, and retry.
+            Err(TokenError::UnknownKey(_))
+                if self
+                    .keys
+                    .reload_for_unknown_kid(&self.store)
+                    .await
+                    .map_err(|e| TokenError::Internal(e.to_string()))? =>
+            {
+                self.verify_offline(token, account, request, now)?
+            }
+            other => other?,
+        };
         self.check_revocation(&verified.claims, now).await?;
         Ok(verified)
     }
