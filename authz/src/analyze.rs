@@ -1162,6 +1162,22 @@ pub struct Reason {
     pub example: Example,
 }
 
+impl Reason {
+    /// One line naming the statement and its example: "statement 1 (`Sid`) allows `a` on `r`".
+    pub fn summary(&self) -> String {
+        format!(
+            "statement {}{} allows `{}` on `{}`",
+            self.statement_index,
+            self.statement_id
+                .as_deref()
+                .map(|s| format!(" (`{s}`)"))
+                .unwrap_or_default(),
+            self.example.action,
+            self.example.resource
+        )
+    }
+}
+
 /// The result of a check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {

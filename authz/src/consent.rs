@@ -76,18 +76,7 @@ pub struct ReviewInput<'a> {
 fn first_reason(c: &CheckResult) -> String {
     c.reasons
         .first()
-        .map(|r| {
-            format!(
-                "statement {}{} allows `{}` on `{}`",
-                r.statement_index,
-                r.statement_id
-                    .as_deref()
-                    .map(|s| format!(" (`{s}`)"))
-                    .unwrap_or_default(),
-                r.example.action,
-                r.example.resource
-            )
-        })
+        .map(|r| r.summary())
         .unwrap_or_else(|| c.message.clone())
 }
 

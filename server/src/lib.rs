@@ -69,6 +69,8 @@ pub async fn prepare_database(url: &str, seed_demo: bool) -> anyhow_like::Result
     let db = charter_store::connect(url).await?;
     db.migrate().await?;
     sessions::AnySessionStore::new(&db).migrate().await?;
+    // The first token-signing key is made here, before any server starts.
+    tokens::KeyRing::load_or_create(&db.store()).await?;
     if seed_demo && db.store().is_empty().await? {
         tracing::info!("empty database: seeding demo data");
         demo::seed(&db.store(), demo::SeedOptions::default()).await?;

@@ -682,17 +682,10 @@ fn prove_subset(parent: &authz::Policy, child: &authz::Policy, what: &str) -> OR
     if result.passed() {
         return Ok(());
     }
-    let first = result.reasons.first();
-    let description = match first {
+    let description = match result.reasons.first() {
         Some(r) => format!(
-            "the requested policy grants more than {what}: statement {}{} allows `{}` on `{}`",
-            r.statement_index,
-            r.statement_id
-                .as_deref()
-                .map(|s| format!(" (`{s}`)"))
-                .unwrap_or_default(),
-            r.example.action,
-            r.example.resource
+            "the requested policy grants more than {what}: {}",
+            r.summary()
         ),
         None => format!(
             "the requested policy grants more than {what}: {}",

@@ -90,30 +90,7 @@ pub async fn spawn_app_with(backend: Backend, seed: demo::SeedOptions) -> TestAp
         .await
         .expect("prepare database");
     demo::seed(&db.store(), seed).await.expect("seed demo data");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let addr = listener.local_addr().expect("local addr");
-    let config = Config {
-        database_url: url,
-        addr,
-        site_root: "target/site".into(),
-        secure_cookies: false,
-        seed_demo: false,
-        session_idle: charter_server::time::Duration::hours(1),
-        tokens: charter_server::tokens::TokenConfig {
-            issuer: format!("http://{addr}"),
-            ..Default::default()
-        },
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serve_db = db.clone();
-    tokio::spawn(async move {
-        let _ = charter_server::serve(listener, serve_db, config, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let (addr, tx) = serve_on_port_0(&url, db.clone()).await;
     TestApp {
         addr,
         base: format!("http://{addr}"),
@@ -302,6 +279,24 @@ pub async fn serve_second(url: &str) -> SecondServer {
     let db = charter_server::prepare_database(url, false)
         .await
         .expect("prepare database");
+    let store = db.store();
+    let (addr, tx) = serve_on_port_0(url, db).await;
+    // Wait until it answers (the listener and index are ready before the first request).
+    for _ in 0..100 {
+        if reqwest::get(format!("http://{addr}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    SecondServer {
+        base: format!("http://{addr}"),
+        store,
+        _shutdown: tx,
+    }
+}
+
+/// Serves the real router for `db` on 127.0.0.1:0; dropping the sender shuts it down.
+async fn serve_on_port_0(url: &str, db: Db) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -319,23 +314,11 @@ pub async fn serve_second(url: &str) -> SecondServer {
         },
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let store = db.store();
     tokio::spawn(async move {
         let _ = charter_server::serve(listener, db, config, async {
             let _ = rx.await;
         })
         .await;
     });
-    // Wait until it answers (the listener and index are ready before the first request).
-    for _ in 0..100 {
-        if reqwest::get(format!("http://{addr}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    SecondServer {
-        base: format!("http://{addr}"),
-        store,
-        _shutdown: tx,
-    }
+    (addr, tx)
 }
