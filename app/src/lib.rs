@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod components;
+pub mod consent;
+pub mod editor;
 pub mod error;
 pub mod partner;
 pub mod session;
@@ -70,11 +72,17 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/accounts/:adv/agents") view=accounts::pages::AgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/agents/:agent") view=accounts::pages::AgentPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/agents/:agent/revoke") view=accounts::pages::RevokePage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/agents/:agent/edit") view=editor::pages::EditGrantPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/revoke-all") view=accounts::pages::RevokeAllPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/activity") view=accounts::pages::ActivityPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/requests") view=consent::pages::AccountRequestsPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/requests/:req") view=consent::pages::ConsentScreenPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/guardrails") view=consent::pages::GuardrailsPage ssr=SsrMode::Async/>
                 <Route path=path!("/support") view=support::pages::SupportPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners") view=partner::pages::PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners/:partner") view=partner::pages::PartnerConsolePage ssr=SsrMode::Async/>
+                <Route path=path!("/partners/:partner/requests") view=consent::pages::PartnerRequestsPage ssr=SsrMode::Async/>
+                <Route path=path!("/partners/:partner/agents/:agent") view=partner::pages::AgentCredentialsPage ssr=SsrMode::Async/>
             </Routes>
         </main>
         <footer class="footer">
@@ -112,8 +120,12 @@ fn Header() -> impl IntoView {
                     let account_nav = current.clone().map(|id| {
                         let agents = format!("/accounts/{id}/agents");
                         let activity = format!("/accounts/{id}/activity");
+                        let requests = format!("/accounts/{id}/requests");
+                        let guardrails = format!("/accounts/{id}/guardrails");
                         view! {
                             <A href=agents>"Agents"</A>
+                            <A href=requests>"Requests"</A>
+                            <A href=guardrails>"Guardrails"</A>
                             <A href=activity>"Activity"</A>
                         }
                     });

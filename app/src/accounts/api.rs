@@ -80,6 +80,223 @@ pub async fn list_agents(
 pub struct AgentDetailPage {
     pub account: AccountView,
     pub detail: AgentDetail,
+    /// Tokens delegated under this agent's grant, newest first (at most [`DELEGATION_LIMIT`]).
+    pub delegations: Vec<DelegationView>,
+    /// The grant's versions, newest first, each with its change from the one before.
+    pub versions: Vec<VersionView>,
+}
+
+/// How many delegations the agent page lists.
+pub const DELEGATION_LIMIT: u32 = 200;
+
+/// Where a delegated token stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl TokenState {
+    pub fn tone_label(self) -> (&'static str, &'static str) {
+        match self {
+            TokenState::Active => ("ok", "Active"),
+            TokenState::Expired => ("muted", "Expired"),
+            TokenState::Revoked => ("danger", "Revoked"),
+        }
+    }
+}
+
+/// A token one agent delegated to another under this grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DelegationView {
+    pub jti: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    /// The token it was delegated from: a root token of the granted agent, or another
+    /// delegation.
+    pub parent_jti: Option<String>,
+    pub parent_agent_id: Option<String>,
+    pub depth: u32,
+    /// The delegated scope, pretty-printed.
+    pub policy: Option<String>,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub state: TokenState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffKind {
+    Same,
+    Added,
+    Removed,
+    /// Unchanged lines left out; the text says how many.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub kind: DiffKind,
+    pub text: String,
+}
+
+/// A field that changed between two versions, as display text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One version of the grant and what changed from the version before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: u32,
+    pub purpose: Purpose,
+    /// Pretty-printed; `None` for the purpose template.
+    pub policy: Option<String>,
+    pub not_before: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_by: String,
+    pub note: Option<String>,
+    /// `None` for the first version.
+    pub changes: Option<VersionChanges>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionChanges {
+    pub fields: Vec<FieldChange>,
+    /// Empty when the policy did not change.
+    pub policy: Vec<DiffLine>,
+}
+
+/// A policy as stable, reviewable text: pretty-printed JSON, or the text as stored when it does
+/// not parse.
+#[cfg(feature = "ssr")]
+fn pretty_policy(policy: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(policy)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| policy.to_string())
+}
+
+const TEMPLATE_LINE: &str = "(purpose template: no custom policy)";
+/// Unchanged lines kept around each change.
+const DIFF_CONTEXT: usize = 2;
+/// Beyond this many lines a side, the diff shows every old line removed and every new one added.
+const DIFF_MAX_LINES: usize = 1000;
+
+/// A line diff (longest common subsequence) with [`DIFF_CONTEXT`] unchanged lines around each
+/// change; longer unchanged runs become one `Skipped` line.
+pub fn line_diff(before: &str, after: &str) -> Vec<DiffLine> {
+    let a: Vec<&str> = before.lines().collect();
+    let b: Vec<&str> = after.lines().collect();
+    let line = |kind, text: &str| DiffLine {
+        kind,
+        text: text.to_string(),
+    };
+    let mut full = Vec::new();
+    if a.len() > DIFF_MAX_LINES || b.len() > DIFF_MAX_LINES {
+        full.extend(a.iter().map(|t| line(DiffKind::Removed, t)));
+        full.extend(b.iter().map(|t| line(DiffKind::Added, t)));
+    } else {
+        // lcs[i][j]: the longest common subsequence of a[i..] and b[j..].
+        let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+        for i in (0..a.len()).rev() {
+            for j in (0..b.len()).rev() {
+                lcs[i][j] = if a[i] == b[j] {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            if i < a.len() && j < b.len() && a[i] == b[j] {
+                full.push(line(DiffKind::Same, a[i]));
+                i += 1;
+                j += 1;
+            } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+                // Removals before additions, as diffs are usually read.
+                full.push(line(DiffKind::Removed, a[i]));
+                i += 1;
+            } else {
+                full.push(line(DiffKind::Added, b[j]));
+                j += 1;
+            }
+        }
+    }
+    // Keep only the context around changes.
+    let changed: Vec<bool> = full.iter().map(|l| l.kind != DiffKind::Same).collect();
+    if !changed.iter().any(|c| *c) {
+        return Vec::new();
+    }
+    let near = |k: usize| {
+        let lo = k.saturating_sub(DIFF_CONTEXT);
+        let hi = (k + DIFF_CONTEXT).min(full.len() - 1);
+        changed[lo..=hi].iter().any(|c| *c)
+    };
+    let mut out = Vec::new();
+    let mut skipped = 0usize;
+    for (k, l) in full.iter().enumerate() {
+        if near(k) {
+            if skipped > 0 {
+                out.push(line(
+                    DiffKind::Skipped,
+                    &format!("{skipped} unchanged line(s)"),
+                ));
+                skipped = 0;
+            }
+            out.push(l.clone());
+        } else {
+            skipped += 1;
+        }
+    }
+    if skipped > 0 {
+        out.push(line(
+            DiffKind::Skipped,
+            &format!("{skipped} unchanged line(s)"),
+        ));
+    }
+    out
+}
+
+/// What changed from `prev` to `next`.
+pub fn version_changes(prev: &VersionView, next: &VersionView) -> VersionChanges {
+    let when = |t: &Option<chrono::DateTime<chrono::Utc>>, none: &str| match t {
+        Some(t) => t.format("%b %-d, %Y %H:%M UTC").to_string(),
+        None => none.to_string(),
+    };
+    let mut fields = Vec::new();
+    if prev.purpose != next.purpose {
+        fields.push(FieldChange {
+            field: "Purpose".into(),
+            before: prev.purpose.label().into(),
+            after: next.purpose.label().into(),
+        });
+    }
+    if prev.not_before != next.not_before {
+        fields.push(FieldChange {
+            field: "Valid from".into(),
+            before: when(&prev.not_before, "Immediately"),
+            after: when(&next.not_before, "Immediately"),
+        });
+    }
+    if prev.expires_at != next.expires_at {
+        fields.push(FieldChange {
+            field: "Expires".into(),
+            before: when(&prev.expires_at, "No expiry"),
+            after: when(&next.expires_at, "No expiry"),
+        });
+    }
+    let text = |p: &Option<String>| p.clone().unwrap_or_else(|| TEMPLATE_LINE.to_string());
+    VersionChanges {
+        fields,
+        policy: line_diff(&text(&prev.policy), &text(&next.policy)),
+    }
 }
 
 #[server(endpoint = "agent_detail")]
@@ -92,13 +309,66 @@ pub async fn load_agent(
     let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, &format!("agent:{agent}")).await?;
-    let detail = store()?
+    let store = store()?;
+    let mut detail = store
         .agent_detail(&advertiser.id, &agent)
         .await?
         .ok_or(AppError::NotFound)?;
+    detail.grant.policy = detail.grant.policy.as_deref().map(pretty_policy);
+    let now = chrono::Utc::now();
+    let delegations = store
+        .delegations(&advertiser.id, &agent, DELEGATION_LIMIT)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let t = d.token;
+            DelegationView {
+                jti: t.jti.to_string(),
+                agent_id: t.agent_id.to_string(),
+                agent_name: d.agent_name,
+                parent_jti: t.parent_jti.map(|p| p.to_string()),
+                parent_agent_id: d.parent_agent_id.map(|p| p.to_string()),
+                depth: t.depth,
+                policy: t.policy.as_deref().map(pretty_policy),
+                issued_at: t.issued_at,
+                expires_at: t.expires_at,
+                revoked_at: t.revoked_at,
+                state: if t.revoked_at.is_some() {
+                    TokenState::Revoked
+                } else if t.expires_at <= now {
+                    TokenState::Expired
+                } else {
+                    TokenState::Active
+                },
+            }
+        })
+        .collect();
+    let mut versions: Vec<VersionView> = store
+        .grant_versions(&advertiser.id, &agent)
+        .await?
+        .into_iter()
+        .map(|v| VersionView {
+            version: v.version,
+            purpose: v.purpose,
+            policy: v.policy.as_deref().map(pretty_policy),
+            not_before: v.not_before,
+            expires_at: v.expires_at,
+            created_at: v.created_at,
+            created_by: v.created_by,
+            note: v.note,
+            changes: None,
+        })
+        .collect();
+    // Newest first: each version's change is against the next (older) one in the list.
+    for k in 0..versions.len().saturating_sub(1) {
+        let changes = version_changes(&versions[k + 1], &versions[k]);
+        versions[k].changes = Some(changes);
+    }
     Ok(AgentDetailPage {
         account: account_view(advertiser, &access),
         detail,
+        delegations,
+        versions,
     })
 }
 
@@ -197,4 +467,52 @@ pub async fn account_activity(
         account: account_view(advertiser, &access),
         events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DiffKind, line_diff};
+
+    fn kinds(before: &str, after: &str) -> Vec<(DiffKind, String)> {
+        line_diff(before, after)
+            .into_iter()
+            .map(|l| (l.kind, l.text))
+            .collect()
+    }
+
+    #[test]
+    fn equal_texts_have_no_diff() {
+        assert!(line_diff("a\nb", "a\nb").is_empty());
+    }
+
+    #[test]
+    fn a_changed_line_is_removed_then_added() {
+        use DiffKind::*;
+        assert_eq!(
+            kinds("a\nb\nc", "a\nB\nc"),
+            vec![
+                (Same, "a".into()),
+                (Removed, "b".into()),
+                (Added, "B".into()),
+                (Same, "c".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn far_unchanged_lines_are_skipped() {
+        let before: String = (1..=20).map(|i| format!("l{i}\n")).collect();
+        let after = before.replace("l10\n", "l10 changed\n");
+        let diff = line_diff(&before, &after);
+        assert_eq!(diff.first().map(|l| l.kind), Some(DiffKind::Skipped));
+        assert_eq!(
+            diff.first().map(|l| l.text.as_str()),
+            Some("7 unchanged line(s)")
+        );
+        assert_eq!(
+            diff.last().map(|l| l.text.as_str()),
+            Some("8 unchanged line(s)")
+        );
+        assert_eq!(diff.iter().filter(|l| l.kind == DiffKind::Same).count(), 4);
+    }
 }

@@ -22,6 +22,13 @@ fn agent_messages(kind: &str, code: &str) -> Option<String> {
             "Access revoked. The agent can no longer act on this account.".to_string()
         }
         ("notice", "already_revoked") => "This grant was already revoked.".to_string(),
+        ("notice", "grant_updated") => format!(
+            "Access updated: saved as version {}. Tokens issued under earlier versions no longer work.",
+            query.get("version").unwrap_or_else(|| "new".into())
+        ),
+        ("notice", "request_approved") => {
+            "Request approved. The agent now holds exactly the access you approved.".to_string()
+        }
         ("notice", "revoked_all") => format!(
             "Revoked {} agent grant(s). No agent can act on this account now.",
             query.get("count").unwrap_or_else(|| "all".into())
@@ -302,7 +309,12 @@ pub fn AgentPage() -> impl IntoView {
 
 #[component]
 fn AgentView(data: AgentDetailPage) -> impl IntoView {
-    let AgentDetailPage { account, detail } = data;
+    let AgentDetailPage {
+        account,
+        detail,
+        delegations,
+        versions,
+    } = data;
     let AgentDetail {
         agent,
         application,
@@ -348,7 +360,10 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
                 <h1>{agent.name.clone()} " " <Badge tone=tone label=label/></h1>
                 <p class="muted">{agent.description.clone()}</p>
             </div>
-            {revocable.then(|| view! { <a class="button button--danger" href=revoke_href>"Revoke access…"</a> })}
+            <div class="page-head__actions">
+                {revocable.then(|| view! { <a class="button button--secondary" href=format!("/accounts/{adv}/agents/{}/edit", agent.id)>"Edit access"</a> })}
+                {revocable.then(|| view! { <a class="button button--danger" href=revoke_href>"Revoke access…"</a> })}
+            </div>
         </div>
         <div class="grid-2">
             <section class="panel" aria-labelledby="grant-title">
@@ -383,6 +398,8 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
                 </dl>
             </section>
         </div>
+        <DelegationTree agent_name=agent.name.clone() delegations=delegations/>
+        <GrantVersions versions=versions/>
         <section class="panel" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             <ol class="timeline">{history_items}</ol>
@@ -583,5 +600,185 @@ pub fn ActivityPage() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+/// The agents this agent passed its access on to, nested by delegation.
+#[component]
+fn DelegationTree(agent_name: String, delegations: Vec<DelegationView>) -> impl IntoView {
+    let count = delegations.len();
+    let body = if delegations.is_empty() {
+        view! {
+            <p class="empty empty--compact">
+                {format!("No delegations. {agent_name} has not passed its access on to another agent.")}
+            </p>
+        }
+        .into_any()
+    } else {
+        let jtis: std::collections::HashSet<&str> =
+            delegations.iter().map(|d| d.jti.as_str()).collect();
+        // Delegations whose parent is not listed hang off the granted agent: their parent is
+        // one of its own (root) tokens.
+        let roots: Vec<usize> = (0..delegations.len())
+            .filter(|&i| {
+                delegations[i]
+                    .parent_jti
+                    .as_deref()
+                    .is_none_or(|p| !jtis.contains(p))
+            })
+            .collect();
+        let children = tree_level(&delegations, &roots, 0);
+        view! {
+            <ul class="tree" aria-label="Delegations">
+                <li class="tree__node">
+                    <div class="tree__card tree__card--root">
+                        <strong>{agent_name.clone()}</strong>
+                        <span class="muted small">" holds the grant on this account"</span>
+                    </div>
+                    {children}
+                </li>
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="panel" aria-labelledby="delegations-title">
+            <div class="panel__head">
+                <h2 id="delegations-title">"Delegation tree"</h2>
+                {(count > 0).then(|| view! { <span class="muted small">{format!("{count} delegated token(s), newest first")}</span> })}
+            </div>
+            <p class="muted">"Agents can hand a narrower part of their access to other agents of the same application. Revoking this agent's grant revokes every delegation below it."</p>
+            {body}
+        </section>
+    }
+}
+
+/// The nodes in `level` and, below each, the delegations made from it.
+fn tree_level(all: &[DelegationView], level: &[usize], guard: u32) -> AnyView {
+    let items = level
+        .iter()
+        .map(|&i| {
+            let d = &all[i];
+            let kids: Vec<usize> = if guard < 32 {
+                (0..all.len())
+                    .filter(|&k| all[k].parent_jti.as_deref() == Some(d.jti.as_str()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let below = (!kids.is_empty()).then(|| tree_level(all, &kids, guard + 1));
+            let (tone, label) = d.state.tone_label();
+            let summary = format!("Delegated scope of {}", d.agent_name);
+            view! {
+                <li class="tree__node">
+                    <div class=format!("tree__card tree__card--{}", label.to_lowercase())>
+                        <div class="tree__title">
+                            <strong>{d.agent_name.clone()}</strong>
+                            <Badge tone=tone label=label/>
+                            <span class="chip chip--small">{format!("Depth {}", d.depth)}</span>
+                        </div>
+                        <div class="small muted">
+                            "Issued " <time datetime=d.issued_at.to_rfc3339()>{fmt_datetime(&d.issued_at)}</time>
+                            " · expires " <time datetime=d.expires_at.to_rfc3339()>{fmt_datetime(&d.expires_at)}</time>
+                            {d.revoked_at.map(|r| view! { " · revoked " <time datetime=r.to_rfc3339()>{fmt_datetime(&r)}</time> })}
+                        </div>
+                        <div class="mono muted small">{format!("{} · token {}", d.agent_id, d.jti)}</div>
+                        <details class="tree__scope">
+                            <summary aria-label=summary>"Delegated scope"</summary>
+                            {match d.policy.clone() {
+                                Some(p) => view! { <pre class="code">{p}</pre> }.into_any(),
+                                None => view! { <p class="muted small">"Not recorded."</p> }.into_any(),
+                            }}
+                        </details>
+                    </div>
+                    {below}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="tree__children">{items}</ul> }.into_any()
+}
+
+/// The grant's versions, newest first, each with what changed from the one before.
+#[component]
+fn GrantVersions(versions: Vec<VersionView>) -> impl IntoView {
+    let latest = versions.first().map(|v| v.version);
+    let items = versions
+        .into_iter()
+        .map(|v| {
+            let current = Some(v.version) == latest;
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>, none: &'static str| {
+                t.map(|t| fmt_datetime(&t)).unwrap_or_else(|| none.to_string())
+            };
+            let changes = match v.changes {
+                None => view! { <p class="small muted">"First version of the grant."</p> }.into_any(),
+                Some(c) if c.fields.is_empty() && c.policy.is_empty() => view! {
+                    <p class="small muted">"No change to the purpose, time bounds or policy."</p>
+                }.into_any(),
+                Some(c) => {
+                    let fields = c.fields.into_iter().map(|f| view! {
+                        <li>
+                            <strong>{f.field}</strong> ": "
+                            <del class="change__before">{f.before}</del>
+                            <span aria-hidden="true">" → "</span><span class="visually-hidden">" changed to "</span>
+                            <ins class="change__after">{f.after}</ins>
+                        </li>
+                    }).collect_view();
+                    let has_policy = !c.policy.is_empty();
+                    let lines = c.policy.into_iter().map(|l| match l.kind {
+                        DiffKind::Added => view! { <ins class="diff__line diff__line--added"><span class="diff__mark">"+ "</span>{l.text}</ins> }.into_any(),
+                        DiffKind::Removed => view! { <del class="diff__line diff__line--removed"><span class="diff__mark">"- "</span>{l.text}</del> }.into_any(),
+                        DiffKind::Same => view! { <span class="diff__line"><span class="diff__mark">"  "</span>{l.text}</span> }.into_any(),
+                        DiffKind::Skipped => view! { <span class="diff__line diff__line--skipped">{format!("  … {}", l.text)}</span> }.into_any(),
+                    }).collect_view();
+                    let prev = v.version.saturating_sub(1);
+                    view! {
+                        <div class="version__changes">
+                            <p class="small"><strong>{format!("Changes from version {prev}")}</strong></p>
+                            <ul class="changes">{fields}</ul>
+                            {has_policy.then(|| view! {
+                                <figure class="diff-figure">
+                                    <figcaption class="visually-hidden">{format!("Policy changes from version {prev}: lines marked + were added, lines marked - were removed")}</figcaption>
+                                    <pre class="diff">{lines}</pre>
+                                </figure>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+            };
+            let title = format!("Version {}", v.version);
+            let summary = format!("Policy of version {}", v.version);
+            view! {
+                <li class="version" class:version--current=current>
+                    <div class="version__head">
+                        <h3>{title}</h3>
+                        {current.then(|| view! { <Badge tone="neutral" label="Current"/> })}
+                        <span class="muted small">
+                            <time datetime=v.created_at.to_rfc3339()>{fmt_datetime(&v.created_at)}</time>
+                            {format!(" · by {}", v.created_by)}
+                        </span>
+                    </div>
+                    {v.note.map(|n| view! { <p class="small">"Note: " <q>{n}</q></p> })}
+                    <p class="small">
+                        {format!("Purpose: {} · Valid from: {} · Expires: {}", v.purpose.label(), when(v.not_before, "Immediately"), when(v.expires_at, "No expiry"))}
+                    </p>
+                    {changes}
+                    <details class="tree__scope">
+                        <summary aria-label=summary>"Policy"</summary>
+                        {match v.policy {
+                            Some(p) => view! { <pre class="code">{p}</pre> }.into_any(),
+                            None => view! { <p class="muted small">"Purpose template (no custom policy)."</p> }.into_any(),
+                        }}
+                    </details>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="versions-title">
+            <h2 id="versions-title">"Grant versions"</h2>
+            <p class="muted">"Every change to this grant is kept as a new version. Tokens name the version they were issued under."</p>
+            <ol class="versions" aria-label="Grant versions, newest first">{items}</ol>
+        </section>
     }
 }

@@ -132,3 +132,551 @@ pub async fn register_agent(
     }
     Ok(())
 }
+
+// --- agent credentials ---------------------------------------------------------------------
+
+/// A client secret as listed: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretView {
+    pub id: String,
+    /// The last four characters, so people can tell secrets apart.
+    pub hint: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A registered Ed25519 public key (`private_key_jwt`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyView {
+    pub id: String,
+    pub kid: String,
+    /// The JWK `x` member (public, base64url).
+    pub x: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A secret created moments ago, shown once on the page that follows the post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FreshSecret {
+    pub id: String,
+    pub hint: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentCredentials {
+    pub partner: Partner,
+    pub application_name: String,
+    pub agent: Agent,
+    /// Where agents get tokens, as an absolute URL.
+    pub token_endpoint: String,
+    pub secrets: Vec<SecretView>,
+    pub keys: Vec<KeyView>,
+    /// Set only on the first load after "Create secret"; never again.
+    pub fresh_secret: Option<FreshSecret>,
+}
+
+impl AgentCredentials {
+    /// How many secrets are live (not revoked). Rotation allows two at once.
+    pub fn live_secrets(&self) -> usize {
+        self.secrets
+            .iter()
+            .filter(|s| s.revoked_at.is_none())
+            .count()
+    }
+}
+
+/// How many client secrets may be live at once: the old and the new during a rotation.
+pub const MAX_LIVE_SECRETS: usize = 2;
+
+#[cfg(feature = "ssr")]
+async fn owned_agent(
+    partner: &Partner,
+    agent_id: &str,
+) -> Result<(AgentId, charter_store::AgentIdentity), AppError> {
+    use crate::session::server::store;
+    let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
+    let identity = store()?
+        .agent_identity(&agent)
+        .await?
+        .filter(|i| i.partner_id == partner.id)
+        .ok_or(AppError::NotFound)?;
+    Ok((agent, identity))
+}
+
+/// The token endpoint's absolute URL, from the request's host.
+#[cfg(feature = "ssr")]
+async fn token_endpoint() -> String {
+    let headers = leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let host = header("host")
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or_else(|| "localhost".to_string());
+    let local =
+        host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
+    let scheme = match header("x-forwarded-proto").as_deref() {
+        Some("https") => "https",
+        Some("http") => "http",
+        _ if local => "http",
+        _ => "https",
+    };
+    format!("{scheme}://{host}/oauth/token")
+}
+
+/// One agent's client credentials: its secrets (never their values) and public keys.
+/// Developers of the agent's partner only; any other agent is a 404.
+#[server(endpoint = "agent_credentials")]
+pub async fn load_agent_credentials(
+    partner_id: String,
+    agent_id: String,
+) -> Result<AgentCredentials, AppError> {
+    use crate::session::server::*;
+    let (session, person) = require_person().await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, identity) = owned_agent(&partner, &agent_id).await?;
+    let store = store()?;
+    let secrets = store.client_secrets(&partner.id, &agent).await?;
+    let keys = store.client_keys(&partner.id, &agent).await?;
+    let application_name = store
+        .applications_with_agents(&partner.id)
+        .await?
+        .into_iter()
+        .find(|a| a.application.id == identity.agent.application_id)
+        .map(|a| a.application.name)
+        .unwrap_or_default();
+    let fresh_secret = take_fresh_secret(&session, &agent)
+        .await?
+        // Only a secret that is still listed as live is shown.
+        .filter(|f| {
+            secrets
+                .iter()
+                .any(|s| s.id.as_str() == f.id && s.revoked_at.is_none())
+        });
+    if fresh_secret.is_some() {
+        // The page carries a secret: no cache may keep it.
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+            opts.insert_header(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-store"),
+            );
+        }
+    }
+    Ok(AgentCredentials {
+        partner,
+        application_name,
+        agent: identity.agent,
+        token_endpoint: token_endpoint().await,
+        secrets: secrets
+            .into_iter()
+            .map(|s| SecretView {
+                id: s.id.to_string(),
+                hint: s.hint,
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+                revoked_at: s.revoked_at,
+            })
+            .collect(),
+        keys: keys
+            .into_iter()
+            .map(|k| KeyView {
+                id: k.id.to_string(),
+                kid: k.kid,
+                x: k.public_key,
+                created_at: k.created_at,
+                revoked_at: k.revoked_at,
+            })
+            .collect(),
+        fresh_secret,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn back_to_agent(partner: &PartnerId, agent: &AgentId, query: &str, anchor: &str) {
+    leptos_axum::redirect(&format!(
+        "/partners/{partner}/agents/{agent}?{query}#{anchor}"
+    ));
+}
+
+/// Creates a client secret. The value is kept in the session for one page view (the page the
+/// redirect lands on takes it out), so it never travels in a URL.
+#[server(endpoint = "create_client_secret")]
+pub async fn create_client_secret(
+    partner_id: String,
+    agent_id: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    match store()?
+        .create_client_secret(&actor(&person), &partner.id, &agent)
+        .await
+    {
+        Ok(issued) => {
+            stash_fresh_secret(
+                &session,
+                &agent,
+                FreshSecret {
+                    id: issued.info.id.to_string(),
+                    hint: issued.info.hint.clone(),
+                    secret: issued.secret,
+                },
+            )
+            .await?;
+            back_to_agent(
+                &partner.id,
+                &agent,
+                &format!("notice=secret_created&secret={}", issued.info.id),
+                "new-secret",
+            );
+        }
+        Err(charter_store::StoreError::Conflict(_)) => {
+            back_to_agent(&partner.id, &agent, "error=two_live_secrets", "secrets");
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "revoke_client_secret")]
+pub async fn revoke_client_secret(
+    partner_id: String,
+    agent_id: String,
+    secret_id: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let secret = SecretId::parse(&secret_id).map_err(|_| AppError::NotFound)?;
+    store()?
+        .revoke_client_secret(&actor(&person), &partner.id, &agent, &secret)
+        .await?;
+    back_to_agent(
+        &partner.id,
+        &agent,
+        &format!("notice=secret_revoked&secret={secret}"),
+        "secrets",
+    );
+    Ok(())
+}
+
+/// Why a pasted JWK was refused; each names the member at fault. The codes travel as
+/// `?error=` flash codes, so the pasted text never lands in a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwkProblem {
+    Json,
+    Private,
+    Kty,
+    Crv,
+    X,
+    XLength,
+    XPoint,
+    Kid,
+    Alg,
+    Use,
+}
+
+impl JwkProblem {
+    pub const ALL: [JwkProblem; 10] = [
+        JwkProblem::Json,
+        JwkProblem::Private,
+        JwkProblem::Kty,
+        JwkProblem::Crv,
+        JwkProblem::X,
+        JwkProblem::XLength,
+        JwkProblem::XPoint,
+        JwkProblem::Kid,
+        JwkProblem::Alg,
+        JwkProblem::Use,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            JwkProblem::Json => "jwk_json",
+            JwkProblem::Private => "jwk_private",
+            JwkProblem::Kty => "jwk_kty",
+            JwkProblem::Crv => "jwk_crv",
+            JwkProblem::X => "jwk_x",
+            JwkProblem::XLength => "jwk_x_length",
+            JwkProblem::XPoint => "jwk_x_point",
+            JwkProblem::Kid => "jwk_kid",
+            JwkProblem::Alg => "jwk_alg",
+            JwkProblem::Use => "jwk_use",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            JwkProblem::Json => {
+                "The key is not a JSON object. Paste one JWK, like {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"…\",\"kid\":\"…\"}."
+            }
+            JwkProblem::Private => {
+                "That JWK contains `d`, the private key. Nothing was saved. Paste only the public key, and treat that private key as exposed."
+            }
+            JwkProblem::Kty => "`kty` must be \"OKP\" (an Ed25519 key).",
+            JwkProblem::Crv => "`crv` must be \"Ed25519\".",
+            JwkProblem::X => {
+                "`x` is missing or not base64url (A–Z, a–z, 0–9, - and _, no padding)."
+            }
+            JwkProblem::XLength => "`x` must encode exactly 32 bytes (43 base64url characters).",
+            JwkProblem::XPoint => "`x` is not a valid Ed25519 public key.",
+            JwkProblem::Kid => {
+                "`kid` is required: 1–64 characters, no spaces or control characters."
+            }
+            JwkProblem::Alg => "`alg`, when given, must be \"EdDSA\".",
+            JwkProblem::Use => "`use`, when given, must be \"sig\".",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<JwkProblem> {
+        JwkProblem::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// Checks a pasted JWK: an Ed25519 public key (`kty` OKP, `crv` Ed25519, a 32-byte `x`) with a
+/// `kid` of 1–64 visible characters. Returns `(kid, x)`.
+#[cfg(feature = "ssr")]
+pub fn parse_ed25519_jwk(text: &str) -> Result<(String, String), JwkProblem> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    if text.len() > 4096 {
+        return Err(JwkProblem::Json);
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| JwkProblem::Json)?;
+    let obj = value.as_object().ok_or(JwkProblem::Json)?;
+    let member = |name: &str| obj.get(name);
+    if member("d").is_some() {
+        return Err(JwkProblem::Private);
+    }
+    if member("kty").and_then(|v| v.as_str()) != Some("OKP") {
+        return Err(JwkProblem::Kty);
+    }
+    if member("crv").and_then(|v| v.as_str()) != Some("Ed25519") {
+        return Err(JwkProblem::Crv);
+    }
+    let x = member("x")
+        .and_then(|v| v.as_str())
+        .filter(|x| {
+            !x.is_empty()
+                && x.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .ok_or(JwkProblem::X)?;
+    let bytes = URL_SAFE_NO_PAD.decode(x).map_err(|_| {
+        if x.len() == 43 {
+            JwkProblem::X
+        } else {
+            JwkProblem::XLength
+        }
+    })?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| JwkProblem::XLength)?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| JwkProblem::XPoint)?;
+    let kid = member("kid")
+        .and_then(|v| v.as_str())
+        .filter(|k| {
+            let n = k.chars().count();
+            (1..=64).contains(&n) && k.chars().all(|c| !c.is_control() && !c.is_whitespace())
+        })
+        .ok_or(JwkProblem::Kid)?;
+    match member("alg") {
+        None => {}
+        Some(v) if v.as_str() == Some("EdDSA") => {}
+        Some(_) => return Err(JwkProblem::Alg),
+    }
+    match member("use") {
+        None => {}
+        Some(v) if v.as_str() == Some("sig") => {}
+        Some(_) => return Err(JwkProblem::Use),
+    }
+    Ok((kid.to_string(), x.to_string()))
+}
+
+/// Registers an Ed25519 public key (a pasted JWK) for `private_key_jwt`.
+#[server(endpoint = "add_client_key")]
+pub async fn add_client_key(
+    partner_id: String,
+    agent_id: String,
+    jwk: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (kid, x) = match parse_ed25519_jwk(jwk.trim()) {
+        Ok(k) => k,
+        Err(problem) => {
+            back_to_agent(
+                &partner.id,
+                &agent,
+                &format!("error={}", problem.code()),
+                "keys",
+            );
+            return Ok(());
+        }
+    };
+    match store()?
+        .add_client_key(&actor(&person), &partner.id, &agent, &kid, &x)
+        .await
+    {
+        Ok(key) => back_to_agent(
+            &partner.id,
+            &agent,
+            &format!("notice=key_added&key={}", key.id),
+            "keys",
+        ),
+        Err(charter_store::StoreError::Conflict(_)) => {
+            back_to_agent(&partner.id, &agent, "error=jwk_duplicate", "keys")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "revoke_client_key")]
+pub async fn revoke_client_key(
+    partner_id: String,
+    agent_id: String,
+    key_id: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let key = ClientKeyId::parse(&key_id).map_err(|_| AppError::NotFound)?;
+    store()?
+        .revoke_client_key(&actor(&person), &partner.id, &agent, &key)
+        .await?;
+    back_to_agent(
+        &partner.id,
+        &agent,
+        &format!("notice=key_revoked&key={key}"),
+        "keys",
+    );
+    Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::{JwkProblem, parse_ed25519_jwk};
+
+    // The RFC 8037 §A.2 example public key.
+    const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+
+    fn jwk(members: &str) -> String {
+        format!("{{{members}}}")
+    }
+
+    #[test]
+    fn accepts_an_ed25519_public_jwk() {
+        let text = jwk(&format!(
+            r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"k1","alg":"EdDSA","use":"sig""#
+        ));
+        assert_eq!(
+            parse_ed25519_jwk(&text),
+            Ok(("k1".to_string(), X.to_string()))
+        );
+    }
+
+    #[test]
+    fn names_the_member_at_fault() {
+        let cases = [
+            ("not json".to_string(), JwkProblem::Json),
+            ("[1]".to_string(), JwkProblem::Json),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"k","d":"x""#
+                )),
+                JwkProblem::Private,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"EC","crv":"Ed25519","x":"{X}","kid":"k""#
+                )),
+                JwkProblem::Kty,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"X25519","x":"{X}","kid":"k""#
+                )),
+                JwkProblem::Crv,
+            ),
+            (
+                jwk(r#""kty":"OKP","crv":"Ed25519","kid":"k""#),
+                JwkProblem::X,
+            ),
+            (
+                jwk(r#""kty":"OKP","crv":"Ed25519","x":"abc+/","kid":"k""#),
+                JwkProblem::X,
+            ),
+            (
+                jwk(r#""kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"k""#),
+                JwkProblem::XLength,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}=","kid":"k""#
+                )),
+                JwkProblem::X,
+            ),
+            (
+                jwk(&format!(r#""kty":"OKP","crv":"Ed25519","x":"{X}""#)),
+                JwkProblem::Kid,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"""#
+                )),
+                JwkProblem::Kid,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"{}""#,
+                    "k".repeat(65)
+                )),
+                JwkProblem::Kid,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"k","alg":"RS256""#
+                )),
+                JwkProblem::Alg,
+            ),
+            (
+                jwk(&format!(
+                    r#""kty":"OKP","crv":"Ed25519","x":"{X}","kid":"k","use":"enc""#
+                )),
+                JwkProblem::Use,
+            ),
+        ];
+        for (text, expect) in cases {
+            assert_eq!(parse_ed25519_jwk(&text), Err(expect), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_problem_has_a_code_that_round_trips() {
+        for p in JwkProblem::ALL {
+            assert_eq!(JwkProblem::from_code(p.code()), Some(p));
+            assert!(!p.message().is_empty());
+        }
+    }
+}

@@ -99,6 +99,7 @@ pub fn PartnerConsolePage() -> impl IntoView {
                             <h1>{d.partner.name.clone()}</h1>
                             <p class="muted">"Register applications and the agents under them. Advertisers then decide what each agent may do."</p>
                         </div>
+                        <a class="button button--secondary" href=format!("/partners/{partner_id}/requests")>"Access requests"</a>
                     </div>
                     <Flash messages=partner_messages/>
                     {apps}
@@ -140,14 +141,17 @@ fn ApplicationCard(
     let rows = agents.iter().map(|a| {
         let is_new = highlight.as_deref() == Some(a.id.as_str());
         let purposes = a.purposes.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ");
+        let href = format!("/partners/{partner_id}/agents/{}", a.id);
+        let credentials_label = format!("Credentials of {}", a.name);
         view! {
             <tr id=a.id.to_string() class:is-new=is_new>
-                <th scope="row">{a.name.clone()}<div class="muted small">{a.description.clone()}</div></th>
+                <th scope="row"><a class="strong-link" href=href.clone()>{a.name.clone()}</a><div class="muted small">{a.description.clone()}</div></th>
                 <td class="mono small">{a.id.to_string()}</td>
                 <td>{purposes}</td>
                 <td>{a.party.label()}</td>
                 <td>{a.status.label()}</td>
                 <td>{fmt_date(&a.created_at)}</td>
+                <td class="actions"><a class="button button--secondary button--small" href=href aria-label=credentials_label>"Credentials"</a></td>
             </tr>
         }
     }).collect_view();
@@ -194,6 +198,7 @@ fn ApplicationCard(
                             <thead><tr>
                                 <th scope="col">"Agent"</th><th scope="col">"Id"</th><th scope="col">"Purposes"</th>
                                 <th scope="col">"Built by"</th><th scope="col">"Status"</th><th scope="col">"Registered"</th>
+                                <th scope="col"><span class="visually-hidden">"Credentials"</span></th>
                             </tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
@@ -230,6 +235,279 @@ fn ApplicationCard(
                     <button class="button button--primary" type="submit">"Register agent"</button>
                 </ActionForm>
             </details>
+        </section>
+    }
+}
+
+fn credential_messages(kind: &str, code: &str) -> Option<String> {
+    if let Some(problem) = JwkProblem::from_code(code).filter(|_| kind == "error") {
+        return Some(format!("Key not registered. {}", problem.message()));
+    }
+    Some(
+        match (kind, code) {
+            ("notice", "secret_created") => {
+                "Secret created. It is shown only once."
+            }
+            ("notice", "secret_revoked") => {
+                "Secret revoked. It can no longer be used to get tokens."
+            }
+            ("notice", "key_added") => {
+                "Public key registered. The agent can now sign client assertions with it."
+            }
+            ("notice", "key_revoked") => {
+                "Public key revoked. Assertions signed with it are refused."
+            }
+            ("error", "two_live_secrets") => {
+                "This agent already has two live secrets. Revoke the old secret first, then create a new one."
+            }
+            ("error", "jwk_duplicate") => {
+                "Key not registered. This agent already has a key with that `kid`: choose another `kid`."
+            }
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// The example that gets a token with a client secret (client_secret_basic).
+fn curl_example(endpoint: &str, client_id: &str) -> String {
+    format!(
+        "curl -sS -X POST '{endpoint}' \\\n  -u \"{client_id}:$CHARTER_CLIENT_SECRET\" \\\n  -d grant_type=client_credentials \\\n  --data-urlencode 'resource=urn:charter:account:<advertiser id>'"
+    )
+}
+
+/// One agent's client credentials: how to connect, its secrets and its public keys.
+#[component]
+pub fn AgentCredentialsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let SessionResource(info) = expect_context();
+    // Keyed on the query too: every post redirects here with a new query, which refetches.
+    let data = Resource::new(
+        move || {
+            let p = params.get();
+            (
+                p.get("partner").unwrap_or_default(),
+                p.get("agent").unwrap_or_default(),
+                query.get().to_query_string(),
+            )
+        },
+        |(partner, agent, _)| load_agent_credentials(partner, agent),
+    );
+    view! {
+        <Title text="Agent credentials"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => view! { <CredentialsView data=d csrf=i.csrf/> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
+    let live = data.live_secrets();
+    let AgentCredentials {
+        partner,
+        application_name,
+        agent,
+        token_endpoint,
+        secrets,
+        keys,
+        fresh_secret,
+    } = data;
+    let partner_id = partner.id.to_string();
+    let agent_id = agent.id.to_string();
+    let back = format!("/partners/{partner_id}#{agent_id}");
+    let curl = curl_example(&token_endpoint, &agent_id);
+    let create = ServerAction::<CreateClientSecret>::new();
+    let add_key = ServerAction::<AddClientKey>::new();
+    let hidden = {
+        let (p, a) = (partner_id.clone(), agent_id.clone());
+        move || {
+            view! {
+                <input type="hidden" name="partner_id" value=p.clone()/>
+                <input type="hidden" name="agent_id" value=a.clone()/>
+            }
+        }
+    };
+    let fresh = fresh_secret.map(|f| {
+        view! {
+            <section class="panel panel--secret" id="new-secret" aria-labelledby="new-secret-title">
+                <h2 id="new-secret-title">"Copy this secret now; it will not be shown again"</h2>
+                <p>
+                    "Charter keeps only a hash of it. Store it in your secret manager, then use it as the "
+                    <code>"client_secret"</code> " of " <span class="mono">{agent_id.clone()}</span> "."
+                </p>
+                <label class="secret__label" for="new-secret-value">"New client secret"</label>
+                <input id="new-secret-value" class="secret__value" type="text" readonly value=f.secret.clone()
+                    autocomplete="off" spellcheck="false" aria-describedby="new-secret-hint"/>
+                <p id="new-secret-hint" class="small muted">{format!("It ends in …{}. If you lose it, create a new secret and revoke this one.", f.hint)}</p>
+            </section>
+        }
+    });
+    let no_secrets = secrets.is_empty();
+    let secret_rows = secrets
+        .into_iter()
+        .map(|s| {
+            let (csrf, hidden) = (csrf.clone(), hidden.clone());
+            let revoked = s.revoked_at.is_some();
+            let revoke = ServerAction::<RevokeClientSecret>::new();
+            let label = format!("Revoke secret ending {}", s.hint);
+            view! {
+                <tr class:row--revoked=revoked>
+                    <th scope="row"><span class="mono">{format!("…{}", s.hint)}</span></th>
+                    <td><time datetime=s.created_at.to_rfc3339()>{fmt_datetime(&s.created_at)}</time></td>
+                    <td>{match s.last_used_at {
+                        Some(t) => view! { <time datetime=t.to_rfc3339()>{fmt_datetime(&t)}</time> }.into_any(),
+                        None => view! { <span class="muted">"Never"</span> }.into_any(),
+                    }}</td>
+                    <td>{match s.revoked_at {
+                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
+                        None => view! { <Badge tone="ok" label="Live"/> }.into_any(),
+                    }}</td>
+                    <td class="actions">
+                        {(!revoked).then(move || view! {
+                            <ActionForm action=revoke attr:class="inline-form">
+                                <CsrfField token=csrf/>
+                                {hidden()}
+                                <input type="hidden" name="secret_id" value=s.id/>
+                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let no_keys = keys.is_empty();
+    let (create_csrf, create_hidden) = (csrf.clone(), hidden.clone());
+    let key_rows = keys
+        .into_iter()
+        .map(|k| {
+            let (csrf, hidden) = (csrf.clone(), hidden.clone());
+            let revoked = k.revoked_at.is_some();
+            let revoke = ServerAction::<RevokeClientKey>::new();
+            let label = format!("Revoke key {}", k.kid);
+            view! {
+                <tr class:row--revoked=revoked>
+                    <th scope="row" class="mono">{k.kid.clone()}</th>
+                    <td class="mono small">{k.x.clone()}</td>
+                    <td><time datetime=k.created_at.to_rfc3339()>{fmt_datetime(&k.created_at)}</time></td>
+                    <td>{match k.revoked_at {
+                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
+                        None => view! { <Badge tone="ok" label="Active"/> }.into_any(),
+                    }}</td>
+                    <td class="actions">
+                        {(!revoked).then(move || view! {
+                            <ActionForm action=revoke attr:class="inline-form">
+                                <CsrfField token=csrf/>
+                                {hidden()}
+                                <input type="hidden" name="key_id" value=k.id/>
+                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let (status_tone, status_label) = match agent.status {
+        AgentStatus::Active => ("ok", agent.status.label()),
+        _ => ("muted", agent.status.label()),
+    };
+    view! {
+        <Title text=format!("{} · credentials", agent.name)/>
+        <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", partner.name, application_name)}</p>
+                <h1>{agent.name.clone()} " " <Badge tone=status_tone label=status_label/></h1>
+                <p class="muted">{agent.description.clone()}</p>
+            </div>
+        </div>
+        <Flash messages=credential_messages/>
+        {fresh}
+        <section class="panel" id="connect" aria-labelledby="connect-title">
+            <h2 id="connect-title">"Connect the agent"</h2>
+            <p class="muted">"The agent gets short-lived access tokens for one advertiser account at a time, and only for accounts that granted it access."</p>
+            <dl class="facts">
+                <dt>"Client id"</dt><dd class="mono">{agent_id.clone()}</dd>
+                <dt>"Token endpoint"</dt><dd class="mono">{token_endpoint.clone()}</dd>
+                <dt>"Authentication"</dt><dd><code>"client_secret_basic"</code>", " <code>"client_secret_post"</code>" or " <code>"private_key_jwt"</code>" (EdDSA)"</dd>
+                <dt>"Resource"</dt><dd><code>"urn:charter:account:"</code><em>"<advertiser id>"</em></dd>
+            </dl>
+            <h3 class="subhead" id="curl-title">"Example: a token with a client secret"</h3>
+            <pre class="code code--copy" role="region" aria-labelledby="curl-title" tabindex="0">{curl}</pre>
+        </section>
+        <section class="panel" id="secrets" aria-labelledby="secrets-title">
+            <div class="panel__head">
+                <div>
+                    <h2 id="secrets-title">"Client secrets"</h2>
+                    <p class="muted">{format!("At most {MAX_LIVE_SECRETS} secrets are live at once, so you can rotate: create a new one, deploy it, then revoke the old one. Charter stores only a hash.")}</p>
+                </div>
+                <ActionForm action=create attr:class="inline-form">
+                    <CsrfField token=create_csrf/>
+                    {create_hidden()}
+                    <button class="button button--primary" type="submit">"Create secret"</button>
+                </ActionForm>
+            </div>
+            {(live >= MAX_LIVE_SECRETS).then(|| view! {
+                <p class="note" role="note">"Two secrets are live. Revoke the old secret before you create another."</p>
+            })}
+            {if no_secrets {
+                view! { <p class="empty empty--compact">"No secrets yet. Create one to let the agent authenticate with a secret."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table table--dense">
+                            <caption class="visually-hidden">"Client secrets"</caption>
+                            <thead><tr>
+                                <th scope="col">"Secret"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th>
+                                <th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>{secret_rows}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel" id="keys" aria-labelledby="keys-title">
+            <h2 id="keys-title">"Public keys"</h2>
+            <p class="muted">"Register an Ed25519 public key to authenticate with " <code>"private_key_jwt"</code> " instead of a secret: the agent signs a short assertion with its private key, which never leaves it."</p>
+            {if no_keys {
+                view! { <p class="empty empty--compact">"No public keys registered."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table table--dense">
+                            <caption class="visually-hidden">"Public keys"</caption>
+                            <thead><tr>
+                                <th scope="col">"Key id (kid)"</th><th scope="col">"Public key (x)"</th><th scope="col">"Registered"</th>
+                                <th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>{key_rows}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <ActionForm action=add_key attr:class="form form--key">
+                <CsrfField token=csrf/>
+                {hidden()}
+                <div class="field">
+                    <label for="jwk">"Public key (JWK)"</label>
+                    <textarea id="jwk" name="jwk" rows="4" required maxlength="4096" spellcheck="false" autocomplete="off"
+                        class="mono" aria-describedby="jwk-hint"
+                        placeholder="{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"…\",\"kid\":\"…\"}"></textarea>
+                    <p id="jwk-hint" class="small muted">"One JSON Web Key: " <code>"kty"</code> " OKP, " <code>"crv"</code> " Ed25519, " <code>"x"</code> " the 32-byte public key in base64url, " <code>"kid"</code> " up to 64 characters. Never paste the private key (" <code>"d"</code> ")."</p>
+                </div>
+                <div class="form__actions">
+                    <button class="button button--secondary" type="submit">"Register key"</button>
+                </div>
+            </ActionForm>
         </section>
     }
 }

@@ -254,6 +254,59 @@ pub async fn partner_access(person: &Person, partner_id: &str) -> Result<Partner
         .ok_or(AppError::NotFound)
 }
 
+const FRESH_SECRET_KEY: &str = "fresh_client_secret";
+/// How long a created client secret waits in the session for the page that shows it.
+const FRESH_SECRET_TTL_MINUTES: i64 = 10;
+
+#[derive(Serialize, Deserialize)]
+struct StashedSecret {
+    agent_id: String,
+    secret: crate::partner::api::FreshSecret,
+    expires_at: DateTime<Utc>,
+}
+
+/// Keeps a just-created client secret for the one page view that shows it (Post/Redirect/Get
+/// without putting the secret in a URL). A newer secret replaces an unseen older one.
+pub async fn stash_fresh_secret(
+    session: &Session,
+    agent: &AgentId,
+    secret: crate::partner::api::FreshSecret,
+) -> Result<(), AppError> {
+    let stashed = StashedSecret {
+        agent_id: agent.to_string(),
+        secret,
+        expires_at: Utc::now() + Duration::minutes(FRESH_SECRET_TTL_MINUTES),
+    };
+    session
+        .insert(FRESH_SECRET_KEY, stashed)
+        .await
+        .map_err(session_err)
+}
+
+/// Takes (removes) the stashed secret of `agent`, if any: it is shown exactly once. A stashed
+/// secret of another agent stays for its own page unless it has expired.
+pub async fn take_fresh_secret(
+    session: &Session,
+    agent: &AgentId,
+) -> Result<Option<crate::partner::api::FreshSecret>, AppError> {
+    let Some(stashed) = session
+        .get::<StashedSecret>(FRESH_SECRET_KEY)
+        .await
+        .map_err(session_err)?
+    else {
+        return Ok(None);
+    };
+    let expired = stashed.expires_at <= Utc::now();
+    let mine = stashed.agent_id == agent.as_str();
+    if mine || expired {
+        session
+            .remove::<StashedSecret>(FRESH_SECRET_KEY)
+            .await
+            .map_err(session_err)?;
+    }
+    Ok((mine && !expired).then_some(stashed.secret))
+}
+
 /// The client address, for sign-in rate limiting.
 pub async fn client_ip() -> String {
     use axum::extract::ConnectInfo;

@@ -1,0 +1,815 @@
+//! Server functions for consent: partners file access requests for their agents; advertisers
+//! review them (capabilities in plain words, guardrails, the application's ceiling, new access
+//! for an upgrade), narrow, approve or deny; guardrails and ceilings per account.
+//!
+//! Every proof is made by `authz::consent::review`, on the server, again at decision time: what
+//! the page showed is never trusted.
+
+use crate::accounts::api::AccountView;
+use crate::error::AppError;
+use charter_store::model::*;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+// --- views ---------------------------------------------------------------------------------
+
+/// A declared purpose, for forms and the consent screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PurposeOption {
+    pub code: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// How risky a kind of access is, for the consent screen's emphasis. Ordered by risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Risk {
+    Read,
+    Change,
+    Money,
+    Permissions,
+}
+
+impl Risk {
+    pub fn tone(self) -> &'static str {
+        match self {
+            Risk::Read => "read",
+            Risk::Change => "change",
+            Risk::Money => "money",
+            Risk::Permissions => "permissions",
+        }
+    }
+}
+
+/// One example request behind a FAIL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonView {
+    pub description: String,
+    pub statement_index: usize,
+    pub statement_id: Option<String>,
+    pub principal: String,
+    pub action: String,
+    pub resource: String,
+    pub context: Vec<(String, String)>,
+}
+
+impl ReasonView {
+    /// "statement 1 (`Bill`)".
+    pub fn statement_label(&self) -> String {
+        match &self.statement_id {
+            Some(sid) => format!("Statement {} (“{sid}”)", self.statement_index),
+            None => format!("Statement {}", self.statement_index),
+        }
+    }
+}
+
+/// A proof's result: PASS, or FAIL with reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub passed: bool,
+    pub message: String,
+    pub reasons: Vec<ReasonView>,
+}
+
+/// One namespace and access level the policy can allow, in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapabilityView {
+    pub namespace_title: String,
+    pub level_words: String,
+    pub title: String,
+    pub risk: Risk,
+    pub actions: Vec<String>,
+    pub all_actions: bool,
+    pub total_actions: usize,
+    pub resources: Vec<String>,
+    pub conditions: Vec<String>,
+    pub unconditional: bool,
+    pub partly_denied: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardrailCheck {
+    pub name: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub check: CheckView,
+}
+
+/// The review of one policy (see `authz::consent::Review`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewView {
+    pub capabilities: Vec<CapabilityView>,
+    /// "no time limits", "only before 2026-12-31".
+    pub time_bounds: String,
+    pub beyond_template: Option<CheckView>,
+    pub new_access: Option<CheckView>,
+    pub guardrails: Vec<GuardrailCheck>,
+    pub ceiling: Option<CheckView>,
+    pub narrowing: Option<CheckView>,
+    /// Why approval is blocked, with the ceiling counted as raised (the page offers that).
+    pub blockers: Vec<String>,
+}
+
+/// The agent's existing grant on the account (this request is an upgrade).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentGrantView {
+    pub purpose: Purpose,
+    pub status: GrantStatus,
+    pub custom_policy: bool,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingView {
+    pub version: u32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentPage {
+    pub account: AccountView,
+    pub row: AccessRequestRow,
+    pub partner_name: String,
+    pub purpose: PurposeOption,
+    /// The policy as requested, pretty-printed.
+    pub requested_policy: String,
+    /// The policy under review: the request's, or the advertiser's narrowed version.
+    pub policy: String,
+    pub narrowed: bool,
+    /// The narrowed policy does not parse: the error, and the review is of the request.
+    pub narrow_error: Option<String>,
+    /// `None` when the request's own policy cannot be read (it is shown, and cannot be approved).
+    pub review: Option<ReviewView>,
+    pub review_error: Option<String>,
+    pub current: Option<CurrentGrantView>,
+    pub ceiling: Option<CeilingView>,
+}
+
+/// Human wording of a request status.
+pub fn request_tone(status: RequestStatus) -> (&'static str, &'static str) {
+    match status {
+        RequestStatus::Pending => ("warn", "Pending"),
+        RequestStatus::Approved => ("ok", "Approved"),
+        RequestStatus::Denied => ("danger", "Denied"),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn account_view(advertiser: Advertiser, access: &crate::session::server::Access) -> AccountView {
+    use crate::session::server::Access;
+    AccountView {
+        advertiser,
+        role: match access {
+            Access::Member(r) => Some(*r),
+            Access::Support(_) => None,
+        },
+        support_reason: match access {
+            Access::Support(v) => Some(v.reason.clone()),
+            Access::Member(_) => None,
+        },
+        can_manage: access.can_manage(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn purpose_option(purpose: Purpose) -> PurposeOption {
+    let info = authz::purpose::purpose(purpose.as_str());
+    PurposeOption {
+        code: purpose.as_str().to_string(),
+        title: info
+            .map(|i| i.title.to_string())
+            .unwrap_or_else(|| purpose.label().to_string()),
+        description: info.map(|i| i.description.to_string()).unwrap_or_default(),
+    }
+}
+
+// --- partner side --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentOption {
+    pub id: AgentId,
+    pub name: String,
+    pub application_name: String,
+    pub purposes: Vec<Purpose>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerRequestsPage {
+    pub partner: Partner,
+    pub agents: Vec<AgentOption>,
+    pub purposes: Vec<PurposeOption>,
+    pub requests: Vec<AccessRequestRow>,
+}
+
+/// The partner's access requests and what the request form needs. Its developers only.
+#[server(endpoint = "partner_requests")]
+pub async fn partner_requests(partner_id: String) -> Result<PartnerRequestsPage, AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person().await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let store = store()?;
+    let agents = store
+        .applications_with_agents(&partner.id)
+        .await?
+        .into_iter()
+        .flat_map(|a| {
+            let app_name = a.application.name.clone();
+            a.agents.into_iter().map(move |g| AgentOption {
+                id: g.id,
+                name: g.name,
+                application_name: app_name.clone(),
+                purposes: g.purposes,
+            })
+        })
+        .collect();
+    let requests = store.partner_access_requests(&partner.id).await?;
+    Ok(PartnerRequestsPage {
+        partner,
+        agents,
+        purposes: Purpose::ALL.iter().map(|p| purpose_option(*p)).collect(),
+        requests,
+    })
+}
+
+/// Files a request for one of the partner's agents on an account. An empty policy requests
+/// exactly the purpose's template for that account.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "file_access_request")]
+pub async fn file_access_request(
+    partner_id: String,
+    agent_id: String,
+    advertiser_id: String,
+    purpose: String,
+    policy: Option<String>,
+    expires_on: Option<String>,
+    note: Option<String>,
+    csrf: String,
+) -> Result<(), AppError> {
+    use super::server::*;
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let store = store()?;
+    let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
+    let owned = store
+        .agent_identity(&agent)
+        .await?
+        .is_some_and(|i| i.partner_id == partner.id);
+    if !owned {
+        return Err(AppError::NotFound);
+    }
+    let purpose = Purpose::parse(&purpose)?;
+    let no_account = || AppError::BadRequest("no such account".into());
+    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| no_account())?;
+    let advertiser = store
+        .advertiser(&advertiser_id)
+        .await?
+        .ok_or_else(no_account)?;
+    let policy = match policy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) => {
+            parse_policy("requested policy", text)?;
+            text.to_string()
+        }
+        None => template_json(purpose, &advertiser).ok_or_else(|| {
+            AppError::BadRequest("this account has no template for that purpose".into())
+        })?,
+    };
+    let expires_at = match expires_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(day) => {
+            let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+                AppError::BadRequest("the expiry must be a date (YYYY-MM-DD)".into())
+            })?;
+            let end = date
+                .and_hms_opt(23, 59, 59)
+                .ok_or_else(|| AppError::BadRequest("the expiry is not a valid date".into()))?
+                .and_utc();
+            if end <= chrono::Utc::now() {
+                return Err(AppError::BadRequest(
+                    "the expiry must be in the future".into(),
+                ));
+            }
+            Some(end)
+        }
+        None => None,
+    };
+    let note = parse_text("note", note.as_deref().unwrap_or(""), 0, 1000)?;
+    let actor = Actor::Person {
+        id: person.id.clone(),
+        label: format!("{} (partner)", person.display_name),
+    };
+    let request = store
+        .create_access_request(
+            &actor,
+            &partner.id,
+            charter_store::NewAccessRequest {
+                advertiser_id: advertiser.id,
+                agent_id: agent,
+                purpose,
+                policy,
+                expires_at,
+                note,
+            },
+        )
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/partners/{}/requests?notice=request_filed&request={}",
+        partner.id, request.id
+    ));
+    Ok(())
+}
+
+// --- advertiser side -----------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRequestsPage {
+    pub account: AccountView,
+    pub requests: Vec<AccessRequestRow>,
+}
+
+#[server(endpoint = "account_requests")]
+pub async fn account_requests(advertiser_id: String) -> Result<AccountRequestsPage, AppError> {
+    use crate::session::server::*;
+    let (session, person) = require_person().await?;
+    let (advertiser, access) =
+        account_access(&session, &person, &advertiser_id, "requests").await?;
+    let requests = store()?.access_requests(&advertiser.id).await?;
+    Ok(AccountRequestsPage {
+        account: account_view(advertiser, &access),
+        requests,
+    })
+}
+
+/// The consent screen's data: the request and the review of its policy, or of `policy` (the
+/// advertiser's narrowed version) when given.
+#[server(endpoint = "consent")]
+pub async fn load_consent(
+    advertiser_id: String,
+    request_id: String,
+    policy: Option<String>,
+) -> Result<ConsentPage, AppError> {
+    use super::server::*;
+    use crate::session::server::*;
+    let (session, person) = require_person().await?;
+    let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
+    let (advertiser, access) =
+        account_access(&session, &person, &advertiser_id, &format!("request:{id}")).await?;
+    let store = store()?;
+    let row = store
+        .access_request(&advertiser.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let partner_name = row.partner_name.clone();
+    let request = &row.request;
+    let cx = review_context(&advertiser, request).await?;
+    let requested_policy = pretty(&request.policy);
+    let mut narrow_error = None;
+    let mut narrowed_text = None;
+    if request.status == RequestStatus::Pending
+        && let Some(text) = policy.as_deref().map(str::trim).filter(|p| !p.is_empty())
+        && pretty(text) != requested_policy
+    {
+        match parse_policy("narrowed policy", text) {
+            Ok(p) => narrowed_text = Some((text.to_string(), p)),
+            Err(e) => narrow_error = Some(e.to_string()),
+        }
+    }
+    let (review, review_error) = match parse_policy("requested policy", &request.policy) {
+        Ok(original) => {
+            let r = match &narrowed_text {
+                Some((_, narrowed)) => run_review(&cx, narrowed, Some(&original), true),
+                None => run_review(&cx, &original, None, true),
+            };
+            let under = narrowed_text.as_ref().map(|(_, p)| p).unwrap_or(&original);
+            (Some(review_view(&r, under)), None)
+        }
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let policy = match (&narrowed_text, &narrow_error, policy) {
+        (Some((text, _)), _, _) => pretty(text),
+        // Keep what the advertiser typed so they can fix it.
+        (None, Some(_), Some(typed)) => typed,
+        _ => requested_policy.clone(),
+    };
+    let purpose = purpose_option(request.purpose);
+    Ok(ConsentPage {
+        account: account_view(advertiser, &access),
+        partner_name,
+        purpose,
+        requested_policy,
+        narrowed: narrowed_text.is_some(),
+        policy,
+        narrow_error,
+        review,
+        review_error,
+        current: cx.grant.as_ref().map(|g| CurrentGrantView {
+            purpose: g.purpose,
+            status: g.status,
+            custom_policy: g.policy.is_some(),
+            expires_at: g.expires_at,
+        }),
+        ceiling: cx.ceiling.as_ref().map(|c| CeilingView {
+            version: c.version,
+            updated_at: c.updated_at,
+            updated_by: c.updated_by.clone(),
+        }),
+        row,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn optional_note(note: Option<String>) -> Result<Option<String>, AppError> {
+    Ok(note
+        .map(|n| parse_text("note", &n, 0, 1000))
+        .transpose()?
+        .filter(|n| !n.is_empty()))
+}
+
+/// Approves a pending request with `policy` (the request's own when empty, else a narrowed
+/// version that must be within it). Refused while any proof blocks it. When the application has
+/// no ceiling on the account yet, the approved policy becomes its ceiling; with
+/// `raise_ceiling`, the ceiling grows to cover the approved policy.
+#[server(endpoint = "approve_access_request")]
+pub async fn approve_access_request(
+    advertiser_id: String,
+    request_id: String,
+    policy: Option<String>,
+    raise_ceiling: Option<String>,
+    note: Option<String>,
+    csrf: String,
+) -> Result<(), AppError> {
+    use super::server::*;
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
+    let store = store()?;
+    let row = store
+        .access_request(&advertiser.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let request = row.request;
+    if request.status != RequestStatus::Pending {
+        return Err(AppError::BadRequest(format!(
+            "this request was already {}",
+            request.status.label().to_lowercase()
+        )));
+    }
+    let original = parse_policy("requested policy", &request.policy)?;
+    let narrowed = policy
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && pretty(p) != pretty(&request.policy))
+        .map(str::to_string);
+    let raise = raise_ceiling.is_some_and(|v| !v.is_empty() && v != "false");
+    let cx = review_context(&advertiser, &request).await?;
+    let (approved_text, r) = match &narrowed {
+        Some(text) => {
+            let p = parse_policy("narrowed policy", text)?;
+            (text.clone(), run_review(&cx, &p, Some(&original), raise))
+        }
+        None => (
+            request.policy.clone(),
+            run_review(&cx, &original, None, raise),
+        ),
+    };
+    if !r.blockers.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "approval refused: {}",
+            r.blockers.join("; ")
+        )));
+    }
+    let ceiling = match &cx.ceiling {
+        None => Some(approved_text.clone()),
+        Some(c) if raise && r.ceiling.as_ref().is_some_and(|c| !c.passed()) => {
+            Some(union_policy(&c.policy, &approved_text)?)
+        }
+        Some(_) => None,
+    };
+    let note = optional_note(note)?;
+    store
+        .decide_access_request(
+            &actor(&person),
+            &advertiser.id,
+            &id,
+            charter_store::ConsentDecision::Approve {
+                policy: approved_text,
+                expires_at: request.expires_at,
+                ceiling,
+                note,
+            },
+        )
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/agents/{}?notice=request_approved",
+        advertiser.id, request.agent_id
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "deny_access_request")]
+pub async fn deny_access_request(
+    advertiser_id: String,
+    request_id: String,
+    note: Option<String>,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
+    let note = optional_note(note)?;
+    store()?
+        .decide_access_request(
+            &actor(&person),
+            &advertiser.id,
+            &id,
+            charter_store::ConsentDecision::Deny { note },
+        )
+        .await
+        .map_err(|e| match e {
+            charter_store::StoreError::Conflict(_) => {
+                AppError::BadRequest("this request was already decided".into())
+            }
+            other => other.into(),
+        })?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/requests/{id}?notice=request_denied",
+        advertiser.id
+    ));
+    Ok(())
+}
+
+// --- guardrails and ceilings ---------------------------------------------------------------
+
+/// An active grant that a guardrail finds at fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantViolation {
+    pub guardrail: String,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub application_name: String,
+    pub check: CheckView,
+}
+
+/// One grant under an application's ceiling, with its proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingGrant {
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub status: GrantStatus,
+    pub check: CheckView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationCeiling {
+    pub application_id: ApplicationId,
+    pub application_name: String,
+    pub partner_name: String,
+    pub ceiling: CeilingView,
+    pub policy: String,
+    pub grants: Vec<CeilingGrant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardrailsPage {
+    pub account: AccountView,
+    pub guardrails: Vec<Guardrail>,
+    /// Active grants checked against the guardrails.
+    pub grants_checked: usize,
+    pub violations: Vec<GrantViolation>,
+    pub ceilings: Vec<ApplicationCeiling>,
+}
+
+/// How many active grants the guardrails page checks.
+pub const GRANTS_CHECKED_LIMIT: usize = 500;
+
+#[server(endpoint = "guardrails")]
+pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, AppError> {
+    use super::server::*;
+    use crate::session::server::*;
+    let (session, person) = require_person().await?;
+    let (advertiser, access) =
+        account_access(&session, &person, &advertiser_id, "guardrails").await?;
+    let store = store()?;
+    let guardrails = store.guardrails(&advertiser.id).await?;
+    let specs: Vec<_> = guardrails.iter().map(guardrail_spec).collect();
+    // Every active grant, with its agent and application.
+    let mut details = Vec::new();
+    let mut page = 1u32;
+    'pages: loop {
+        let query = AgentQuery {
+            status: Some(StatusFilter::Active),
+            page,
+            per_page: AgentQuery::MAX_PER_PAGE,
+            ..AgentQuery::default()
+        };
+        let rows = store.list_agent_grants(&advertiser.id, &query).await?;
+        let count = rows.page_count();
+        for row in rows.items {
+            if details.len() >= GRANTS_CHECKED_LIMIT {
+                break 'pages;
+            }
+            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
+                details.push(d);
+            }
+        }
+        if page >= count {
+            break;
+        }
+        page += 1;
+    }
+    let mut violations = Vec::new();
+    let mut applications: Vec<(ApplicationId, String, String)> = Vec::new();
+    for d in &details {
+        if !applications
+            .iter()
+            .any(|(id, _, _)| *id == d.application.id)
+        {
+            applications.push((
+                d.application.id.clone(),
+                d.application.name.clone(),
+                d.partner.name.clone(),
+            ));
+        }
+        if specs.is_empty() {
+            continue;
+        }
+        let Some(text) = grant_policy_text(&d.grant, &advertiser) else {
+            continue;
+        };
+        let Ok(policy) = authz::parse_policy(&text) else {
+            continue;
+        };
+        for g in &specs {
+            let check = match authz::try_check_access_not_granted(&policy, &g.actions, &g.resources)
+            {
+                Ok(c) => check_view(&c),
+                Err(e) => unproved(format!("could not be proved: {e}")),
+            };
+            if !check.passed {
+                violations.push(GrantViolation {
+                    guardrail: g.name.clone(),
+                    agent_id: d.agent.id.clone(),
+                    agent_name: d.agent.name.clone(),
+                    application_name: d.application.name.clone(),
+                    check,
+                });
+            }
+        }
+    }
+    // Applications that only asked (no grant yet) may have a ceiling too.
+    for r in store.access_requests(&advertiser.id).await? {
+        if !applications
+            .iter()
+            .any(|(id, _, _)| *id == r.request.application_id)
+        {
+            applications.push((
+                r.request.application_id.clone(),
+                r.application_name.clone(),
+                r.partner_name.clone(),
+            ));
+        }
+    }
+    let mut ceilings = Vec::new();
+    for (app_id, app_name, partner_name) in applications {
+        let Some(ceiling) = store.app_ceiling(&advertiser.id, &app_id).await? else {
+            continue;
+        };
+        let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
+        let mut grants = Vec::new();
+        for g in store.application_grants(&advertiser.id, &app_id).await? {
+            let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
+                Some(d) => d.agent.name,
+                None => g.agent_id.to_string(),
+            };
+            let check = match (&ceiling_policy, grant_policy_text(&g, &advertiser)) {
+                (Some(c), Some(text)) => match authz::parse_policy(&text) {
+                    Ok(p) => match authz::try_check_no_new_access(c, &p) {
+                        Ok(r) => check_view(&r),
+                        Err(e) => unproved(format!("could not be proved: {e}")),
+                    },
+                    Err(_) => unproved("the grant's policy cannot be read".into()),
+                },
+                (None, _) => unproved("the ceiling cannot be read".into()),
+                (_, None) => unproved("the grant has no policy".into()),
+            };
+            grants.push(CeilingGrant {
+                agent_id: g.agent_id.clone(),
+                agent_name,
+                status: g.status,
+                check,
+            });
+        }
+        ceilings.push(ApplicationCeiling {
+            application_id: app_id,
+            application_name: app_name,
+            partner_name,
+            ceiling: CeilingView {
+                version: ceiling.version,
+                updated_at: ceiling.updated_at,
+                updated_by: ceiling.updated_by.clone(),
+            },
+            policy: pretty(&ceiling.policy),
+            grants,
+        });
+    }
+    Ok(GuardrailsPage {
+        account: account_view(advertiser, &access),
+        guardrails,
+        grants_checked: details.len(),
+        violations,
+        ceilings,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn patterns(what: &str, text: &str, default: Option<&str>) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    if out.is_empty()
+        && let Some(d) = default
+    {
+        out.push(d.to_string());
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "give at least one {what} pattern"
+        )));
+    }
+    if out.len() > 50 {
+        return Err(AppError::BadRequest(format!("at most 50 {what} patterns")));
+    }
+    if let Some(bad) = out
+        .iter()
+        .find(|p| p.len() > 200 || p.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(AppError::BadRequest(format!(
+            "`{}` is not a valid {what} pattern",
+            bad.chars().take(64).collect::<String>()
+        )));
+    }
+    Ok(out)
+}
+
+#[server(endpoint = "add_guardrail")]
+pub async fn add_guardrail(
+    advertiser_id: String,
+    name: String,
+    actions: String,
+    resources: Option<String>,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let name = Name::parse("guardrail name", &name)?;
+    let actions = patterns("action", &actions, None)?;
+    let resources = patterns("resource", resources.as_deref().unwrap_or(""), Some("*"))?;
+    // The patterns must make a valid statement (the analyzer reads them as one).
+    let probe = serde_json::json!({ "Statement": [{ "Effect": "Deny", "Action": actions, "Resource": resources }] });
+    super::server::parse_policy("guardrail", &probe.to_string())?;
+    let g = store()?
+        .add_guardrail(
+            &actor(&person),
+            &advertiser.id,
+            name.as_str(),
+            &actions,
+            &resources,
+        )
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/guardrails?notice=guardrail_added#{}",
+        advertiser.id, g.id
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "remove_guardrail")]
+pub async fn remove_guardrail(
+    advertiser_id: String,
+    guardrail_id: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let id = GuardrailId::parse(&guardrail_id).map_err(|_| AppError::NotFound)?;
+    store()?
+        .remove_guardrail(&actor(&person), &advertiser.id, &id)
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/guardrails?notice=guardrail_removed",
+        advertiser.id
+    ));
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! Consent: access requests (partner side and the advertiser's consent screen), guardrails and
+//! application ceilings.
+
+// `#[server]` functions take one argument per form field; the hydrate build's client stubs do
+// not carry a per-function `allow`.
+#[allow(clippy::too_many_arguments)]
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;

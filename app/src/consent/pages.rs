@@ -1,0 +1,997 @@
+//! Consent pages: the partner's requests, the account's requests, the consent screen, and the
+//! account's guardrails and application ceilings.
+
+use super::api::*;
+use crate::accounts::api::AccountView;
+use crate::components::*;
+use charter_store::model::*;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.get().get(name).unwrap_or_default()
+}
+
+fn consent_messages(kind: &str, code: &str) -> Option<String> {
+    Some(
+        match (kind, code) {
+            ("notice", "request_filed") => {
+                "Request sent. The account's owners and admins will review it."
+            }
+            ("notice", "request_denied") => "Request denied. No access was granted.",
+            ("notice", "guardrail_added") => {
+                "Guardrail added. Every future request is checked against it."
+            }
+            ("notice", "guardrail_removed") => "Guardrail removed.",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+/// The error of the last submission of a form, when JavaScript handled it (without JavaScript
+/// the server answers with an error page instead).
+fn action_error<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: server_fn::ServerFn<Output = (), Error = crate::error::AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    move || {
+        action.value().get().and_then(|r| r.err()).map(|e| {
+            view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
+        })
+    }
+}
+
+/// The banner a support person or a viewer sees on account pages.
+#[component]
+fn AccountNote(account: AccountView) -> impl IntoView {
+    let support = account.support_reason.map(|reason| {
+        view! {
+            <div class="banner banner--support" role="note">
+                <strong>"Read-only support view."</strong>
+                " Reason: " <q>{reason}</q> ". Every page you open here is recorded in this account's activity."
+            </div>
+        }
+    });
+    let viewer = (account.role == Some(AdvertiserRole::Viewer)).then(|| {
+        view! { <div class="banner" role="note">"You have view-only access to this account."</div> }
+    });
+    view! { {support}{viewer} }
+}
+
+#[component]
+fn RequestBadge(status: RequestStatus) -> impl IntoView {
+    let (tone, label) = request_tone(status);
+    view! { <Badge tone=tone label=label/> }
+}
+
+// --- partner: requests ---------------------------------------------------------------------
+
+#[component]
+pub fn PartnerRequestsPage() -> impl IntoView {
+    let partner = param("partner");
+    let query = use_query_map();
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || (partner(), query.get().to_query_string()),
+        |(partner, _)| partner_requests(partner),
+    );
+    view! {
+        <Title text="Access requests"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading requests…"</p> }>
+            {move || Suspend::new(async move {
+                match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => view! { <PartnerRequestsView data=d csrf=i.csrf/> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView {
+    let PartnerRequestsPage {
+        partner,
+        agents,
+        purposes,
+        requests,
+    } = data;
+    let file = ServerAction::<FileAccessRequest>::new();
+    let highlight = use_query_map().get_untracked().get("request");
+    let back = format!("/partners/{}", partner.id);
+    let agent_options = agents
+        .iter()
+        .map(|a| {
+            view! { <option value=a.id.to_string()>{format!("{} · {}", a.name, a.application_name)}</option> }
+        })
+        .collect_view();
+    let purpose_options = purposes
+        .iter()
+        .map(|p| view! { <option value=p.code.clone()>{format!("{} — {}", p.title, p.description)}</option> })
+        .collect_view();
+    let purpose_list = purposes
+        .iter()
+        .map(|p| view! { <div><dt>{p.title.clone()}</dt><dd>{p.description.clone()}</dd></div> })
+        .collect_view();
+    let rows = requests
+        .iter()
+        .map(|r| {
+            let q = &r.request;
+            let current = highlight.as_deref() == Some(q.id.as_str());
+            view! {
+                <tr id=q.id.to_string() class=current.then_some("row--highlight")>
+                    <th scope="row">
+                        <span class="strong">{r.agent_name.clone()}</span>
+                        <div class="muted small">{r.application_name.clone()}</div>
+                    </th>
+                    <td>{r.advertiser_name.clone()}<div class="mono muted small">{q.advertiser_id.to_string()}</div></td>
+                    <td>{q.purpose.label()}</td>
+                    <td><RequestBadge status=q.status/></td>
+                    <td><time datetime=q.created_at.to_rfc3339()>{fmt_date(&q.created_at)}</time></td>
+                    <td>{q.decision_note.clone().map(|n| view! { <q class="small">{n}</q> })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = requests.is_empty();
+    let no_agents = agents.is_empty();
+    view! {
+        <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("Partner console · {}", partner.name)}</p>
+                <h1>"Access requests"</h1>
+                <p class="muted">"Ask an advertiser for access for one of your agents. They see exactly what the agent could do, and decide."</p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        <section class="panel" aria-labelledby="sent-title">
+            <h2 id="sent-title">"Requests sent"</h2>
+            {if empty {
+                view! { <p class="muted">"No requests yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <caption class="visually-hidden">"Access requests sent by this partner"</caption>
+                            <thead><tr>
+                                <th scope="col">"Agent"</th>
+                                <th scope="col">"Account"</th>
+                                <th scope="col">"Purpose"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Sent"</th>
+                                <th scope="col">"Advertiser's note"</th>
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel" aria-labelledby="new-request-title">
+            <h2 id="new-request-title">"Request access"</h2>
+            {if no_agents {
+                view! { <p class="muted">"Register an agent first; then request access for it here."</p> }.into_any()
+            } else {
+                view! {
+                    {action_error(file)}
+                    <ActionForm action=file attr:class="form consent-form">
+                        <CsrfField token=csrf/>
+                        <input type="hidden" name="partner_id" value=partner.id.to_string()/>
+                        <div class="consent-grid">
+                            <div class="field">
+                                <label for="req-agent">"Agent"</label>
+                                <select id="req-agent" name="agent_id" required>{agent_options}</select>
+                            </div>
+                            <div class="field">
+                                <label for="req-account">"Advertiser account id"</label>
+                                <input id="req-account" name="advertiser_id" type="text" required placeholder="adv_…" autocomplete="off" spellcheck="false" class="mono" aria-describedby="req-account-hint"/>
+                                <p id="req-account-hint" class="hint">"The advertiser gives you this id."</p>
+                            </div>
+                            <div class="field field--wide">
+                                <label for="req-purpose">"Purpose"</label>
+                                <select id="req-purpose" name="purpose" required aria-describedby="req-purpose-hint">{purpose_options}</select>
+                                <details id="req-purpose-hint" class="hint">
+                                    <summary>"What each purpose allows"</summary>
+                                    <dl class="purpose-list">{purpose_list}</dl>
+                                </details>
+                            </div>
+                            <div class="field field--wide">
+                                <label for="req-policy">"Policy (optional)"</label>
+                                <textarea id="req-policy" name="policy" rows="8" class="code-input" spellcheck="false" aria-describedby="req-policy-hint"
+                                    placeholder="{\n  \"Statement\": [ … ]\n}"></textarea>
+                                <p id="req-policy-hint" class="hint">"Leave empty to request exactly the purpose template for that account. Anything beyond the template is flagged to the advertiser."</p>
+                            </div>
+                            <div class="field">
+                                <label for="req-expiry">"Expires on (optional)"</label>
+                                <input id="req-expiry" name="expires_on" type="date"/>
+                            </div>
+                            <div class="field field--wide">
+                                <label for="req-note">"Note to the advertiser"</label>
+                                <textarea id="req-note" name="note" rows="2" maxlength="1000" placeholder="Why the agent needs this access"></textarea>
+                            </div>
+                        </div>
+                        <div class="form__actions">
+                            <button class="button button--primary" type="submit">"Send request"</button>
+                        </div>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+// --- advertiser: requests ------------------------------------------------------------------
+
+#[component]
+pub fn AccountRequestsPage() -> impl IntoView {
+    let adv = param("adv");
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (adv(), query.get().to_query_string()),
+        |(adv, _)| account_requests(adv),
+    );
+    view! {
+        <Title text="Access requests"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading requests…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <AccountRequestsView data=d/> }.into_any(),
+                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
+    let AccountRequestsPage { account, requests } = data;
+    let adv = account.advertiser.id.to_string();
+    let pending = requests
+        .iter()
+        .filter(|r| r.request.status == RequestStatus::Pending)
+        .count();
+    let rows = requests
+        .iter()
+        .map(|r| {
+            let q = &r.request;
+            let href = format!("/accounts/{adv}/requests/{}", q.id);
+            let label = if q.status == RequestStatus::Pending {
+                "Review"
+            } else {
+                "View"
+            };
+            view! {
+                <tr class=format!("row--{}", q.status.as_str())>
+                    <th scope="row">
+                        <a class="strong-link" href=href.clone()>{r.application_name.clone()}</a>
+                        <div class="muted small">{format!("{} · agent {}", r.partner_name, r.agent_name)}</div>
+                    </th>
+                    <td>{q.purpose.label()}</td>
+                    <td><RequestBadge status=q.status/></td>
+                    <td><time datetime=q.created_at.to_rfc3339()>{fmt_date(&q.created_at)}</time></td>
+                    <td class="actions">
+                        <a class="button button--secondary button--small" href=href aria-label=format!("{label} request from {}", r.application_name)>{label}</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = requests.is_empty();
+    view! {
+        <AccountNote account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Access requests"</h1>
+                <p class="muted">
+                    {match pending {
+                        0 => "No request is waiting for a decision.".to_string(),
+                        1 => "1 request is waiting for your decision.".to_string(),
+                        n => format!("{n} requests are waiting for your decision."),
+                    }}
+                </p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        {if empty {
+            view! {
+                <div class="empty">
+                    <h2>"No requests yet"</h2>
+                    <p class="muted">"When a partner asks for access for one of its agents, the request appears here."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap">
+                    <table class="table">
+                        <caption class="visually-hidden">"Access requests on this account"</caption>
+                        <thead><tr>
+                            <th scope="col">"Application"</th>
+                            <th scope="col">"Purpose"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Received"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+    }
+}
+
+// --- advertiser: the consent screen --------------------------------------------------------
+
+#[component]
+pub fn ConsentScreenPage() -> impl IntoView {
+    let adv = param("adv");
+    let req = param("req");
+    let query = use_query_map();
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || {
+            let q = query.get();
+            (adv(), req(), q.get("policy"), q.to_query_string())
+        },
+        |(adv, req, policy, _)| load_consent(adv, req, policy),
+    );
+    view! {
+        <Title text="Access request"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading request…"</p> }>
+            {move || Suspend::new(async move {
+                match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => view! { <ConsentView data=d csrf=i.csrf/> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The example request behind a FAIL reason.
+#[component]
+fn ReasonItem(reason: ReasonView) -> impl IntoView {
+    let context = (!reason.context.is_empty()).then(|| {
+        let items = reason
+            .context
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! { <div class="small muted">"with " <code>{items}</code></div> }
+    });
+    view! {
+        <li class="reason">
+            <div class="reason__head"><strong>{reason.statement_label()}</strong></div>
+            <div class="reason__text">{reason.description.clone()}</div>
+            <div class="example">
+                <span class="example__label">"For example"</span>
+                <code class="example__action">{reason.action.clone()}</code>
+                <span class="muted">" on "</span>
+                <code class="example__resource">{reason.resource.clone()}</code>
+            </div>
+            {context}
+        </li>
+    }
+}
+
+#[component]
+fn Reasons(check: CheckView) -> impl IntoView {
+    let items = check
+        .reasons
+        .into_iter()
+        .map(|r| view! { <ReasonItem reason=r/> })
+        .collect_view();
+    view! { <ul class="reasons">{items}</ul> }
+}
+
+#[component]
+fn Capability(cap: CapabilityView) -> impl IntoView {
+    let tone = cap.risk.tone();
+    let flag = match cap.risk {
+        Risk::Money => Some("Spends money"),
+        Risk::Permissions => Some("Manages permissions"),
+        _ => None,
+    };
+    let scope = if cap.all_actions {
+        format!("All {} actions", cap.total_actions)
+    } else {
+        format!("{} of {} actions", cap.actions.len(), cap.total_actions)
+    };
+    let actions = cap
+        .actions
+        .iter()
+        .map(|a| view! { <li><code>{a.clone()}</code></li> })
+        .collect_view();
+    let resources = cap.resources.join(", ");
+    let conditions = (!cap.conditions.is_empty()).then(|| {
+        let text = cap.conditions.join("; ");
+        let prefix = if cap.unconditional {
+            "Sometimes limited: "
+        } else {
+            "Only "
+        };
+        let text = if cap.unconditional {
+            text
+        } else {
+            text.trim_start_matches("only ").to_string()
+        };
+        view! { <p class="capability__limits">{prefix}{text}</p> }
+    });
+    view! {
+        <li class=format!("capability capability--{tone}")>
+            <div class="capability__head">
+                <span class=format!("level level--{tone}")>{cap.level_words.clone()}</span>
+                <h3 class="capability__title">{cap.namespace_title.clone()}</h3>
+                {flag.map(|f| view! { <span class="risk-flag">"⚠ " {f}</span> })}
+            </div>
+            <p class="capability__where">"On " {resources}</p>
+            {conditions}
+            {cap.partly_denied.then(|| view! { <p class="small muted">"Partly taken away again by a Deny statement."</p> })}
+            <details class="capability__actions">
+                <summary>{scope}</summary>
+                <ul class="action-list">{actions}</ul>
+            </details>
+        </li>
+    }
+}
+
+#[component]
+fn ConsentView(data: ConsentPage, csrf: String) -> impl IntoView {
+    let ConsentPage {
+        account,
+        row,
+        partner_name,
+        purpose,
+        requested_policy,
+        policy,
+        narrowed,
+        narrow_error,
+        review,
+        review_error,
+        current,
+        ceiling,
+    } = data;
+    let AccessRequestRow {
+        request,
+        agent_name,
+        application_name,
+        advertiser_name,
+        ..
+    } = row;
+    let adv = account.advertiser.id.to_string();
+    let req_id = request.id.to_string();
+    let pending = request.status == RequestStatus::Pending;
+    let can_decide = pending && account.can_manage;
+    let back = format!("/accounts/{adv}/requests");
+    let self_href = format!("/accounts/{adv}/requests/{req_id}");
+    let ceiling_exceeded = review
+        .as_ref()
+        .and_then(|r| r.ceiling.as_ref())
+        .is_some_and(|c| !c.passed);
+    let blockers = review
+        .as_ref()
+        .map(|r| r.blockers.clone())
+        .unwrap_or_else(|| {
+            vec![
+                review_error
+                    .clone()
+                    .unwrap_or_else(|| "the request cannot be read".into()),
+            ]
+        });
+    let approvable = review.is_some() && blockers.is_empty();
+
+    // Who asks, and for what.
+    let facts = view! {
+        <section class="panel consent-who" aria-labelledby="who-title">
+            <h2 id="who-title">"Who is asking"</h2>
+            <dl class="facts">
+                <dt>"Partner"</dt><dd>{partner_name.clone()}</dd>
+                <dt>"Application"</dt><dd>{application_name.clone()}</dd>
+                <dt>"Agent"</dt><dd>{agent_name.clone()} " " <span class="mono muted small">{request.agent_id.to_string()}</span></dd>
+                <dt>"Purpose"</dt>
+                <dd><strong>{purpose.title.clone()}</strong><div class="muted">{purpose.description.clone()}</div></dd>
+                <dt>"Access until"</dt>
+                <dd>{request.expires_at.map(|e| fmt_date(&e)).unwrap_or_else(|| "No expiry requested".into())}</dd>
+                <dt>"Their note"</dt>
+                <dd>{if request.note.is_empty() { view! { <span class="muted">"No note"</span> }.into_any() } else { view! { <q>{request.note.clone()}</q> }.into_any() }}</dd>
+                <dt>"Requested by"</dt>
+                <dd>{request.created_by.clone()} <span class="muted">{format!(" · {}", fmt_datetime(&request.created_at))}</span></dd>
+                {current.clone().map(|c| view! {
+                    <dt>"Current access"</dt>
+                    <dd>
+                        <Badge tone="neutral" label="Upgrade"/>
+                        {format!(" The agent already holds a {} grant ({}{}).", c.purpose.label(), c.status.label().to_lowercase(),
+                            if c.custom_policy { ", custom policy" } else { ", purpose template" })}
+                    </dd>
+                })}
+            </dl>
+        </section>
+    };
+
+    let blocker_box = (pending && !blockers.is_empty()).then(|| {
+        let items = blockers
+            .iter()
+            .map(|b| view! { <li>{b.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="alert alert--danger" role="alert">
+                <h2 class="alert__title">"Approval is blocked"</h2>
+                <ul>{items}</ul>
+                <p class="small">"Narrow the policy below, or deny the request."</p>
+            </div>
+        }
+    });
+
+    let review_sections = review.clone().map(|r| {
+        let caps = r
+            .capabilities
+            .iter()
+            .cloned()
+            .map(|c| view! { <Capability cap=c/> })
+            .collect_view();
+        let no_caps = r.capabilities.is_empty();
+        let beyond = r.beyond_template.clone().map(|c| {
+            if c.passed {
+                view! {
+                    <section class="proofbox proofbox--ok" aria-labelledby="beyond-title">
+                        <h2 id="beyond-title" class="proofbox__title"><span class="proofbox__mark" aria-hidden="true">"✓"</span>"Within the purpose template"</h2>
+                        <p class="muted">{format!("Nothing beyond what {} needs.", purpose.title)}</p>
+                    </section>
+                }.into_any()
+            } else {
+                view! {
+                    <section class="proofbox proofbox--warn" aria-labelledby="beyond-title">
+                        <h2 id="beyond-title" class="proofbox__title"><span class="proofbox__mark" aria-hidden="true">"!"</span>"Beyond the purpose template"</h2>
+                        <p>{format!("This asks for more than {} needs:", purpose.title)}</p>
+                        <Reasons check=c/>
+                    </section>
+                }.into_any()
+            }
+        });
+        let new_access = r.new_access.clone().map(|c| {
+            if c.passed {
+                view! {
+                    <section class="proofbox proofbox--ok" aria-labelledby="new-title">
+                        <h2 id="new-title" class="proofbox__title"><span class="proofbox__mark" aria-hidden="true">"✓"</span>"No new access"</h2>
+                        <p class="muted">"The agent's current grant already allows all of this."</p>
+                    </section>
+                }.into_any()
+            } else {
+                view! {
+                    <section class="proofbox proofbox--warn" aria-labelledby="new-title">
+                        <h2 id="new-title" class="proofbox__title"><span class="proofbox__mark" aria-hidden="true">"+"</span>"New access for this agent"</h2>
+                        <p>"Beyond its current grant, the agent would gain:"</p>
+                        <Reasons check=c/>
+                    </section>
+                }.into_any()
+            }
+        });
+        let guardrails = if r.guardrails.is_empty() {
+            view! { <p class="muted">"This account has no guardrails. " <a href=format!("/accounts/{adv}/guardrails")>"Add one"</a></p> }.into_any()
+        } else {
+            let items = r
+                .guardrails
+                .iter()
+                .map(|g| {
+                    let ok = g.check.passed;
+                    view! {
+                        <li class=if ok { "guardrail guardrail--ok" } else { "guardrail guardrail--fail" }>
+                            <div class="guardrail__head">
+                                {if ok { view! { <Badge tone="ok" label="PASS"/> } } else { view! { <Badge tone="danger" label="FAIL"/> } }}
+                                <strong>{g.name.clone()}</strong>
+                                <span class="muted small">{format!(" · no {} on {}", g.actions.join(", "), g.resources.join(", "))}</span>
+                            </div>
+                            {(!ok).then(|| view! { <p>"Violated. The statement at fault:"</p> <Reasons check=g.check.clone()/> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="guardrails">{items}</ul> }.into_any()
+        };
+        let ceiling_section = match (r.ceiling.clone(), ceiling.clone()) {
+            (Some(c), Some(info)) if c.passed => view! {
+                <p><Badge tone="ok" label="Within ceiling"/>
+                {format!(" Within {application_name}'s ceiling on your account (version {}).", info.version)}</p>
+            }.into_any(),
+            (Some(c), Some(info)) => view! {
+                <p><Badge tone="warn" label="Exceeds ceiling"/>
+                {format!(" Goes beyond {application_name}'s ceiling on your account (version {}). Approving needs you to raise the ceiling.", info.version)}</p>
+                <Reasons check=c/>
+            }.into_any(),
+            _ => view! {
+                <p><Badge tone="neutral" label="First grant"/>
+                {format!(" {application_name} has no ceiling on your account yet. This also becomes {application_name}'s ceiling on your account: its agents can never hold more without your approval.")}</p>
+            }.into_any(),
+        };
+        let narrowing = r.narrowing.clone().map(|c| {
+            if c.passed {
+                view! { <p class="proof-line"><Badge tone="ok" label="Within the request"/>" Your narrowed policy gives no access the request did not ask for."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="proofbox proofbox--danger">
+                        <p><Badge tone="danger" label="Wider than the request"/>" Your edit gives access the request did not ask for:"</p>
+                        <Reasons check=c/>
+                    </div>
+                }.into_any()
+            }
+        });
+        view! {
+            <section class="panel" aria-labelledby="caps-title">
+                <h2 id="caps-title">{if narrowed { "What the agent could do (narrowed)" } else { "What the agent could do" }}</h2>
+                <p class="muted">{format!("Time limits: {}.", r.time_bounds)}</p>
+                {if no_caps {
+                    view! { <p class="muted">"Nothing: this policy allows no known action."</p> }.into_any()
+                } else {
+                    view! { <ul class="capabilities">{caps}</ul> }.into_any()
+                }}
+            </section>
+            {narrowing}
+            {beyond}
+            {new_access}
+            <section class="panel" aria-labelledby="guardrails-title">
+                <h2 id="guardrails-title">"Your guardrails"</h2>
+                {guardrails}
+            </section>
+            <section class="panel" aria-labelledby="ceiling-title">
+                <h2 id="ceiling-title">"Application ceiling"</h2>
+                {ceiling_section}
+            </section>
+        }
+    });
+
+    let decision = if pending {
+        if can_decide {
+            let approve = ServerAction::<ApproveAccessRequest>::new();
+            let deny = ServerAction::<DenyAccessRequest>::new();
+            let (csrf_a, csrf_d) = (csrf.clone(), csrf.clone());
+            let (adv_a, adv_d) = (adv.clone(), adv.clone());
+            let (req_a, req_d) = (req_id.clone(), req_id.clone());
+            let policy_a = policy.clone();
+            let raise_label = format!(" Raise {application_name}'s ceiling to cover this");
+            let approve_hint = if approvable {
+                format!(
+                    "Grants {agent_name} this access on {advertiser_name}{}.",
+                    request
+                        .expires_at
+                        .map(|e| format!(" until {}", fmt_date(&e)))
+                        .unwrap_or_default()
+                )
+            } else {
+                "Approval is blocked: see above.".to_string()
+            };
+            let approve_label = if narrowed {
+                "Approve narrowed policy"
+            } else {
+                "Approve"
+            };
+            view! {
+                <section class="panel decision" aria-labelledby="decide-title">
+                    <h2 id="decide-title">"Your decision"</h2>
+                    {action_error(approve)}
+                    {action_error(deny)}
+                    <div class="decision__grid">
+                        <ActionForm action=approve attr:class="form decision__approve">
+                            <CsrfField token=csrf_a/>
+                            <input type="hidden" name="advertiser_id" value=adv_a/>
+                            <input type="hidden" name="request_id" value=req_a/>
+                            {narrowed.then(move || view! { <input type="hidden" name="policy" value=policy_a/> })}
+                            {ceiling_exceeded.then(move || view! {
+                                <label class="checkbox">
+                                    <input type="checkbox" name="raise_ceiling" value="true"/>
+                                    {raise_label}
+                                </label>
+                            })}
+                            <div class="field">
+                                <label for="approve-note">"Note for the record (optional)"</label>
+                                <input id="approve-note" name="note" type="text" maxlength="1000"/>
+                            </div>
+                            <button class="button button--primary" type="submit" disabled=!approvable aria-describedby="approve-hint">{approve_label}</button>
+                            <p id="approve-hint" class="hint">{approve_hint}</p>
+                        </ActionForm>
+                        <ActionForm action=deny attr:class="form decision__deny">
+                            <CsrfField token=csrf_d/>
+                            <input type="hidden" name="advertiser_id" value=adv_d/>
+                            <input type="hidden" name="request_id" value=req_d/>
+                            <div class="field">
+                                <label for="deny-note">"Reason for denying (optional)"</label>
+                                <textarea id="deny-note" name="note" rows="2" maxlength="1000"></textarea>
+                            </div>
+                            <button class="button button--danger-ghost" type="submit">"Deny request"</button>
+                        </ActionForm>
+                    </div>
+                </section>
+                <section class="panel narrow" aria-labelledby="narrow-title">
+                    <h2 id="narrow-title">"Narrow before approving"</h2>
+                    <p class="muted">"Edit the policy to grant less than was asked: remove actions, limit resources, add conditions. Preview shows the review of your version; then approve it above."</p>
+                    {narrow_error.clone().map(|e| view! { <div class="flash flash--error" role="alert">{e}</div> })}
+                    <Form method="GET" action=self_href.clone() attr:class="form">
+                        <div class="field">
+                            <label for="narrow-policy">"Policy to grant"</label>
+                            <textarea id="narrow-policy" name="policy" rows="14" class="code-input" spellcheck="false">{policy.clone()}</textarea>
+                        </div>
+                        <div class="form__actions">
+                            <button class="button button--secondary" type="submit">"Preview"</button>
+                            {(narrowed || narrow_error.is_some()).then(|| view! { <a class="button button--ghost" href=self_href.clone()>"Back to the request as filed"</a> })}
+                        </div>
+                    </Form>
+                </section>
+            }.into_any()
+        } else {
+            view! {
+                <section class="panel" aria-labelledby="decide-title">
+                    <h2 id="decide-title">"Decision"</h2>
+                    <p class="muted">"Waiting for a decision. Only the account's owners and admins can approve or deny requests."</p>
+                </section>
+            }
+            .into_any()
+        }
+    } else {
+        let (tone, label) = request_tone(request.status);
+        view! {
+            <section class="panel" aria-labelledby="decide-title">
+                <h2 id="decide-title">"Decision"</h2>
+                <dl class="facts">
+                    <dt>"Outcome"</dt><dd><Badge tone=tone label=label/></dd>
+                    <dt>"Decided by"</dt><dd>{request.decided_by.clone().unwrap_or_default()}</dd>
+                    <dt>"Decided on"</dt><dd>{request.decided_at.map(|d| fmt_datetime(&d)).unwrap_or_default()}</dd>
+                    {request.decision_note.clone().map(|n| view! { <dt>"Note"</dt><dd><q>{n}</q></dd> })}
+                    {request.approved_policy.clone().map(|p| view! {
+                        <dt>"Granted policy"</dt><dd><pre class="code">{p}</pre></dd>
+                    })}
+                </dl>
+                {(request.status == RequestStatus::Approved).then(|| view! {
+                    <p><a class="button button--secondary" href=format!("/accounts/{adv}/agents/{}", request.agent_id)>"See the agent's access"</a></p>
+                })}
+            </section>
+        }
+        .into_any()
+    };
+
+    let (tone, label) = request_tone(request.status);
+    view! {
+        <AccountNote account=account.clone()/>
+        <p class="breadcrumb"><a href=back>"← Access requests"</a></p>
+        <Flash messages=consent_messages/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("Access request · {partner_name}")}</p>
+                <h1>{format!("{application_name} asks for access to {advertiser_name}")} " " <Badge tone=tone label=label/></h1>
+                <p class="muted">{format!("For its agent {agent_name}, to do {}.", purpose.title.to_lowercase())}</p>
+            </div>
+        </div>
+        {blocker_box}
+        <div class="consent">
+            {facts}
+            {review_error.map(|e| view! { <div class="flash flash--error" role="alert">{format!("The requested policy cannot be read: {e}")}</div> })}
+            {review_sections}
+            <details class="panel policy-source">
+                <summary>"Requested policy (JSON)"</summary>
+                <pre class="code">{requested_policy}</pre>
+            </details>
+            {decision}
+        </div>
+    }
+}
+
+// --- advertiser: guardrails and ceilings ---------------------------------------------------
+
+#[component]
+pub fn GuardrailsPage() -> impl IntoView {
+    let adv = param("adv");
+    let query = use_query_map();
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || (adv(), query.get().to_query_string()),
+        |(adv, _)| load_guardrails(adv),
+    );
+    view! {
+        <Title text="Guardrails"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading guardrails…"</p> }>
+            {move || Suspend::new(async move {
+                match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => view! { <GuardrailsView data=d csrf=i.csrf/> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
+    let GuardrailsPage {
+        account,
+        guardrails,
+        grants_checked,
+        violations,
+        ceilings,
+    } = data;
+    let adv = account.advertiser.id.to_string();
+    let can_manage = account.can_manage;
+    let add = ServerAction::<AddGuardrail>::new();
+    let remove = ServerAction::<RemoveGuardrail>::new();
+    let items = guardrails
+        .iter()
+        .map(|g| {
+            let csrf = csrf.clone();
+            let adv = adv.clone();
+            let name = g.name.clone();
+            let gid = g.id.to_string();
+            view! {
+                <tr id=g.id.to_string()>
+                    <th scope="row">{g.name.clone()}<div class="muted small">{format!("Added by {} · {}", g.created_by, fmt_date(&g.created_at))}</div></th>
+                    <td><ul class="patterns">{g.actions.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
+                    <td><ul class="patterns">{g.resources.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
+                    <td class="actions">
+                        {can_manage.then(move || view! {
+                            <ActionForm action=remove attr:class="inline-form">
+                                <CsrfField token=csrf/>
+                                <input type="hidden" name="advertiser_id" value=adv/>
+                                <input type="hidden" name="guardrail_id" value=gid/>
+                                <button class="button button--danger-ghost button--small" type="submit" aria-label=format!("Remove guardrail {name}")>"Remove"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let no_guardrails = guardrails.is_empty();
+    let violation_items = violations
+        .iter()
+        .map(|v| {
+            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
+            view! {
+                <li class="violation">
+                    <div class="guardrail__head">
+                        <Badge tone="danger" label="Violates"/>
+                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
+                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
+                    </div>
+                    <Reasons check=v.check.clone()/>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_violations = violations.is_empty();
+    let ceiling_items = ceilings
+        .iter()
+        .map(|c| {
+            let grants = c
+                .grants
+                .iter()
+                .map(|g| {
+                    let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
+                    view! {
+                        <li class="proof">
+                            {if g.check.passed {
+                                view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
+                            } else {
+                                view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
+                            }}
+                            " " <a href=href>{g.agent_name.clone()}</a>
+                            <span class="muted small">{format!(" · {}", g.status.label())}</span>
+                            {(!g.check.passed).then(|| view! {
+                                {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
+                                <Reasons check=g.check.clone()/>
+                            })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let no_grants = c.grants.is_empty();
+            view! {
+                <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
+                    <div class="ceiling__head">
+                        <h3>{c.application_name.clone()}</h3>
+                        <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
+                    </div>
+                    {if no_grants {
+                        view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
+                    } else {
+                        view! { <ul class="proofs">{grants}</ul> }.into_any()
+                    }}
+                    <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
+                </article>
+            }
+        })
+        .collect_view();
+    let no_ceilings = ceilings.is_empty();
+    view! {
+        <AccountNote account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Guardrails"</h1>
+                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        <section class="panel" aria-labelledby="list-title">
+            <h2 id="list-title">"Guardrails on this account"</h2>
+            {if no_guardrails {
+                view! { <p class="muted">"No guardrails yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <caption class="visually-hidden">"Guardrails"</caption>
+                            <thead><tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"No agent may"</th>
+                                <th scope="col">"On resources"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>{items}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {action_error(remove)}
+        </section>
+        {can_manage.then(|| view! {
+            <section class="panel" aria-labelledby="add-title">
+                <h2 id="add-title">"Add a guardrail"</h2>
+                {action_error(add)}
+                <ActionForm action=add attr:class="form">
+                    <CsrfField token=csrf.clone()/>
+                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
+                    <div class="consent-grid">
+                        <div class="field field--wide">
+                            <label for="g-name">"Guardrail name"</label>
+                            <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
+                        </div>
+                        <div class="field">
+                            <label for="g-actions">"Actions"</label>
+                            <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
+                            <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
+                        </div>
+                        <div class="field">
+                            <label for="g-resources">"Resources"</label>
+                            <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
+                            <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
+                        </div>
+                    </div>
+                    <div class="form__actions">
+                        <button class="button button--primary" type="submit">"Add guardrail"</button>
+                    </div>
+                </ActionForm>
+            </section>
+        })}
+        <section class="panel" aria-labelledby="violations-title">
+            <h2 id="violations-title">"Current grants against your guardrails"</h2>
+            <p class="muted">{format!("{grants_checked} active grant(s) checked.")}</p>
+            {if no_guardrails {
+                view! { <p class="muted">"Add a guardrail to check the current grants against it."</p> }.into_any()
+            } else if no_violations {
+                view! { <p><Badge tone="ok" label="All clear"/>" No active grant breaks a guardrail."</p> }.into_any()
+            } else {
+                view! {
+                    <p>"These agents already hold access a guardrail forbids. Revoke or replace their grants."</p>
+                    <ul class="violations">{violation_items}</ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel" aria-labelledby="ceilings-title">
+            <h2 id="ceilings-title">"Application ceilings"</h2>
+            <p class="muted">"The most each application's agents may hold on this account, set when you approve its first request. Every grant is proved against it."</p>
+            {if no_ceilings {
+                view! { <p class="muted">"No application has a ceiling on this account yet."</p> }.into_any()
+            } else {
+                view! { <div class="ceilings">{ceiling_items}</div> }.into_any()
+            }}
+        </section>
+    }
+}
