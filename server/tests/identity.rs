@@ -1244,3 +1244,105 @@ async fn signing_keys_rotate_and_retire() {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
     assert_eq!(f.introspect(&old).await["active"], false);
 }
+
+/// The same across two operating-system processes: a real `charter serve` child process on the
+/// test's PostgreSQL database answers introspection; a revocation committed here reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_process_revocation_with_a_second_charter_process() {
+    let f = fixture(Backend::Postgres).await;
+    let name = match &f.app.db.pool {
+        charter_store::Pool::Postgres(p) => p
+            .connect_options()
+            .get_database()
+            .map(str::to_string)
+            .unwrap(),
+        charter_store::Pool::Sqlite(_) => unreachable!(),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:5432/{name}"),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start a second charter process");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(Some(_)) = child.try_wait() {
+            panic!("the second charter process exited");
+        }
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _guard = Kill(child);
+    assert!(up, "the second charter process did not start");
+    let root = f.root_token().await;
+    let (agent, secret) = f.agents[0].clone();
+    let active = || {
+        let (base, root, id, secret) = (
+            base.clone(),
+            root.clone(),
+            agent.id.to_string(),
+            secret.clone(),
+        );
+        async move {
+            let v: Value = reqwest::Client::new()
+                .post(format!("{base}/oauth/introspect"))
+                .form(&[
+                    ("client_id", id.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("token", root.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["active"].as_bool().unwrap()
+        }
+    };
+    assert!(
+        active().await,
+        "the second process accepts the first one's token"
+    );
+    let start = std::time::Instant::now();
+    f.app
+        .store
+        .revoke_grant(&actor(), &f.adv.id, &agent.id, Some("cross-process"))
+        .await
+        .unwrap();
+    // The next request to the other process is denied (argon2id client auth makes each call
+    // take a few milliseconds, so poll a handful of times at most).
+    let mut denied = false;
+    for _ in 0..50 {
+        if !active().await {
+            denied = true;
+            break;
+        }
+    }
+    assert!(denied, "the second process still accepts a revoked token");
+    eprintln!(
+        "revoked here, denied by the other process after {:?}",
+        start.elapsed()
+    );
+}

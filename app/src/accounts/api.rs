@@ -408,14 +408,35 @@ pub async fn revoke_all(
     advertiser_id: String,
     confirm_name: String,
     reason: Option<String>,
+    partner_id: Option<String>,
     csrf: String,
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
     let advertiser = account_manage_access(&person, &advertiser_id).await?;
-    if confirm_name.trim() != advertiser.name {
+    // With a partner: only that partner's agents, confirmed by typing the partner's name. A
+    // partner without agents on the account is not found (nothing about it is revealed).
+    let partner = match partner_id.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => {
+            let id = PartnerId::parse(p).map_err(|_| AppError::NotFound)?;
+            let partners = store()?.partners_on_account(&advertiser.id).await?;
+            Some(
+                partners
+                    .into_iter()
+                    .find(|x| x.id == id)
+                    .ok_or(AppError::NotFound)?,
+            )
+        }
+    };
+    let expected = partner.as_ref().map_or(&advertiser.name, |p| &p.name);
+    if confirm_name.trim() != expected {
+        let back = partner
+            .as_ref()
+            .map(|p| format!("&partner={}", p.id))
+            .unwrap_or_default();
         leptos_axum::redirect(&format!(
-            "/accounts/{}/revoke-all?error=confirm_mismatch",
+            "/accounts/{}/revoke-all?error=confirm_mismatch{back}",
             advertiser.id
         ));
         return Ok(());
@@ -424,11 +445,25 @@ pub async fn revoke_all(
         .map(|r| parse_text("reason", &r, 0, 500))
         .transpose()?
         .filter(|r| !r.is_empty());
-    let count = store()?
-        .revoke_all(&actor(&person), &advertiser.id, reason.as_deref())
-        .await?;
+    let count = match &partner {
+        Some(p) => {
+            store()?
+                .revoke_partner(&actor(&person), &advertiser.id, &p.id, reason.as_deref())
+                .await?
+        }
+        None => {
+            store()?
+                .revoke_all(&actor(&person), &advertiser.id, reason.as_deref())
+                .await?
+        }
+    };
+    let notice = if partner.is_some() {
+        "revoked_partner"
+    } else {
+        "revoked_all"
+    };
     leptos_axum::redirect(&format!(
-        "/accounts/{}/agents?notice=revoked_all&count={count}",
+        "/accounts/{}/agents?notice={notice}&count={count}",
         advertiser.id
     ));
     Ok(())

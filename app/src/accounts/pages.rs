@@ -33,8 +33,12 @@ fn agent_messages(kind: &str, code: &str) -> Option<String> {
             "Revoked {} agent grant(s). No agent can act on this account now.",
             query.get("count").unwrap_or_else(|| "all".into())
         ),
+        ("notice", "revoked_partner") => format!(
+            "Revoked {} agent grant(s) of this partner. Its agents cannot act on this account now.",
+            query.get("count").unwrap_or_else(|| "all".into())
+        ),
         ("error", "confirm_mismatch") => {
-            "The name you typed does not match the account name. Nothing was revoked.".to_string()
+            "The name you typed does not match. Nothing was revoked.".to_string()
         }
         _ => return None,
     })
@@ -100,6 +104,15 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
     let now = chrono::Utc::now();
     let can_manage = account.can_manage;
     let filtered = !query.search.is_empty() || query.partner.is_some() || query.status.is_some();
+    // With a partner filter, the emergency stop can take just that partner's agents.
+    let partner_stop = query.partner.as_ref().and_then(|pid| {
+        partners.iter().find(|p| &p.id == pid).map(|p| {
+            (
+                format!("/accounts/{adv}/revoke-all?partner={}", p.id),
+                format!("Revoke all agents of {}…", p.name),
+            )
+        })
+    });
     let partner_options = partners
         .into_iter()
         .map(|p| {
@@ -229,7 +242,12 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                     <h2 id="danger-title">"Emergency stop"</h2>
                     <p class="muted">"Revoke every agent's access to this account at once. Agents lose access immediately."</p>
                 </div>
-                <a class="button button--danger" href=revoke_all_href>"Revoke all agents…"</a>
+                <div class="danger-zone__actions">
+                    {partner_stop.map(|(href, label)| view! {
+                        <a class="button button--danger-ghost" href=href>{label}</a>
+                    })}
+                    <a class="button button--danger" href=revoke_all_href>"Revoke all agents…"</a>
+                </div>
             </section>
         })}
     }
@@ -476,16 +494,20 @@ fn revoke_all_messages(kind: &str, code: &str) -> Option<String> {
 #[component]
 pub fn RevokeAllPage() -> impl IntoView {
     let adv = param("adv");
+    let query = use_query_map();
     let SessionResource(info) = expect_context();
-    let data = Resource::new(adv, |adv| {
-        list_agents(
-            adv,
-            None,
-            None,
-            Some(GrantStatus::Active.as_str().to_string()),
-            None,
-        )
-    });
+    let data = Resource::new(
+        move || (adv(), query.get().get("partner")),
+        |(adv, partner)| {
+            list_agents(
+                adv,
+                None,
+                partner,
+                Some(GrantStatus::Active.as_str().to_string()),
+                None,
+            )
+        },
+    );
     let action = ServerAction::<RevokeAll>::new();
     view! {
         <Title text="Revoke all agents"/>
@@ -498,13 +520,24 @@ pub fn RevokeAllPage() -> impl IntoView {
                 if !d.account.can_manage {
                     return view! { <ErrorPanel error=AppError::Forbidden/> }.into_any();
                 }
-                let name = d.account.advertiser.name.clone();
+                let partner = d.query.partner.as_ref().and_then(|pid| d.partners.iter().find(|p| &p.id == pid).cloned());
+                if d.query.partner.is_some() && partner.is_none() {
+                    return view! { <ErrorPanel error=AppError::NotFound/> }.into_any();
+                }
+                let account_name = d.account.advertiser.name.clone();
+                let name = partner.as_ref().map_or(account_name.clone(), |p| p.name.clone());
+                let partner_id = partner.as_ref().map(|p| p.id.to_string()).unwrap_or_default();
+                let title = match &partner {
+                    Some(p) => format!("Revoke all agents of {} on {account_name}?", p.name),
+                    None => format!("Revoke all agents on {account_name}?"),
+                };
+                let confirm_what = if partner.is_some() { "Type the partner name, " } else { "Type the account name, " };
                 let adv = d.account.advertiser.id.to_string();
                 let cancel = format!("/accounts/{adv}/agents");
                 view! {
                     <section class="panel panel--danger" aria-labelledby="revoke-all-title">
                         <p class="eyebrow">"Emergency stop"</p>
-                        <h1 id="revoke-all-title">"Revoke all agents on " {name.clone()} "?"</h1>
+                        <h1 id="revoke-all-title">{title}</h1>
                         <Flash messages=revoke_all_messages/>
                         <p class="lead">
                             <strong>{d.page.total}</strong> " active agent grant(s) will be revoked, together with any suspended ones. "
@@ -513,8 +546,9 @@ pub fn RevokeAllPage() -> impl IntoView {
                         <ActionForm action=action attr:class="form">
                             <CsrfField token=info.csrf/>
                             <input type="hidden" name="advertiser_id" value=adv/>
+                            <input type="hidden" name="partner_id" value=partner_id/>
                             <div class="field">
-                                <label for="confirm_name">"Type the account name, " <strong>{name.clone()}</strong> ", to confirm"</label>
+                                <label for="confirm_name">{confirm_what} <strong>{name.clone()}</strong> ", to confirm"</label>
                                 <input id="confirm_name" name="confirm_name" type="text" required autocomplete="off" spellcheck="false"/>
                             </div>
                             <div class="field">
