@@ -101,3 +101,20 @@ test("another partner's agent, or an unknown one, is a 404", async ({ page }) =>
   const stranger = await page.goto(`/partners/${partner}`);
   expect(stranger?.status()).toBe(404);
 });
+
+test("a developer disables an agent everywhere and enables it again", async ({ page }) => {
+  await signIn(page, people.developer);
+  await page.getByRole("link", { name: /Quantive Labs/ }).first().click();
+  await ready(page);
+  await page.getByRole("link", { name: "Credentials of Bid Pilot" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /Bid Pilot/ })).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Disable agent" }).click();
+  await expect(page.getByRole("status")).toContainText("Agent disabled");
+  await expect(page.getByRole("heading", { name: "This agent is disabled" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: /Bid Pilot/ })).toContainText("Disabled");
+  await ready(page);
+  await page.getByRole("button", { name: "Enable agent" }).click();
+  await expect(page.getByRole("status")).toContainText("Agent enabled");
+  await expect(page.getByRole("heading", { name: "Disable this agent" })).toBeVisible();
+});

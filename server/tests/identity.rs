@@ -895,6 +895,7 @@ async fn revoke_partner_on_account(backend: Backend) {
 }
 
 backend_tests!(
+    disabled_agent_is_stopped_everywhere,
     revoke_partner_on_account,
     client_credentials_flow,
     rfc_error_shapes,
@@ -1345,4 +1346,78 @@ async fn cross_process_revocation_with_a_second_charter_process() {
         "revoked here, denied by the other process after {:?}",
         start.elapsed()
     );
+}
+
+/// The partner's kill switch: a disabled agent's tokens (and those delegated from them) are
+/// refused on the next request, it cannot authenticate, and enabling it restores both.
+async fn disabled_agent_is_stopped_everywhere(backend: Backend) {
+    let f = fixture(backend).await;
+    let root = f.root_token().await;
+    let acct = format!("arn:ads:us:{}", f.adv.id);
+    let (s, v) = f
+        .exchange(
+            1,
+            &root,
+            &child_policy(&f.adv, &["sp:GetCampaign"], &format!("{acct}:*")),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let child = v["access_token"].as_str().unwrap().to_string();
+    let store = &f.app.store;
+    store
+        .set_agent_status(
+            &actor(),
+            &f.partner,
+            &f.agents[0].0.id,
+            AgentStatus::Disabled,
+        )
+        .await
+        .unwrap();
+    let svc = f.service(3).await;
+    for t in [&root, &child] {
+        assert_eq!(
+            svc.verify(t, None, None, Utc::now()).await.unwrap_err(),
+            TokenError::Revoked(Revoked::AgentDisabled(f.agents[0].0.id.to_string()))
+        );
+    }
+    // The child introspects its own token: inactive.
+    let (s, v) = f.post("/oauth/introspect", 1, &[("token", &child)]).await;
+    assert_eq!((s, v["active"].as_bool()), (200, Some(false)));
+    let (s, v) = f
+        .post(
+            "/oauth/token",
+            0,
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", &f.resource()),
+            ],
+        )
+        .await;
+    assert_eq!((s, v["error"].as_str()), (401, Some("invalid_client")));
+    store
+        .set_agent_status(&actor(), &f.partner, &f.agents[0].0.id, AgentStatus::Active)
+        .await
+        .unwrap();
+    assert!(svc.verify(&root, None, None, Utc::now()).await.is_ok());
+    f.root_token().await;
+    // Another partner cannot flip it.
+    let other = store
+        .create_partner(
+            &actor(),
+            &Name::parse("name", "Other Partner").unwrap(),
+            PartnerKind::Agency,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_agent_status(
+                &actor(),
+                &other.id,
+                &f.agents[0].0.id,
+                AgentStatus::Disabled
+            )
+            .await,
+        Err(charter_store::StoreError::NotFound)
+    ));
 }

@@ -377,6 +377,32 @@ pub async fn revoke_client_secret(
     Ok(())
 }
 
+/// Disables or re-enables an agent everywhere (the partner's kill switch): its tokens stop
+/// working on the next request, on every account and in every server process.
+#[server(endpoint = "set_agent_status")]
+pub async fn set_agent_status(
+    partner_id: String,
+    agent_id: String,
+    status: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let partner = partner_access(&person, &partner_id).await?;
+    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let status = AgentStatus::parse(&status)?;
+    store()?
+        .set_agent_status(&actor(&person), &partner.id, &agent, status)
+        .await?;
+    back_to_agent(
+        &partner.id,
+        &agent,
+        &format!("notice=agent_{}", status.as_str()),
+        "connect",
+    );
+    Ok(())
+}
+
 /// Why a pasted JWK was refused; each names the member at fault. The codes travel as
 /// `?error=` flash codes, so the pasted text never lands in a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

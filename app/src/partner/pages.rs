@@ -254,6 +254,12 @@ fn credential_messages(kind: &str, code: &str) -> Option<String> {
             ("notice", "key_added") => {
                 "Public key registered. The agent can now sign client assertions with it."
             }
+            ("notice", "agent_disabled") => {
+                "Agent disabled. Its tokens stopped working on every account, and it cannot get new ones."
+            }
+            ("notice", "agent_active") => {
+                "Agent enabled. It can get tokens again for the accounts that granted it access."
+            }
             ("notice", "key_revoked") => {
                 "Public key revoked. Assertions signed with it are refused."
             }
@@ -415,6 +421,29 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
             }
         })
         .collect_view();
+    let disabled = agent.status == AgentStatus::Disabled;
+    let toggle = ServerAction::<SetAgentStatus>::new();
+    let (toggle_csrf, toggle_hidden) = (csrf.clone(), hidden.clone());
+    let kill_switch = view! {
+        <section class="danger-zone" aria-labelledby="kill-title">
+            <div>
+                <h2 id="kill-title">{if disabled { "This agent is disabled" } else { "Disable this agent" }}</h2>
+                <p class="muted">{if disabled {
+                    "It cannot get tokens, and every token it holds is refused. Enable it to let it work again."
+                } else {
+                    "Stops the agent everywhere at once: every token it holds, and every token delegated from them, is refused on the next request."
+                }}</p>
+            </div>
+            <ActionForm action=toggle attr:class="inline-form">
+                <CsrfField token=toggle_csrf/>
+                {toggle_hidden()}
+                <input type="hidden" name="status" value=if disabled { "active" } else { "disabled" }/>
+                <button class=if disabled { "button button--secondary" } else { "button button--danger" } type="submit">
+                    {if disabled { "Enable agent" } else { "Disable agent" }}
+                </button>
+            </ActionForm>
+        </section>
+    };
     let (status_tone, status_label) = match agent.status {
         AgentStatus::Active => ("ok", agent.status.label()),
         _ => ("muted", agent.status.label()),
@@ -509,5 +538,6 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+        {kill_switch}
     }
 }

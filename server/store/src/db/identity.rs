@@ -153,6 +153,16 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<ClientKey>;
     async fn client_keys(&self, partner: &PartnerId, agent: &AgentId) -> Result<Vec<ClientKey>>;
 
+    /// Disables (or re-enables) an agent everywhere: its tokens stop working on the next
+    /// request, in every process, and it cannot get new ones.
+    async fn set_agent_status(
+        &self,
+        actor: &Actor,
+        partner: &PartnerId,
+        agent: &AgentId,
+        status: AgentStatus,
+    ) -> Result<()>;
+
     // --- machine authentication (unscoped: the caller is the agent itself) -----------
     /// The agent, its application and partner, if it exists.
     async fn agent_identity(&self, agent: &AgentId) -> Result<Option<AgentIdentity>>;

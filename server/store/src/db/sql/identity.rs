@@ -343,6 +343,36 @@ macro_rules! identity_store {
                 collect(rows)
             }
 
+            async fn set_agent_status(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, status: AgentStatus) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                Self::owned_agent(&mut *tx, partner, agent).await?;
+                let (before,): (String,) = sqlx::query_as(&format!("SELECT status FROM agents WHERE id = $1{}", Self::FOR_UPDATE))
+                    .bind(agent.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if before == status.as_str() {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE agents SET status = $1 WHERE id = $2").bind(status.as_str()).bind(agent.as_str()).execute(&mut *tx).await?;
+                let change = Change::Agent { id: agent.to_string(), disabled: status == AgentStatus::Disabled };
+                Self::notify(&mut *tx, &change).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action: if status == AgentStatus::Disabled { "agent.disabled" } else { "agent.enabled" },
+                    target_kind: "agent",
+                    target_id: agent.to_string(),
+                    before: Some(json!({ "status": before })),
+                    after: Some(json!({ "status": status.as_str() })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                self.index.apply(&change);
+                Ok(())
+            }
+
             async fn agent_identity(&self, agent: &AgentId) -> Result<Option<AgentIdentity>> {
                 #[derive(FromRow)]
                 struct Row {
