@@ -71,6 +71,33 @@ pub struct CheckView {
     pub reasons: Vec<ReasonView>,
 }
 
+impl From<&authz::CheckResult> for CheckView {
+    fn from(c: &authz::CheckResult) -> Self {
+        CheckView {
+            passed: c.passed(),
+            message: c.message.clone(),
+            reasons: c
+                .reasons
+                .iter()
+                .map(|r| ReasonView {
+                    description: r.description.clone(),
+                    statement_index: r.statement_index,
+                    statement_id: r.statement_id.clone(),
+                    principal: r.example.principal.clone(),
+                    action: r.example.action.clone(),
+                    resource: r.example.resource.clone(),
+                    context: r
+                        .example
+                        .context
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One namespace and access level the policy can allow, in plain words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapabilityView {

@@ -88,28 +88,7 @@ pub fn guardrail_spec(g: &Guardrail) -> GuardrailSpec {
 }
 
 pub fn check_view(c: &CheckResult) -> CheckView {
-    CheckView {
-        passed: c.passed(),
-        message: c.message.clone(),
-        reasons: c
-            .reasons
-            .iter()
-            .map(|r| ReasonView {
-                description: r.description.clone(),
-                statement_index: r.statement_index,
-                statement_id: r.statement_id.clone(),
-                principal: r.example.principal.clone(),
-                action: r.example.action.clone(),
-                resource: r.example.resource.clone(),
-                context: r
-                    .example
-                    .context
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            })
-            .collect(),
-    }
+    CheckView::from(c)
 }
 
 /// A failed proof that could not be completed, as a FAIL the page can show.

@@ -2,7 +2,7 @@
 //! fields (`EditorDraft`) to and from an `authz::MatrixSpec`, and the preview of a draft against
 //! the current grant (new access, removed access, guardrails, ceiling).
 
-use crate::consent::api::{CheckView, ReasonView};
+use crate::consent::api::CheckView;
 use authz::consent::{GuardrailSpec, ReviewInput, review};
 use authz::{AccessLevel, Catalog, CheckResult, MatrixSpec, Policy, parse_policy};
 use serde::{Deserialize, Serialize};
@@ -217,28 +217,7 @@ pub fn draft_from_pairs<'a>(
 }
 
 fn check_view(c: &CheckResult) -> CheckView {
-    CheckView {
-        passed: c.passed(),
-        message: c.message.clone(),
-        reasons: c
-            .reasons
-            .iter()
-            .map(|r| ReasonView {
-                description: r.description.clone(),
-                statement_index: r.statement_index,
-                statement_id: r.statement_id.clone(),
-                principal: r.example.principal.clone(),
-                action: r.example.action.clone(),
-                resource: r.example.resource.clone(),
-                context: r
-                    .example
-                    .context
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            })
-            .collect(),
-    }
+    CheckView::from(c)
 }
 
 fn parse_opt(text: &Option<String>) -> Option<Policy> {
