@@ -19,7 +19,10 @@ pub struct AccountView {
 }
 
 #[cfg(feature = "ssr")]
-fn account_view(advertiser: Advertiser, access: &crate::session::server::Access) -> AccountView {
+pub(crate) fn account_view(
+    advertiser: Advertiser,
+    access: &crate::session::server::Access,
+) -> AccountView {
     use crate::session::server::Access;
     AccountView {
         advertiser,

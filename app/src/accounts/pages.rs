@@ -46,7 +46,7 @@ fn agent_messages(kind: &str, code: &str) -> Option<String> {
 
 /// The banner a support person sees on every account page.
 #[component]
-fn AccountBanner(account: AccountView) -> impl IntoView {
+pub fn AccountBanner(account: AccountView) -> impl IntoView {
     let support = account.support_reason.map(|reason| {
         view! {
             <div class="banner banner--support" role="note">

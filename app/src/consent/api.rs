@@ -183,21 +183,7 @@ pub fn request_tone(status: RequestStatus) -> (&'static str, &'static str) {
 }
 
 #[cfg(feature = "ssr")]
-fn account_view(advertiser: Advertiser, access: &crate::session::server::Access) -> AccountView {
-    use crate::session::server::Access;
-    AccountView {
-        advertiser,
-        role: match access {
-            Access::Member(r) => Some(*r),
-            Access::Support(_) => None,
-        },
-        support_reason: match access {
-            Access::Support(v) => Some(v.reason.clone()),
-            Access::Member(_) => None,
-        },
-        can_manage: access.can_manage(),
-    }
-}
+use crate::accounts::api::account_view;
 
 #[cfg(feature = "ssr")]
 fn purpose_option(purpose: Purpose) -> PurposeOption {

@@ -2,7 +2,7 @@
 //! account's guardrails and application ceilings.
 
 use super::api::*;
-use crate::accounts::api::AccountView;
+use crate::accounts::pages::AccountBanner;
 use crate::components::*;
 use charter_store::model::*;
 use leptos::form::ActionForm;
@@ -48,23 +48,6 @@ where
             view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
         })
     }
-}
-
-/// The banner a support person or a viewer sees on account pages.
-#[component]
-fn AccountNote(account: AccountView) -> impl IntoView {
-    let support = account.support_reason.map(|reason| {
-        view! {
-            <div class="banner banner--support" role="note">
-                <strong>"Read-only support view."</strong>
-                " Reason: " <q>{reason}</q> ". Every page you open here is recorded in this account's activity."
-            </div>
-        }
-    });
-    let viewer = (account.role == Some(AdvertiserRole::Viewer)).then(|| {
-        view! { <div class="banner" role="note">"You have view-only access to this account."</div> }
-    });
-    view! { {support}{viewer} }
 }
 
 #[component]
@@ -289,7 +272,7 @@ fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
         .collect_view();
     let empty = requests.is_empty();
     view! {
-        <AccountNote account=account.clone()/>
+        <AccountBanner account=account.clone()/>
         <div class="page-head">
             <div>
                 <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
@@ -761,7 +744,7 @@ fn ConsentView(data: ConsentPage, csrf: String) -> impl IntoView {
 
     let (tone, label) = request_tone(request.status);
     view! {
-        <AccountNote account=account.clone()/>
+        <AccountBanner account=account.clone()/>
         <p class="breadcrumb"><a href=back>"← Access requests"</a></p>
         <Flash messages=consent_messages/>
         <div class="page-head">
@@ -910,7 +893,7 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
         .collect_view();
     let no_ceilings = ceilings.is_empty();
     view! {
-        <AccountNote account=account.clone()/>
+        <AccountBanner account=account.clone()/>
         <div class="page-head">
             <div>
                 <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
