@@ -209,11 +209,6 @@ impl RevocationIndex {
             None => Lookup::Valid,
         }
     }
-
-    /// How many grants the index holds (for diagnostics).
-    pub fn grant_count(&self) -> usize {
-        self.state.read().map(|s| s.grants.len()).unwrap_or(0)
-    }
 }
 
 /// On PostgreSQL: listens on [`CHANNEL`] and applies every change to `store`'s index. When the
