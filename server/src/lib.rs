@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod middleware;
 pub mod oauth;
+pub mod sandbox;
 pub mod sessions;
 pub mod tokens;
 
