@@ -26,7 +26,15 @@ if [ -f authz/fuzz/Cargo.toml ]; then
 fi
 
 step "unit and integration tests (SQLite and PostgreSQL)"
-cargo test --workspace
+# Test databases left behind by an earlier, interrupted run (and any sessions still on them)
+# would only slow this run down: drop them first.
+psql -h 127.0.0.1 -U postgres -d postgres -Atqc \
+  "SELECT datname FROM pg_database WHERE datname LIKE 'charter\_test\_%'" 2>/dev/null |
+  while read -r db; do
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done || true
+# A hung test fails its story after 5 minutes (common::STORY_DEADLINE); this bounds the rest.
+timeout 45m cargo test --workspace
 
 # Build with cargo-leptos last: `cargo test` relinks target/debug/charter without cargo-leptos'
 # settings, and the browser tests need the server and the wasm bundle from the same build.

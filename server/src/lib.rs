@@ -2,9 +2,13 @@
 //! The binary (`src/main.rs`) is a thin clap front end over this library, which the
 //! integration tests drive directly (`spawn_app`).
 
+pub mod alerts;
+pub mod audit;
 pub mod demo;
+pub mod gateway;
 pub mod middleware;
 pub mod oauth;
+pub mod pdp;
 pub mod sandbox;
 pub mod sessions;
 pub mod tokens;
@@ -86,6 +90,7 @@ pub fn router(
     options: LeptosOptions,
     config: &Config,
     tokens: std::sync::Arc<tokens::TokenService>,
+    enforcer: gateway::Enforcer,
 ) -> Router {
     let store = db.store();
     let session_store = sessions::AnySessionStore::new(db);
@@ -122,6 +127,12 @@ pub fn router(
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(oauth::routes(tokens))
+        // Machine endpoints: bearer tokens, no session or CSRF.
+        .merge(pdp::routes(enforcer.clone()))
+        .nest(
+            gateway::layer::PREFIX,
+            gateway::layer::sandbox_router(enforcer, store.clone()),
+        )
         .merge(ui)
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -150,11 +161,13 @@ pub async fn serve(
         charter_store::revocation::spawn_listener(pool.clone(), store.clone());
     }
     let tokens = std::sync::Arc::new(
-        tokens::TokenService::load(store, config.tokens.clone())
+        tokens::TokenService::load(store.clone(), config.tokens.clone())
             .await
             .map_err(std::io::Error::other)?,
     );
-    let app = router(&db, options, &config, tokens);
+    let audit = audit::AuditWriter::spawn(store.clone());
+    let enforcer = gateway::Enforcer::new(tokens.clone(), store.clone(), audit);
+    let app = router(&db, options, &config, tokens, enforcer);
     tokio::spawn(
         sessions::AnySessionStore::new(&db)
             .delete_expired_every(std::time::Duration::from_secs(600)),

@@ -42,7 +42,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Describes a request before it runs. A bad body or an unknown id is a [`SandboxError`], which
 /// the gateway returns as is (a 400 or a 404), *after* authenticating the caller.
-pub type DescribeFn = for<'a> fn(DescribeInput<'a>) -> BoxFuture<'a, Result<Operation, SandboxError>>;
+pub type DescribeFn =
+    for<'a> fn(DescribeInput<'a>) -> BoxFuture<'a, Result<Operation, SandboxError>>;
 
 /// One sandbox route.
 pub struct Route {

@@ -80,6 +80,7 @@ prefixed_id!(/** A registered public key of an agent (private_key_jwt). */ Clien
 prefixed_id!(/** A token Charter minted. */ TokenId, "tok_", "token id");
 prefixed_id!(/** An application's request for access to an account. */ AccessRequestId, "req_", "request id");
 prefixed_id!(/** An advertiser's guardrail (a critical permission no agent may hold). */ GuardrailId, "grd_", "guardrail id");
+prefixed_id!(/** A spend reservation in the ledger. */ ReservationId, "rsv_", "reservation id");
 
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal, $label:literal;)+ }) => {
@@ -143,6 +144,19 @@ string_enum!(/** Who built an agent relative to the advertiser. */ Party, "party
 string_enum!(/** Whether an agent may be used at all (set by its partner). */ AgentStatus, "agent status" {
     Active => "active", "Active";
     Disabled => "disabled", "Disabled";
+});
+
+string_enum!(/** A circuit breaker's state. */ BreakerState, "breaker state" {
+    Closed => "closed", "Closed";
+    Open => "open", "Open";
+    HalfOpen => "half_open", "Half-open";
+    Terminated => "terminated", "Terminated";
+});
+
+string_enum!(/** What became of a spend reservation. */ ReservationStatus, "reservation status" {
+    Reserved => "reserved", "Reserved";
+    Committed => "committed", "Committed";
+    Released => "released", "Released";
 });
 
 string_enum!(/** The kind of partner company. */ PartnerKind, "partner kind" {

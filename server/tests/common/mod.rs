@@ -22,16 +22,30 @@ macro_rules! backend_tests {
     ($($story:ident),+ $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() { super::$story(super::common::Backend::Sqlite).await })+
+            async fn $story() {
+                $crate::common::within_deadline(stringify!($story), super::$story(super::common::Backend::Sqlite)).await
+            })+
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $story() { super::$story(super::common::Backend::Postgres).await })+
+            async fn $story() {
+                $crate::common::within_deadline(stringify!($story), super::$story(super::common::Backend::Postgres)).await
+            })+
         }
     };
 }
 
 pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The longest a story may take. A story that hangs (a lock wait, a lost wakeup) fails with its
+/// name instead of stalling the whole run until CI's own limit.
+pub const STORY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+pub async fn within_deadline(name: &str, story: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(STORY_DEADLINE, story).await.is_err() {
+        panic!("story `{name}` did not finish within {STORY_DEADLINE:?}");
+    }
+}
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -113,12 +127,23 @@ impl Drop for TestApp {
                 else {
                     return;
                 };
+                // Bounded: cleanup must never hold up the test run.
                 rt.block_on(async move {
-                    if let Ok(admin) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&admin)
-                                .await;
+                    let drop = async {
+                        if let Ok(admin) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&admin)
+                            .await;
+                            admin.close().await;
+                        }
+                    };
+                    if tokio::time::timeout(std::time::Duration::from_secs(20), drop)
+                        .await
+                        .is_err()
+                    {
+                        eprintln!("warning: dropping test database {name} timed out");
                     }
                 });
             })

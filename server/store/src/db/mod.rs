@@ -4,6 +4,7 @@
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
 
 mod consent;
+mod enforce;
 mod identity;
 mod password;
 mod sql;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use consent::*;
+pub use enforce::*;
 pub use identity::*;
 pub use password::{hash_password, verify_password};
 pub use sql::{PgStore, SqliteStore};
@@ -98,7 +100,7 @@ pub struct LoginFailures {
 /// Persistent state. Every query that reads account data takes the advertiser (or partner) it
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
-pub trait Store: IdentityStore + ConsentStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + ConsentStore + EnforcementStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// True when no person exists yet (a fresh database).

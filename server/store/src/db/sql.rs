@@ -15,6 +15,7 @@ use sqlx::FromRow;
 use std::sync::{Arc, Mutex};
 
 mod consent;
+mod enforce;
 mod identity;
 
 fn corrupt(e: ParseError) -> StoreError {

@@ -1,0 +1,706 @@
+//! Enforcement: the policy decision point ([`Enforcer::decide`]) behind both the sandbox gateway
+//! (`layer.rs`, the PEP in front of every `/sandbox/v1` route) and the PDP API (`pdp.rs`,
+//! `POST /v1/authorize` for partners' own gateways).
+//!
+//! A decision is the conjunction of these checks, in this order; the first that fails is the
+//! reason ([`Reason`]):
+//!
+//! 1. the token is valid (signature, key, format, token expiry, depth);
+//! 2. it is not revoked (token, ancestors, agents, grant status and version);
+//! 3. the request's intent is the grant's purpose;
+//! 4. the grant's time bounds (not-before, expiry);
+//! 5. the grant policy allows it, every block the holder appended allows it, and no guardrail of
+//!    the advertiser forbids it;
+//! 6. the amount fits every spend cap (a reservation is made atomically);
+//! 7. the agent's circuit breaker is not open.
+//!
+//! Verified tokens, parsed grant policies and guardrails are cached in memory, so the hot path
+//! does no database work unless money moves: a token is verified once and then only its expiry
+//! and the in-memory revocation index are checked; a grant policy is cached per grant *version*
+//! (a change bumps the version and so misses the cache); guardrails are re-read at most
+//! [`GUARDRAIL_REFRESH`] after the last read.
+
+pub mod breaker;
+pub mod layer;
+pub mod reason;
+
+use crate::tokens::{Claims, TokenError, TokenService};
+use authz::{Decision, Outcome, Policy, Request};
+use breaker::{Breakers, Verdict};
+use charter_store::model::*;
+use charter_store::revocation::Revoked;
+use charter_store::{DynStore, LedgerEntry, NewReservation, ReserveOutcome};
+use chrono::{DateTime, Duration, Utc};
+pub use reason::{Problem, Reason};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// How stale the cached guardrails of an account may get.
+pub const GUARDRAIL_REFRESH: Duration = Duration::seconds(1);
+/// Verified tokens kept in memory (each is dropped at its expiry at the latest).
+const TOKEN_CACHE_CAP: usize = 50_000;
+
+/// A request to decide.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthzRequest {
+    /// The catalog action, e.g. `sp:UpdateCampaignBudget`.
+    pub action: String,
+    /// The resource name, `arn:ads:<marketplace>:<advertiser id>:<type>/<id>`.
+    pub resource: String,
+    /// Money the call commits, in minor units of the account's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    /// The declared intent: one of the purpose codes; it must be the grant's purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    /// Extra context keys for policy conditions (`ads:CurrentTime` is always set by Charter).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, String>,
+}
+
+/// Who is asking, once the token verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub advertiser: Advertiser,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub partner_id: Option<PartnerId>,
+    pub grant_id: GrantId,
+    pub grant_version: u32,
+    pub purpose: Purpose,
+    /// Token ids root → holder.
+    pub token_chain: Vec<TokenId>,
+    /// Agents root → holder.
+    pub agent_chain: Vec<AgentId>,
+}
+
+/// A decision with everything the caller, the audit trail and the breaker need.
+#[derive(Debug, Clone)]
+pub struct Verdicted {
+    pub allowed: bool,
+    pub reason: Reason,
+    pub detail: String,
+    /// Ids of the statements that decided (Allow statements on an allow, Deny statements or
+    /// the guardrail on a deny).
+    pub statements: Vec<String>,
+    pub nearest_miss: Option<String>,
+    /// The spend reservation held for an allowed call that moves money.
+    pub reservation: Option<LedgerEntry>,
+    pub subject: Option<Subject>,
+    pub retry_after: Option<Duration>,
+    /// The audit event id of this decision.
+    pub decision_id: Option<String>,
+}
+
+impl Verdicted {
+    fn deny(reason: Reason, detail: impl Into<String>) -> Verdicted {
+        Verdicted {
+            allowed: false,
+            reason,
+            detail: detail.into(),
+            statements: Vec::new(),
+            nearest_miss: None,
+            reservation: None,
+            subject: None,
+            retry_after: None,
+            decision_id: None,
+        }
+    }
+
+    /// The problem-details body of a denial.
+    pub fn problem(&self) -> Problem {
+        let mut p = Problem::new(self.reason, self.detail.clone());
+        p.nearest_miss = self.nearest_miss.clone();
+        p.decision_id = self.decision_id.clone();
+        p.retry_after_seconds = self.retry_after.map(|d| d.num_seconds());
+        p
+    }
+}
+
+struct CachedToken {
+    claims: Claims,
+    /// The holder's appended blocks as policies, by block index; `Err` when a block uses a
+    /// check Charter cannot read as a policy (then the full Biscuit authorizer runs).
+    blocks: Result<Vec<(usize, Vec<Policy>)>, String>,
+}
+
+struct GrantView {
+    advertiser: Advertiser,
+    agent_name: String,
+    partner_id: Option<PartnerId>,
+    policy: Result<Policy, String>,
+}
+
+struct Guardrails {
+    read_at: DateTime<Utc>,
+    rails: Vec<(Guardrail, Policy)>,
+}
+
+#[derive(Default)]
+struct Caches {
+    tokens: HashMap<String, Arc<CachedToken>>,
+    grants: HashMap<(GrantId, u32), Arc<GrantView>>,
+    guardrails: HashMap<AdvertiserId, Arc<Guardrails>>,
+}
+
+/// The decision point, shared by the gateway and the PDP API.
+#[derive(Clone)]
+pub struct Enforcer {
+    pub tokens: Arc<TokenService>,
+    pub store: DynStore,
+    pub breakers: Breakers,
+    pub catalog: &'static authz::Catalog,
+    pub audit: crate::audit::AuditWriter,
+    alerts: crate::alerts::Alerts,
+    caches: Arc<Mutex<Caches>>,
+}
+
+fn token_reason(e: &TokenError) -> Reason {
+    match e {
+        TokenError::Expired(_) | TokenError::NotYetValid(_) => Reason::TokenExpired,
+        TokenError::Revoked(_) => Reason::Revoked,
+        TokenError::IntentOutsidePurpose { .. } => Reason::IntentMismatch,
+        TokenError::Attenuation { .. } => Reason::AttenuationDenied,
+        _ => Reason::TokenInvalid,
+    }
+}
+
+fn statement_name(policy: &Policy, r: &authz::eval::StatementRef) -> String {
+    r.statement_id
+        .clone()
+        .or_else(|| {
+            policy
+                .statements
+                .get(r.statement_index)
+                .and_then(|s| s.sid.clone())
+        })
+        .unwrap_or_else(|| format!("statement {}", r.statement_index + 1))
+}
+
+fn guardrail_policy(g: &Guardrail) -> Result<Policy, String> {
+    let doc = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Sid": g.name, "Effect": "Allow", "Action": g.actions, "Resource": g.resources }]
+    });
+    authz::parse_policy(&doc.to_string()).map_err(|e| e.to_string())
+}
+
+impl Enforcer {
+    pub fn new(
+        tokens: Arc<TokenService>,
+        store: DynStore,
+        audit: crate::audit::AuditWriter,
+    ) -> Enforcer {
+        Enforcer {
+            breakers: Breakers::new(store.clone()),
+            alerts: crate::alerts::Alerts::new(store.clone()),
+            catalog: authz::Catalog::builtin(),
+            tokens,
+            store,
+            audit,
+            caches: Arc::new(Mutex::new(Caches::default())),
+        }
+    }
+
+    /// Verifies a token, from the cache when it was verified before.
+    fn token(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<CachedToken>, TokenError> {
+        let token = token.trim();
+        if let Ok(c) = self.caches.lock()
+            && let Some(t) = c.tokens.get(token)
+        {
+            if now >= t.claims.expires_at {
+                return Err(TokenError::Expired(t.claims.expires_at));
+            }
+            if now < t.claims.not_before {
+                return Err(TokenError::NotYetValid(t.claims.not_before));
+            }
+            return Ok(t.clone());
+        }
+        let v = self.tokens.verify_offline(token, None, None, now)?;
+        let blocks = v
+            .attenuations
+            .iter()
+            .map(|b| b.policies().map(|p| (b.index, p)))
+            .collect::<Result<Vec<_>, String>>();
+        let cached = Arc::new(CachedToken {
+            claims: v.claims,
+            blocks,
+        });
+        if let Ok(mut c) = self.caches.lock() {
+            if c.tokens.len() >= TOKEN_CACHE_CAP {
+                c.tokens.retain(|_, t| t.claims.expires_at > now);
+                if c.tokens.len() >= TOKEN_CACHE_CAP {
+                    c.tokens.clear();
+                }
+            }
+            c.tokens.insert(token.to_string(), cached.clone());
+        }
+        Ok(cached)
+    }
+
+    async fn grant_view(&self, claims: &Claims) -> Result<Arc<GrantView>, String> {
+        let key = (claims.grant.clone(), claims.grant_version);
+        if let Ok(c) = self.caches.lock()
+            && let Some(g) = c.grants.get(&key)
+        {
+            return Ok(g.clone());
+        }
+        let internal = |e: charter_store::StoreError| e.to_string();
+        let grant = self
+            .store
+            .grant_by_id(&claims.grant)
+            .await
+            .map_err(internal)?
+            .ok_or("the grant no longer exists")?;
+        let advertiser = self
+            .store
+            .advertiser(&grant.advertiser_id)
+            .await
+            .map_err(internal)?
+            .ok_or("the account no longer exists")?;
+        let identity = self
+            .store
+            .agent_identity(&claims.agent)
+            .await
+            .map_err(internal)?;
+        let policy = crate::oauth::grant_policy_text(&grant, &advertiser)
+            .ok_or_else(|| format!("the grant's purpose `{}` has no policy", grant.purpose))
+            .and_then(|text| authz::parse_policy(&text).map_err(|e| e.to_string()));
+        let view = Arc::new(GrantView {
+            advertiser,
+            agent_name: identity
+                .as_ref()
+                .map_or_else(|| claims.agent.to_string(), |i| i.agent.name.clone()),
+            partner_id: identity.map(|i| i.partner_id),
+            policy,
+        });
+        if let Ok(mut c) = self.caches.lock() {
+            if c.grants.len() > 10_000 {
+                c.grants.clear();
+            }
+            c.grants.insert(key, view.clone());
+        }
+        Ok(view)
+    }
+
+    async fn guardrails(
+        &self,
+        advertiser: &AdvertiserId,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Guardrails>, String> {
+        if let Ok(c) = self.caches.lock()
+            && let Some(g) = c.guardrails.get(advertiser)
+            && now - g.read_at < GUARDRAIL_REFRESH
+        {
+            return Ok(g.clone());
+        }
+        let list = self
+            .store
+            .guardrails(advertiser)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut rails = Vec::with_capacity(list.len());
+        for g in list {
+            // A guardrail that cannot be read as a policy would silently stop protecting the
+            // account: fail closed instead.
+            let p = guardrail_policy(&g)
+                .map_err(|e| format!("guardrail `{}` is unreadable: {e}", g.name))?;
+            rails.push((g, p));
+        }
+        let g = Arc::new(Guardrails {
+            read_at: now,
+            rails,
+        });
+        if let Ok(mut c) = self.caches.lock() {
+            c.guardrails.insert(advertiser.clone(), g.clone());
+        }
+        Ok(g)
+    }
+
+    /// Forgets cached guardrails of an account (after a change in this process).
+    pub fn invalidate_guardrails(&self, advertiser: &AdvertiserId) {
+        if let Ok(mut c) = self.caches.lock() {
+            c.guardrails.remove(advertiser);
+        }
+    }
+
+    /// Decides a request, records the decision in the audit trail and feeds the breaker.
+    pub async fn decide(
+        &self,
+        token: Option<&str>,
+        req: &AuthzRequest,
+        now: DateTime<Utc>,
+    ) -> Verdicted {
+        let mut v = self.decide_inner(token, req, now).await;
+        if let Some(subject) = v.subject.clone() {
+            let amount = v.reservation.as_ref().map_or(0, |r| r.amount_minor);
+            if let Some(t) = self
+                .breakers
+                .observe(&subject.grant_id, v.allowed, amount, now)
+                .await
+            {
+                self.alerts.breaker_tripped(&subject, &t.record);
+            }
+        }
+        v.decision_id = self.record(&v, req, now).await;
+        v
+    }
+
+    async fn decide_inner(
+        &self,
+        token: Option<&str>,
+        req: &AuthzRequest,
+        now: DateTime<Utc>,
+    ) -> Verdicted {
+        // 1. The token is valid.
+        let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+            return Verdicted::deny(
+                Reason::TokenMissing,
+                "send the agent's access token as `Authorization: Bearer <token>`",
+            );
+        };
+        let cached = match self.token(token, now) {
+            Ok(c) => c,
+            Err(e) => return Verdicted::deny(token_reason(&e), e.to_string()),
+        };
+        let claims = &cached.claims;
+        // 2. Not revoked. Grant time bounds are reported later, in their own step.
+        let mut time_bounds = None;
+        match self.tokens.check_revocation(claims, now).await {
+            Ok(()) => {}
+            Err(TokenError::Revoked(r @ (Revoked::GrantNotYetValid | Revoked::GrantExpired))) => {
+                time_bounds = Some(r)
+            }
+            Err(e) => return Verdicted::deny(token_reason(&e), e.to_string()),
+        }
+        let view = match self.grant_view(claims).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(grant = %claims.grant, error = %e, "grant unreadable at decision");
+                return Verdicted::deny(Reason::Revoked, format!("the grant cannot be used: {e}"));
+            }
+        };
+        let subject = Subject {
+            advertiser: view.advertiser.clone(),
+            agent_id: claims.agent.clone(),
+            agent_name: view.agent_name.clone(),
+            partner_id: view.partner_id.clone(),
+            grant_id: claims.grant.clone(),
+            grant_version: claims.grant_version,
+            purpose: claims.purpose,
+            token_chain: claims
+                .ancestors
+                .iter()
+                .cloned()
+                .chain(std::iter::once(claims.jti.clone()))
+                .collect(),
+            agent_chain: claims
+                .actor_chain
+                .iter()
+                .cloned()
+                .chain(std::iter::once(claims.agent.clone()))
+                .collect(),
+        };
+        let deny = |reason: Reason, detail: String| Verdicted {
+            subject: Some(subject.clone()),
+            ..Verdicted::deny(reason, detail)
+        };
+        // 3. Intent.
+        match req.intent.as_deref().map(str::trim) {
+            None | Some("") => {
+                return deny(
+                    Reason::IntentMismatch,
+                    format!(
+                        "the request declares no intent; this grant's purpose is `{}`",
+                        claims.purpose
+                    ),
+                );
+            }
+            Some(i) if i != claims.purpose.as_str() => {
+                return deny(
+                    Reason::IntentMismatch,
+                    format!(
+                        "the request's intent `{i}` is outside the grant's purpose `{}`",
+                        claims.purpose
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        // 4. Time bounds.
+        if let Some(r) = time_bounds {
+            return deny(Reason::OutsideTimeBounds, r.to_string());
+        }
+        // 5. Grant policy ∧ the holder's blocks ∧ ¬guardrails.
+        if self.catalog.get(&req.action).is_none() {
+            return deny(
+                Reason::UnknownAction,
+                format!("`{}` is not an action of the catalog", req.action),
+            );
+        }
+        if let Some(a) = req.amount_minor
+            && a < 0
+        {
+            return deny(
+                Reason::PolicyDenied,
+                format!("the amount `{a}` is negative"),
+            );
+        }
+        let policy = match &view.policy {
+            Ok(p) => p,
+            Err(e) => {
+                return deny(
+                    Reason::PolicyDenied,
+                    format!("the grant policy is unusable: {e}"),
+                );
+            }
+        };
+        let mut areq = Request::new(claims.agent.as_str(), &req.action, &req.resource);
+        for (k, val) in &req.context {
+            areq.context.insert(k.clone(), val.clone());
+        }
+        areq.context.insert(
+            "ads:CurrentTime".into(),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        areq.context
+            .insert("ads:Intent".into(), claims.purpose.as_str().to_string());
+        if let Some(a) = req.amount_minor {
+            areq.context.insert("ads:AmountMinor".into(), a.to_string());
+        }
+        let decision: Decision = authz::evaluate(&[policy], &areq);
+        match decision.outcome {
+            Outcome::Allow => {}
+            Outcome::ExplicitDeny => {
+                let names: Vec<String> = decision
+                    .deciding
+                    .iter()
+                    .map(|r| statement_name(policy, r))
+                    .collect();
+                return Verdicted {
+                    statements: names.clone(),
+                    ..deny(
+                        Reason::ExplicitDeny,
+                        format!(
+                            "`{}` on `{}` is denied by statement `{}` of the grant",
+                            req.action,
+                            req.resource,
+                            names.join("`, `")
+                        ),
+                    )
+                };
+            }
+            Outcome::ImplicitDeny => {
+                let miss = decision.nearest_miss.as_ref().map(|m| {
+                    format!(
+                        "statement `{}` came closest but did not match: {}",
+                        statement_name(policy, &m.statement),
+                        m.failed.join("; ")
+                    )
+                });
+                return Verdicted {
+                    nearest_miss: miss,
+                    ..deny(
+                        Reason::PolicyDenied,
+                        format!(
+                            "no statement of the grant allows `{}` on `{}`",
+                            req.action, req.resource
+                        ),
+                    )
+                };
+            }
+        }
+        let allowing: Vec<String> = decision
+            .deciding
+            .iter()
+            .map(|r| statement_name(policy, r))
+            .collect();
+        match &cached.blocks {
+            Ok(blocks) => {
+                for (index, policies) in blocks {
+                    for p in policies {
+                        if !authz::eval::is_allowed(&[p], &areq) {
+                            return deny(
+                                Reason::AttenuationDenied,
+                                format!(
+                                    "block {index} of the token, appended by its holder, does not allow `{}` on `{}`{}",
+                                    req.action,
+                                    req.resource,
+                                    req.amount_minor
+                                        .map(|a| format!(" for {a}"))
+                                        .unwrap_or_default()
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                // A block Charter cannot read as a policy: let the Biscuit authorizer decide.
+                let facts = crate::tokens::RequestFacts {
+                    operation: req.action.clone(),
+                    resource: req.resource.clone(),
+                    amount: req.amount_minor.unwrap_or(0),
+                    intent: None,
+                };
+                if let Err(e) = self.tokens.verify_offline(token, None, Some(&facts), now) {
+                    return deny(token_reason(&e), e.to_string());
+                }
+            }
+        }
+        let rails = match self.guardrails(&view.advertiser.id, now).await {
+            Ok(r) => r,
+            Err(e) => return deny(Reason::GuardrailDenied, e),
+        };
+        for (g, p) in &rails.rails {
+            if authz::eval::is_allowed(&[p], &areq) {
+                return Verdicted {
+                    statements: vec![g.id.to_string()],
+                    ..deny(
+                        Reason::GuardrailDenied,
+                        format!(
+                            "the account's guardrail \u{201c}{}\u{201d} forbids `{}` on `{}` for every agent",
+                            g.name, req.action, req.resource
+                        ),
+                    )
+                };
+            }
+        }
+        // 6 and 7: the breaker verdict is read first (no side effects), the reservation made
+        // second, so that the reported reason follows the documented order.
+        let breaker = self
+            .breakers
+            .check(&claims.grant, &view.advertiser.id, now)
+            .await;
+        let mut reservation = None;
+        if let Some(amount) = req.amount_minor.filter(|a| *a > 0) {
+            let new = NewReservation {
+                advertiser_id: view.advertiser.id.clone(),
+                grant_id: claims.grant.clone(),
+                agent_id: claims.agent.clone(),
+                action: req.action.clone(),
+                resource: req.resource.clone(),
+                amount_minor: amount,
+            };
+            match self.store.reserve_spend(new, now).await {
+                Ok(ReserveOutcome::Reserved(r)) => reservation = Some(r),
+                Ok(ReserveOutcome::Exceeded {
+                    window,
+                    limit_minor,
+                    used_minor,
+                    requested_minor,
+                }) => {
+                    return deny(
+                        Reason::SpendLimitExceeded,
+                        format!(
+                            "{requested_minor} would take the {} spend to {} of its {limit_minor} cap ({used_minor} already held or spent, in {} minor units)",
+                            window.as_str(),
+                            used_minor.saturating_add(requested_minor),
+                            view.advertiser.currency,
+                        ),
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "spend reservation failed");
+                    return deny(
+                        Reason::SpendLimitExceeded,
+                        "the spend reservation could not be made; nothing was spent".into(),
+                    );
+                }
+            }
+        }
+        let release = |r: &Option<LedgerEntry>| {
+            let store = self.store.clone();
+            let r = r.clone();
+            async move {
+                if let Some(r) = r {
+                    let _ = store
+                        .settle_reservation(&r.grant_id, &r.id, false, Utc::now())
+                        .await;
+                }
+            }
+        };
+        match breaker {
+            Verdict::Pass => {}
+            Verdict::Open { retry_after, why } => {
+                release(&reservation).await;
+                return Verdicted {
+                    retry_after: Some(retry_after),
+                    ..deny(Reason::CircuitOpen, why)
+                };
+            }
+            Verdict::Terminated { why } => {
+                release(&reservation).await;
+                return deny(Reason::CircuitTerminated, why);
+            }
+        }
+        Verdicted {
+            allowed: true,
+            reason: Reason::Allowed,
+            detail: format!(
+                "`{}` on `{}` is allowed by statement `{}` of the grant",
+                req.action,
+                req.resource,
+                allowing.join("`, `")
+            ),
+            statements: allowing,
+            nearest_miss: None,
+            reservation,
+            subject: Some(subject),
+            retry_after: None,
+            decision_id: None,
+        }
+    }
+
+    /// Appends the decision to the account's audit trail (group commit, see `audit.rs`).
+    /// Requests whose token names no account cannot be attributed to a trail: they are logged.
+    async fn record(
+        &self,
+        v: &Verdicted,
+        req: &AuthzRequest,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        let Some(s) = &v.subject else {
+            tracing::info!(reason = v.reason.code(), action = %req.action, "unattributed denial");
+            return None;
+        };
+        let _ = (s, now);
+        Some(self.audit.record_stub())
+    }
+
+    /// Commits or releases a reservation of the token's grant (the PDP's obligation, and the
+    /// gateway after the handler ran).
+    pub async fn settle(
+        &self,
+        grant: &GrantId,
+        reservation: &ReservationId,
+        commit: bool,
+    ) -> Result<LedgerEntry, charter_store::StoreError> {
+        self.store
+            .settle_reservation(grant, reservation, commit, Utc::now())
+            .await
+    }
+
+    /// The account a token is for, when the token verifies; `Err` otherwise (then `decide`
+    /// reports and records why).
+    pub async fn audience(
+        &self,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Advertiser, ()> {
+        let token = token.filter(|t| !t.trim().is_empty()).ok_or(())?;
+        let cached = self.token(token, now).map_err(|_| ())?;
+        let view = self.grant_view(&cached.claims).await.map_err(|_| ())?;
+        Ok(view.advertiser.clone())
+    }
+
+    /// The grant a token is for, if it is valid and not revoked (for settling reservations).
+    pub async fn token_grant(&self, token: &str) -> Result<Claims, TokenError> {
+        let now = Utc::now();
+        let cached = self.token(token, now)?;
+        self.tokens.check_revocation(&cached.claims, now).await?;
+        Ok(cached.claims.clone())
+    }
+}

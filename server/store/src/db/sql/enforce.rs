@@ -1,0 +1,560 @@
+//! [`EnforcementStore`] for both backends, instantiated by `enforce_store!` like `sql_store!`.
+
+use super::super::enforce::*;
+use super::*;
+
+#[derive(FromRow)]
+struct LimitsRow {
+    daily_minor: Option<i64>,
+    monthly_minor: Option<i64>,
+    lifetime_minor: Option<i64>,
+}
+
+impl From<LimitsRow> for SpendLimits {
+    fn from(r: LimitsRow) -> Self {
+        SpendLimits {
+            daily_minor: r.daily_minor,
+            monthly_minor: r.monthly_minor,
+            lifetime_minor: r.lifetime_minor,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct LedgerRow {
+    id: String,
+    advertiser_id: String,
+    grant_id: String,
+    agent_id: String,
+    action: String,
+    resource: String,
+    amount_minor: i64,
+    status: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    settled_at: Option<DateTime<Utc>>,
+}
+
+const LEDGER_COLUMNS: &str = "id, advertiser_id, grant_id, agent_id, action, resource, amount_minor, status, created_at, expires_at, settled_at";
+
+impl TryFrom<LedgerRow> for LedgerEntry {
+    type Error = StoreError;
+    fn try_from(r: LedgerRow) -> Result<Self> {
+        Ok(LedgerEntry {
+            id: ReservationId::parse(&r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            action: r.action,
+            resource: r.resource,
+            amount_minor: r.amount_minor,
+            status: ReservationStatus::parse(&r.status).map_err(corrupt)?,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            settled_at: r.settled_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct BreakerRow {
+    grant_id: String,
+    advertiser_id: String,
+    agent_id: String,
+    state: String,
+    reason: Option<String>,
+    changed_at: DateTime<Utc>,
+    trips: i64,
+    requests_per_minute: Option<i64>,
+    denials_per_minute: Option<i64>,
+    spend_per_hour_minor: Option<i64>,
+    cooldown_seconds: Option<i64>,
+}
+
+const BREAKER_COLUMNS: &str = "grant_id, advertiser_id, agent_id, state, reason, changed_at, trips, \
+                               requests_per_minute, denials_per_minute, spend_per_hour_minor, cooldown_seconds";
+
+impl TryFrom<BreakerRow> for BreakerRecord {
+    type Error = StoreError;
+    fn try_from(r: BreakerRow) -> Result<Self> {
+        Ok(BreakerRecord {
+            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
+            state: BreakerState::parse(&r.state).map_err(corrupt)?,
+            reason: r.reason,
+            changed_at: r.changed_at,
+            trips: r.trips,
+            config: BreakerConfig {
+                requests_per_minute: r.requests_per_minute,
+                denials_per_minute: r.denials_per_minute,
+                spend_per_hour_minor: r.spend_per_hour_minor,
+                cooldown_seconds: r.cooldown_seconds,
+            },
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct WebhookRow {
+    advertiser_id: String,
+    url: String,
+    secret: String,
+    created_at: DateTime<Utc>,
+}
+
+fn limits_json(l: &SpendLimits) -> serde_json::Value {
+    json!({ "daily_minor": l.daily_minor, "monthly_minor": l.monthly_minor, "lifetime_minor": l.lifetime_minor })
+}
+
+fn breaker_json(b: &BreakerRecord) -> serde_json::Value {
+    json!({ "state": b.state.as_str(), "trips": b.trips, "reason": b.reason, "config": b.config })
+}
+
+/// Held or spent in each window: committed rows, plus reserved rows that have not expired.
+const USAGE_SQL: &str = "SELECT \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) \
+     FROM spend_ledger WHERE grant_id = $1 AND (status = 'committed' OR (status = 'reserved' AND expires_at > $4))";
+
+macro_rules! enforce_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            /// The grant's advertiser and agent, if the grant is on `advertiser` (any when `None`).
+            async fn grant_owner(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                grant: &GrantId,
+            ) -> Result<(String, String)> {
+                let row: Option<(String, String)> =
+                    sqlx::query_as("SELECT advertiser_id, agent_id FROM grants WHERE id = $1")
+                        .bind(grant.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                row.ok_or(StoreError::NotFound)
+            }
+
+            async fn usage_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                grant: &GrantId,
+                now: DateTime<Utc>,
+            ) -> Result<SpendUsage> {
+                let (day, month) = window_starts(now);
+                let (d, m, l): (i64, i64, i64) = sqlx::query_as(USAGE_SQL)
+                    .bind(grant.as_str())
+                    .bind(day)
+                    .bind(month)
+                    .bind(now)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok(SpendUsage { day_minor: d, month_minor: m, lifetime_minor: l })
+            }
+
+            async fn breaker_on(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                grant: &GrantId,
+                lock: bool,
+            ) -> Result<BreakerRecord> {
+                let sql = format!(
+                    "SELECT {BREAKER_COLUMNS} FROM breakers WHERE grant_id = $1{}",
+                    if lock { Self::FOR_UPDATE } else { "" }
+                );
+                let row: Option<BreakerRow> = sqlx::query_as(&sql)
+                    .bind(grant.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                match row {
+                    Some(r) => r.try_into(),
+                    None => {
+                        let (adv, agent) = Self::grant_owner(&mut *conn, grant).await?;
+                        Ok(BreakerRecord {
+                            grant_id: grant.clone(),
+                            advertiser_id: AdvertiserId::parse(&adv).map_err(corrupt)?,
+                            agent_id: AgentId::parse(&agent).map_err(corrupt)?,
+                            state: BreakerState::Closed,
+                            reason: None,
+                            changed_at: DateTime::<Utc>::UNIX_EPOCH,
+                            trips: 0,
+                            config: BreakerConfig::default(),
+                        })
+                    }
+                }
+            }
+
+            async fn save_breaker(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                b: &BreakerRecord,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO breakers (grant_id, advertiser_id, agent_id, state, reason, changed_at, trips, \
+                     requests_per_minute, denials_per_minute, spend_per_hour_minor, cooldown_seconds) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (grant_id) DO UPDATE SET state = $4, reason = $5, changed_at = $6, trips = $7, \
+                     requests_per_minute = $8, denials_per_minute = $9, spend_per_hour_minor = $10, cooldown_seconds = $11",
+                )
+                .bind(b.grant_id.as_str())
+                .bind(b.advertiser_id.as_str())
+                .bind(b.agent_id.as_str())
+                .bind(b.state.as_str())
+                .bind(&b.reason)
+                .bind(b.changed_at)
+                .bind(b.trips)
+                .bind(b.config.requests_per_minute)
+                .bind(b.config.denials_per_minute)
+                .bind(b.config.spend_per_hour_minor)
+                .bind(b.config.cooldown_seconds)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl EnforcementStore for $store {
+            async fn spend_limits(&self, advertiser: &AdvertiserId, grant: &GrantId) -> Result<SpendLimits> {
+                let mut conn = self.pool.acquire().await?;
+                let (adv, _) = Self::grant_owner(&mut conn, grant).await?;
+                if adv != advertiser.as_str() {
+                    return Err(StoreError::NotFound);
+                }
+                let row: Option<LimitsRow> = sqlx::query_as(
+                    "SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1",
+                )
+                .bind(grant.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                Ok(row.map(SpendLimits::from).unwrap_or_default())
+            }
+
+            async fn set_spend_limits(&self, actor: &Actor, advertiser: &AdvertiserId, grant: &GrantId, limits: SpendLimits) -> Result<SpendLimits> {
+                for (what, v) in [("daily", limits.daily_minor), ("monthly", limits.monthly_minor), ("lifetime", limits.lifetime_minor)] {
+                    if v.is_some_and(|v| v < 0) {
+                        return Err(StoreError::Invalid(ParseError::Invalid { what: "spend limit", value: format!("{what} {}", v.unwrap_or(0)) }));
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                let (adv, agent) = Self::grant_owner(&mut tx, grant).await?;
+                if adv != advertiser.as_str() {
+                    return Err(StoreError::NotFound);
+                }
+                let sql = format!("SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1{}", Self::FOR_UPDATE);
+                let before: Option<LimitsRow> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&mut *tx).await?;
+                let before = before.map(SpendLimits::from).unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO spend_limits (grant_id, advertiser_id, daily_minor, monthly_minor, lifetime_minor, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (grant_id) DO UPDATE SET \
+                     daily_minor = $3, monthly_minor = $4, lifetime_minor = $5, updated_at = $6",
+                )
+                .bind(grant.as_str())
+                .bind(advertiser.as_str())
+                .bind(limits.daily_minor)
+                .bind(limits.monthly_minor)
+                .bind(limits.lifetime_minor)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "spend_limits.set",
+                    target_kind: "grant",
+                    target_id: grant.to_string(),
+                    before: Some(limits_json(&before)),
+                    after: Some(json!({ "agent_id": agent, "limits": limits_json(&limits) })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(limits)
+            }
+
+            async fn reserve_spend(&self, new: NewReservation, now: DateTime<Utc>) -> Result<ReserveOutcome> {
+                if new.amount_minor <= 0 {
+                    return Err(StoreError::Invalid(ParseError::Invalid { what: "amount", value: new.amount_minor.to_string() }));
+                }
+                let mut tx = self.begin_write().await?;
+                // Make sure the grant's limits row exists, then hold it for the rest of the
+                // transaction: every reservation of this grant queues here.
+                sqlx::query(
+                    "INSERT INTO spend_limits (grant_id, advertiser_id, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (grant_id) DO NOTHING",
+                )
+                .bind(new.grant_id.as_str())
+                .bind(new.advertiser_id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let sql = format!(
+                    "SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1 AND advertiser_id = $2{}",
+                    Self::FOR_UPDATE
+                );
+                let limits: Option<LimitsRow> = sqlx::query_as(&sql)
+                    .bind(new.grant_id.as_str())
+                    .bind(new.advertiser_id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(limits) = limits.map(SpendLimits::from) else {
+                    return Err(StoreError::NotFound);
+                };
+                let used = Self::usage_on(&mut tx, &new.grant_id, now).await?;
+                for (window, cap) in [
+                    (SpendWindow::Daily, limits.daily_minor),
+                    (SpendWindow::Monthly, limits.monthly_minor),
+                    (SpendWindow::Lifetime, limits.lifetime_minor),
+                ] {
+                    if let Some(cap) = cap {
+                        let u = used.in_window(window);
+                        if u.saturating_add(new.amount_minor) > cap {
+                            tx.rollback().await?;
+                            return Ok(ReserveOutcome::Exceeded {
+                                window,
+                                limit_minor: cap,
+                                used_minor: u,
+                                requested_minor: new.amount_minor,
+                            });
+                        }
+                    }
+                }
+                let entry = LedgerEntry {
+                    id: ReservationId::generate(),
+                    advertiser_id: new.advertiser_id,
+                    grant_id: new.grant_id,
+                    agent_id: new.agent_id,
+                    action: new.action,
+                    resource: new.resource,
+                    amount_minor: new.amount_minor,
+                    status: ReservationStatus::Reserved,
+                    created_at: now,
+                    expires_at: now + RESERVATION_TTL,
+                    settled_at: None,
+                };
+                sqlx::query(&format!("INSERT INTO spend_ledger ({LEDGER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+                    .bind(entry.id.as_str())
+                    .bind(entry.advertiser_id.as_str())
+                    .bind(entry.grant_id.as_str())
+                    .bind(entry.agent_id.as_str())
+                    .bind(&entry.action)
+                    .bind(&entry.resource)
+                    .bind(entry.amount_minor)
+                    .bind(entry.status.as_str())
+                    .bind(entry.created_at)
+                    .bind(entry.expires_at)
+                    .bind(entry.settled_at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(ReserveOutcome::Reserved(entry))
+            }
+
+            async fn settle_reservation(&self, grant: &GrantId, id: &ReservationId, commit: bool, now: DateTime<Utc>) -> Result<LedgerEntry> {
+                let mut tx = self.begin_write().await?;
+                let sql = format!("SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE id = $1 AND grant_id = $2{}", Self::FOR_UPDATE);
+                let row: Option<LedgerRow> = sqlx::query_as(&sql)
+                    .bind(id.as_str())
+                    .bind(grant.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let mut entry = LedgerEntry::try_from(row.ok_or(StoreError::NotFound)?)?;
+                if entry.status != ReservationStatus::Reserved {
+                    return Err(StoreError::Conflict("a settlement of this reservation"));
+                }
+                if entry.expires_at <= now {
+                    return Err(StoreError::Conflict("an expiry of this reservation"));
+                }
+                entry.status = if commit { ReservationStatus::Committed } else { ReservationStatus::Released };
+                entry.settled_at = Some(now);
+                sqlx::query("UPDATE spend_ledger SET status = $1, settled_at = $2 WHERE id = $3")
+                    .bind(entry.status.as_str())
+                    .bind(now)
+                    .bind(entry.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(entry)
+            }
+
+            async fn spend_usage(&self, grant: &GrantId, now: DateTime<Utc>) -> Result<SpendUsage> {
+                let mut conn = self.pool.acquire().await?;
+                Self::usage_on(&mut conn, grant, now).await
+            }
+
+            async fn spend_series(&self, advertiser: &AdvertiserId, grant: &GrantId, since: DateTime<Utc>) -> Result<Vec<SpendPoint>> {
+                let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
+                    "SELECT created_at, amount_minor FROM spend_ledger \
+                     WHERE advertiser_id = $1 AND grant_id = $2 AND status = 'committed' AND created_at >= $3 \
+                     ORDER BY created_at",
+                )
+                .bind(advertiser.as_str())
+                .bind(grant.as_str())
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out: Vec<SpendPoint> = Vec::new();
+                for (at, amount) in rows {
+                    let day = at.date_naive();
+                    match out.last_mut() {
+                        Some(p) if p.day == day => p.committed_minor += amount,
+                        _ => out.push(SpendPoint { day, committed_minor: amount }),
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn ledger(&self, advertiser: &AdvertiserId, grant: &GrantId, limit: i64) -> Result<Vec<LedgerEntry>> {
+                let rows: Vec<LedgerRow> = sqlx::query_as(&format!(
+                    "SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE advertiser_id = $1 AND grant_id = $2 \
+                     ORDER BY created_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(advertiser.as_str())
+                .bind(grant.as_str())
+                .bind(limit.clamp(1, 1000))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(LedgerEntry::try_from).collect()
+            }
+
+            async fn breaker(&self, grant: &GrantId) -> Result<BreakerRecord> {
+                let mut conn = self.pool.acquire().await?;
+                Self::breaker_on(&mut conn, grant, false).await
+            }
+
+            async fn breakers(&self, advertiser: &AdvertiserId) -> Result<Vec<BreakerRecord>> {
+                let rows: Vec<BreakerRow> = sqlx::query_as(&format!(
+                    "SELECT {BREAKER_COLUMNS} FROM breakers WHERE advertiser_id = $1 ORDER BY changed_at DESC"
+                ))
+                .bind(advertiser.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(BreakerRecord::try_from).collect()
+            }
+
+            async fn transition_breaker(&self, actor: &Actor, grant: &GrantId, from: BreakerState, to: BreakerState, reason: &str, now: DateTime<Utc>) -> Result<Option<BreakerRecord>> {
+                let mut tx = self.begin_write().await?;
+                let before = Self::breaker_on(&mut tx, grant, true).await?;
+                if before.state != from {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut after = before.clone();
+                after.state = to;
+                after.reason = Some(reason.chars().take(500).collect());
+                after.changed_at = now;
+                if to == BreakerState::Open && from != BreakerState::Open {
+                    after.trips += 1;
+                }
+                if to == BreakerState::Closed && matches!(from, BreakerState::Open | BreakerState::Terminated) {
+                    // Straight back to closed is only ever a manual reset.
+                    after.trips = 0;
+                }
+                Self::save_breaker(&mut tx, &after).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(after.advertiser_id.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "breaker.transition",
+                    target_kind: "grant",
+                    target_id: grant.to_string(),
+                    before: Some(breaker_json(&before)),
+                    after: Some(json!({ "agent_id": after.agent_id.as_str(), "breaker": breaker_json(&after) })),
+                    reason: after.reason.clone(),
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Some(after))
+            }
+
+            async fn set_breaker_config(&self, actor: &Actor, advertiser: &AdvertiserId, grant: &GrantId, config: BreakerConfig) -> Result<BreakerRecord> {
+                for (what, v) in [
+                    ("requests per minute", config.requests_per_minute),
+                    ("denials per minute", config.denials_per_minute),
+                    ("spend per hour", config.spend_per_hour_minor),
+                    ("cooldown seconds", config.cooldown_seconds),
+                ] {
+                    if v.is_some_and(|v| v <= 0) {
+                        return Err(StoreError::Invalid(ParseError::Invalid { what: "breaker threshold", value: format!("{what} {}", v.unwrap_or(0)) }));
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                let before = Self::breaker_on(&mut tx, grant, true).await?;
+                if before.advertiser_id != *advertiser {
+                    return Err(StoreError::NotFound);
+                }
+                let mut after = before.clone();
+                after.config = config;
+                if before.changed_at == DateTime::<Utc>::UNIX_EPOCH {
+                    after.changed_at = Utc::now();
+                }
+                Self::save_breaker(&mut tx, &after).await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "breaker.configured",
+                    target_kind: "grant",
+                    target_id: grant.to_string(),
+                    before: Some(json!(before.config)),
+                    after: Some(json!({ "agent_id": after.agent_id.as_str(), "config": after.config })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn webhook(&self, advertiser: &AdvertiserId) -> Result<Option<Webhook>> {
+                let row: Option<WebhookRow> = sqlx::query_as("SELECT advertiser_id, url, secret, created_at FROM webhooks WHERE advertiser_id = $1")
+                    .bind(advertiser.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok(Webhook {
+                    advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+                    url: r.url,
+                    secret: r.secret,
+                    created_at: r.created_at,
+                }))
+                .transpose()
+            }
+
+            async fn set_webhook(&self, actor: &Actor, advertiser: &AdvertiserId, webhook: Option<(String, String)>) -> Result<Option<Webhook>> {
+                let mut tx = self.begin_write().await?;
+                let before: Option<(String,)> = sqlx::query_as("SELECT url FROM webhooks WHERE advertiser_id = $1")
+                    .bind(advertiser.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM webhooks WHERE advertiser_id = $1").bind(advertiser.as_str()).execute(&mut *tx).await?;
+                let out = match webhook {
+                    Some((url, secret)) => {
+                        let w = Webhook { advertiser_id: advertiser.clone(), url, secret, created_at: Utc::now() };
+                        sqlx::query("INSERT INTO webhooks (advertiser_id, url, secret, created_at) VALUES ($1, $2, $3, $4)")
+                            .bind(w.advertiser_id.as_str())
+                            .bind(&w.url)
+                            .bind(&w.secret)
+                            .bind(w.created_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        Some(w)
+                    }
+                    None => None,
+                };
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: if out.is_some() { "webhook.set" } else { "webhook.removed" },
+                    target_kind: "advertiser",
+                    target_id: advertiser.to_string(),
+                    before: before.map(|(url,)| json!({ "url": url })),
+                    after: out.as_ref().map(|w| json!({ "url": w.url })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
+    };
+}
+
+enforce_store!(SqliteStore, sqlx::Sqlite);
+enforce_store!(PgStore, sqlx::Postgres);
