@@ -27,6 +27,7 @@ pub mod policy;
 pub mod purpose;
 pub mod recommend;
 pub mod smt;
+pub mod unused;
 pub mod validate;
 pub mod values;
 
