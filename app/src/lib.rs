@@ -7,6 +7,7 @@ pub mod components;
 pub mod consent;
 pub mod editor;
 pub mod error;
+pub mod findings;
 pub mod partner;
 pub mod session;
 pub mod support;
@@ -78,6 +79,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/accounts/:adv/requests") view=consent::pages::AccountRequestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/requests/:req") view=consent::pages::ConsentScreenPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/guardrails") view=consent::pages::GuardrailsPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/findings") view=findings::pages::FindingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/support") view=support::pages::SupportPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners") view=partner::pages::PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners/:partner") view=partner::pages::PartnerConsolePage ssr=SsrMode::Async/>

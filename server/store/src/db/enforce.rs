@@ -181,8 +181,30 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
 }
 
+/// How an agent used one action on an account, from the audit trail's allowed decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionUsage {
+    pub agent_id: AgentId,
+    pub action: String,
+    pub allowed: i64,
+    pub last_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait EnforcementStore: Send + Sync {
+    // --- usage (unused-access findings) --------------------------------------------------
+    /// Allowed decisions per agent and action on the account since `since`.
+    async fn action_usage(
+        &self,
+        advertiser: &AdvertiserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ActionUsage>>;
+    /// The last decision (allowed or denied) of each agent on the account, ever.
+    async fn last_decisions(
+        &self,
+        advertiser: &AdvertiserId,
+    ) -> Result<Vec<(AgentId, DateTime<Utc>)>>;
+
     // --- spend ---------------------------------------------------------------------------
     /// The grant's caps (all `None` when never set). `NotFound` for a grant not on `advertiser`.
     async fn spend_limits(&self, advertiser: &AdvertiserId, grant: &GrantId)

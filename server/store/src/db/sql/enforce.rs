@@ -211,6 +211,37 @@ macro_rules! enforce_store {
 
         #[async_trait]
         impl EnforcementStore for $store {
+            async fn action_usage(&self, advertiser: &AdvertiserId, since: DateTime<Utc>) -> Result<Vec<ActionUsage>> {
+                let rows: Vec<(String, String, i64, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT agent_id, catalog_action, CAST(COUNT(*) AS BIGINT), MAX(created_at) FROM audit_events \
+                     WHERE advertiser_id = $1 AND decision = 'allow' AND created_at >= $2 \
+                     AND agent_id IS NOT NULL AND catalog_action IS NOT NULL \
+                     GROUP BY agent_id, catalog_action",
+                )
+                .bind(advertiser.as_str())
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(agent, action, allowed, last_at)| {
+                        Ok(ActionUsage { agent_id: AgentId::parse(&agent).map_err(corrupt)?, action, allowed, last_at })
+                    })
+                    .collect()
+            }
+
+            async fn last_decisions(&self, advertiser: &AdvertiserId) -> Result<Vec<(AgentId, DateTime<Utc>)>> {
+                let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT agent_id, MAX(created_at) FROM audit_events \
+                     WHERE advertiser_id = $1 AND decision IS NOT NULL AND agent_id IS NOT NULL GROUP BY agent_id",
+                )
+                .bind(advertiser.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(agent, at)| Ok((AgentId::parse(&agent).map_err(corrupt)?, at)))
+                    .collect()
+            }
+
             async fn spend_limits(&self, advertiser: &AdvertiserId, grant: &GrantId) -> Result<SpendLimits> {
                 let mut conn = self.pool.acquire().await?;
                 let (adv, _) = Self::grant_owner(&mut conn, grant).await?;
