@@ -2,6 +2,7 @@
 //! The binary (`src/main.rs`) is a thin clap front end over this library, which the
 //! integration tests drive directly (`spawn_app`).
 
+pub mod audit;
 pub mod demo;
 pub mod middleware;
 pub mod oauth;
@@ -44,6 +45,9 @@ pub struct Config {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: DynStore,
+    /// Decision events go through this group-commit writer (changes are audited by the store,
+    /// in their own transaction).
+    pub audit: audit::AuditWriter,
 }
 
 /// Leptos options from the environment cargo-leptos sets, with Charter's defaults for a plain
@@ -86,6 +90,7 @@ pub fn router(
     options: LeptosOptions,
     config: &Config,
     tokens: std::sync::Arc<tokens::TokenService>,
+    audit: audit::AuditWriter,
 ) -> Router {
     let store = db.store();
     let session_store = sessions::AnySessionStore::new(db);
@@ -99,6 +104,7 @@ pub fn router(
     let state = AppState {
         leptos_options: options.clone(),
         store: store.clone(),
+        audit,
     };
     let context = {
         let store = store.clone();
@@ -110,6 +116,10 @@ pub fn router(
             let options = options.clone();
             move || app::shell(options.clone())
         })
+        .route(
+            "/accounts/{adv}/activity/export",
+            get(audit::export_handler),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -149,12 +159,14 @@ pub async fn serve(
     if let charter_store::Pool::Postgres(pool) = &db.pool {
         charter_store::revocation::spawn_listener(pool.clone(), store.clone());
     }
+    let store_for_audit = store.clone();
     let tokens = std::sync::Arc::new(
         tokens::TokenService::load(store, config.tokens.clone())
             .await
             .map_err(std::io::Error::other)?,
     );
-    let app = router(&db, options, &config, tokens);
+    let audit = audit::AuditWriter::spawn(store_for_audit);
+    let app = router(&db, options, &config, tokens, audit.clone());
     tokio::spawn(
         sessions::AnySessionStore::new(&db)
             .delete_expired_every(std::time::Duration::from_secs(600)),
@@ -164,7 +176,12 @@ pub async fn serve(
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    // Every decision recorded before shutdown is written before the process ends.
+    if audit.flush().await.is_err() {
+        tracing::error!("the audit writer stopped before its queue was written");
+    }
+    Ok(())
 }
 
 /// A tiny boxed-error alias for the CLI and start-up paths.
