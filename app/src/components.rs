@@ -175,6 +175,9 @@ pub fn describe_action(action: &str) -> &'static str {
         "partner.created" => "Partner created",
         "partner.member_added" => "Partner developer added",
         "person.created" => "Person created",
+        "decision.allow" => "Request allowed",
+        "decision.deny" => "Request denied",
+        "activity.exported" => "Activity exported",
         _ => "Change",
     }
 }

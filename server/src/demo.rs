@@ -795,8 +795,100 @@ async fn seed_consent(
             };
             store.record_token(&agent_actor(parent), &root).await?;
             store.record_token(&agent_actor(child), &delegated).await?;
+            seed_decisions(store, northwind, parent, &grant, &root, &acct).await?;
         }
     }
+    Ok(())
+}
+
+/// A few access decisions by Bid Pilot on Northwind, for the activity log: allowed bid and
+/// budget changes, and denials (outside the policy, and the billing guardrail).
+async fn seed_decisions(
+    store: &DynStore,
+    northwind: &Advertiser,
+    agent: &Agent,
+    grant: &Grant,
+    token: &charter_store::TokenRecord,
+    acct: &str,
+) -> Result<(), StoreError> {
+    let Some(ident) = store.agent_identity(&agent.id).await? else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let decisions = [
+        (
+            50,
+            "sp:UpdateKeywordBid",
+            "keyword/4471",
+            true,
+            "policy_allowed",
+            Some(85),
+            "Allowed: the grant's policy allows keyword bid changes on this account.",
+        ),
+        (
+            40,
+            "sp:GetCampaign",
+            "campaign/912",
+            true,
+            "policy_allowed",
+            None,
+            "Allowed: the grant's policy allows reading campaigns.",
+        ),
+        (
+            30,
+            "sp:UpdateCampaigns",
+            "campaign/912",
+            false,
+            "policy_denied",
+            Some(250_000),
+            "Denied: no statement of the grant's policy allows changing campaign budgets.",
+        ),
+        (
+            20,
+            "billing:GetInvoice",
+            "invoice/2026-10",
+            false,
+            "guardrail_denied",
+            None,
+            "Denied: the guardrail \"No agent may touch billing\" forbids billing actions.",
+        ),
+        (
+            10,
+            "sp:UpdateKeywordBid",
+            "keyword/4472",
+            true,
+            "policy_allowed",
+            Some(120),
+            "Allowed: the grant's policy allows keyword bid changes on this account.",
+        ),
+    ];
+    let batch = decisions
+        .into_iter()
+        .map(
+            |(ago, action, resource, allowed, reason, amount, explanation)| DecisionEvent {
+                id: charter_store::new_event_id(),
+                decided_at: now - Duration::minutes(ago),
+                advertiser_id: northwind.id.clone(),
+                partner_id: ident.partner_id.clone(),
+                agent_id: agent.id.clone(),
+                agent_label: agent.name.clone(),
+                grant_id: Some(grant.id.clone()),
+                action: action.into(),
+                resource: format!("{acct}:{resource}"),
+                allowed,
+                reason: reason.into(),
+                statement_ids: if allowed {
+                    vec!["ReadAndBid".into()]
+                } else {
+                    vec![]
+                },
+                token_chain: vec![token.jti.to_string()],
+                amount_minor: amount,
+                explanation: explanation.into(),
+            },
+        )
+        .collect();
+    store.append_decisions(batch).await?;
     Ok(())
 }
 

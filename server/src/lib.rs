@@ -48,6 +48,9 @@ pub struct Config {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: DynStore,
+    /// Decision events go through this group-commit writer (changes are audited by the store,
+    /// in their own transaction).
+    pub audit: audit::AuditWriter,
 }
 
 /// Leptos options from the environment cargo-leptos sets, with Charter's defaults for a plain
@@ -104,6 +107,7 @@ pub fn router(
     let state = AppState {
         leptos_options: options.clone(),
         store: store.clone(),
+        audit: enforcer.audit.clone(),
     };
     let context = {
         let store = store.clone();
@@ -115,6 +119,10 @@ pub fn router(
             let options = options.clone();
             move || app::shell(options.clone())
         })
+        .route(
+            "/accounts/{adv}/activity/export",
+            get(audit::export_handler),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -166,7 +174,7 @@ pub async fn serve(
             .map_err(std::io::Error::other)?,
     );
     let audit = audit::AuditWriter::spawn(store.clone());
-    let enforcer = gateway::Enforcer::new(tokens.clone(), store.clone(), audit);
+    let enforcer = gateway::Enforcer::new(tokens.clone(), store.clone(), audit.clone());
     let app = router(&db, options, &config, tokens, enforcer);
     tokio::spawn(
         sessions::AnySessionStore::new(&db)
@@ -177,7 +185,12 @@ pub async fn serve(
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    // Every decision recorded before shutdown is written before the process ends.
+    if audit.flush().await.is_err() {
+        tracing::error!("the audit writer stopped before its queue was written");
+    }
+    Ok(())
 }
 
 /// A tiny boxed-error alias for the CLI and start-up paths.

@@ -1,5 +1,6 @@
 //! `charter`: serve the app, apply migrations, seed demo data, and reason about policies.
 
+mod audit_cli;
 mod policy_cli;
 
 use charter_server::{Config, DEFAULT_DATABASE_URL, demo, prepare_database, serve};
@@ -21,7 +22,7 @@ struct Cli {
 #[derive(clap::Args, Debug)]
 struct DbArgs {
     /// `sqlite://path/to/file.db` (created when missing) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, alias = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
 }
 
@@ -30,6 +31,8 @@ enum Command {
     /// Reason about access policies, shaped like the AWS CLI: validate, check-no-new-access,
     /// check-access-not-granted, check-no-public-access, recommend, evaluate.
     Policy(policy_cli::PolicyArgs),
+    /// The tamper-evident audit trail: `verify` the hash chains, `export` an account's activity.
+    Audit(audit_cli::AuditArgs),
     /// Serve the web app and APIs. Migrates the database first, and seeds demo data into an
     /// empty one unless --no-demo is given.
     Serve {
@@ -248,7 +251,7 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             prepare_database(&db.database_url, false).await?;
             eprintln!("migrations applied");
         }
-        Command::Policy(_) => unreachable!("handled in main"),
+        Command::Policy(_) | Command::Audit(_) => unreachable!("handled in main"),
         Command::Demo { db, extra_agents } => {
             let database = prepare_database(&db.database_url, false).await?;
             let store = database.store();
@@ -295,6 +298,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Audit(args) = command {
+        return runtime.block_on(audit_cli::run(args));
+    }
     match runtime.block_on(run(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

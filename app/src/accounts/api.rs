@@ -476,12 +476,55 @@ pub async fn revoke_all(
 pub struct ActivityPage {
     pub account: AccountView,
     pub events: Page<AuditEvent>,
+    pub filter: ActivityFilter,
+    /// The filters as the form sent them, to show them again and to build the export links.
+    pub form: ActivityForm,
+    /// Agents holding a grant on the account (for the agent filter), by name.
+    pub agents: Vec<(AgentId, String)>,
 }
 
+/// The activity filters as typed, each empty when unset.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActivityForm {
+    pub agent: String,
+    pub action: String,
+    pub decision: String,
+    pub since: String,
+    pub until: String,
+}
+
+impl ActivityForm {
+    /// The filters as a query string (`agent=…&decision=…`), empty ones left out.
+    pub fn query(&self) -> String {
+        [
+            ("agent", &self.agent),
+            ("action", &self.action),
+            ("decision", &self.decision),
+            ("since", &self.since),
+            ("until", &self.until),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::components::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "account_activity")]
 pub async fn account_activity(
     advertiser_id: String,
     page: Option<String>,
+    agent: Option<String>,
+    action: Option<String>,
+    decision: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
 ) -> Result<ActivityPage, AppError> {
     use crate::session::server::*;
     let (session, person) = require_person().await?;
@@ -500,10 +543,37 @@ pub async fn account_activity(
     };
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "activity").await?;
-    let events = store()?.advertiser_events(&advertiser.id, page, 50).await?;
+    let filter = ActivityFilter::parse(
+        agent.as_deref(),
+        action.as_deref(),
+        decision.as_deref(),
+        since.as_deref(),
+        until.as_deref(),
+    )?;
+    let text =
+        |v: Option<String>| -> String { v.unwrap_or_default().trim().chars().take(200).collect() };
+    let form = ActivityForm {
+        agent: text(agent),
+        action: text(action),
+        decision: text(decision),
+        since: text(since),
+        until: text(until),
+    };
+    let store = store()?;
+    let events = store.activity(&advertiser.id, &filter, page, 50).await?;
+    let agents = store
+        .list_agent_grants(&advertiser.id, &AgentQuery::default_page())
+        .await?
+        .items
+        .into_iter()
+        .map(|r| (r.agent_id, r.agent_name))
+        .collect();
     Ok(ActivityPage {
         account: account_view(advertiser, &access),
         events,
+        filter,
+        form,
+        agents,
     })
 }
 

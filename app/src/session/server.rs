@@ -103,6 +103,24 @@ pub async fn current_person(session: &Session) -> Result<Option<Person>, AppErro
     Ok(store()?.person(&id).await?)
 }
 
+/// The signed-in person read with an explicit store (outside the Leptos context).
+pub async fn session_person(
+    store: &DynStore,
+    session: &Session,
+) -> Result<Option<Person>, AppError> {
+    let Some(id) = session
+        .get::<String>(PERSON_KEY)
+        .await
+        .map_err(session_err)?
+    else {
+        return Ok(None);
+    };
+    let Ok(id) = PersonId::parse(&id) else {
+        return Ok(None);
+    };
+    Ok(store.person(&id).await?)
+}
+
 /// The signed-in person, or `Unauthorized`.
 pub async fn require_person() -> Result<(Session, Person), AppError> {
     let session = session().await?;
@@ -198,8 +216,19 @@ pub async fn account_access(
     advertiser_id: &str,
     page: &str,
 ) -> Result<(Advertiser, Access), AppError> {
+    account_access_with(&store()?, session, person, advertiser_id, page).await
+}
+
+/// [`account_access`] with an explicit store, for handlers outside the Leptos context (the
+/// activity export).
+pub async fn account_access_with(
+    store: &DynStore,
+    session: &Session,
+    person: &Person,
+    advertiser_id: &str,
+    page: &str,
+) -> Result<(Advertiser, Access), AppError> {
     let id = AdvertiserId::parse(advertiser_id).map_err(|_| AppError::NotFound)?;
-    let store = store()?;
     if let Some(role) = store.membership_role(&person.id, &id).await? {
         let adv = store.advertiser(&id).await?.ok_or(AppError::NotFound)?;
         return Ok((adv, Access::Member(role)));

@@ -666,8 +666,37 @@ impl Enforcer {
             tracing::info!(reason = v.reason.code(), action = %req.action, "unattributed denial");
             return None;
         };
-        let _ = (s, now);
-        Some(self.audit.record_stub())
+        let Some(partner_id) = s.partner_id.clone() else {
+            tracing::warn!(agent = %s.agent_id, "decision of an agent without a partner");
+            return None;
+        };
+        let event = charter_store::model::DecisionEvent {
+            id: charter_store::new_event_id(),
+            decided_at: now,
+            advertiser_id: s.advertiser.id.clone(),
+            partner_id,
+            agent_id: s.agent_id.clone(),
+            agent_label: s.agent_name.clone(),
+            grant_id: Some(s.grant_id.clone()),
+            action: req.action.clone(),
+            resource: req.resource.clone(),
+            allowed: v.allowed,
+            reason: v.reason.code().to_string(),
+            statement_ids: v.statements.clone(),
+            token_chain: s.token_chain.iter().map(|t| t.to_string()).collect(),
+            amount_minor: req.amount_minor,
+            explanation: match &v.nearest_miss {
+                Some(m) => format!("{} ({m})", v.detail),
+                None => v.detail.clone(),
+            },
+        };
+        match self.audit.record(event).await {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                tracing::error!("the audit writer stopped: a decision was not recorded");
+                None
+            }
+        }
     }
 
     /// Commits or releases a reservation of the token's grant (the PDP's obligation, and the

@@ -3,6 +3,7 @@
 //! Every method that changes state writes its audit event in the **same transaction** as the
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
 
+mod audit;
 mod consent;
 mod enforce;
 mod identity;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+pub use audit::*;
 pub use consent::*;
 pub use enforce::*;
 pub use identity::*;
@@ -59,6 +61,12 @@ pub struct NewAuditEvent {
     pub reason: Option<String>,
 }
 
+/// A fresh event id. Ids are monotonic within this process, so events made in the same
+/// millisecond keep their order (decision events take theirs when the decision is made).
+pub fn new_event_id() -> EventId {
+    sql::next_event_id().unwrap_or_else(|_| EventId::generate())
+}
+
 /// A grant to create (used by the demo seed and, later, by consent).
 #[derive(Debug, Clone)]
 pub struct NewGrant {
@@ -100,7 +108,9 @@ pub struct LoginFailures {
 /// Persistent state. Every query that reads account data takes the advertiser (or partner) it
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
-pub trait Store: IdentityStore + ConsentStore + EnforcementStore + Send + Sync + 'static {
+pub trait Store:
+    IdentityStore + ConsentStore + AuditStore + EnforcementStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// True when no person exists yet (a fresh database).
@@ -274,7 +284,8 @@ impl Db {
         self.store.clone()
     }
 
-    /// Applies this backend's migrations (`migrations/sqlite` or `migrations/postgres`).
+    /// Applies this backend's migrations (`migrations/sqlite` or `migrations/postgres`), then
+    /// chains the audit events written before the audit chain existed (idempotent).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             Pool::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
@@ -284,6 +295,7 @@ impl Db {
                     .await?
             }
         }
+        self.store.chain_unchained_events().await?;
         Ok(())
     }
 

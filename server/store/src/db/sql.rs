@@ -14,6 +14,15 @@ use serde_json::json;
 use sqlx::FromRow;
 use std::sync::{Arc, Mutex};
 
+/// The columns of an audit event as [`AuditRow`] reads them.
+macro_rules! audit_cols {
+    () => {
+        "id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, before_state, \
+         after_state, reason, created_at, decision, agent_id, catalog_action, amount_minor, chain, seq, prev_hash, hash"
+    };
+}
+
+mod audit;
 mod consent;
 mod enforce;
 mod identity;
@@ -44,7 +53,7 @@ fn like_pattern(search: &str) -> String {
 
 /// Event ids are monotonic within this process, so events written in the same millisecond
 /// keep their order.
-fn next_event_id() -> Result<EventId> {
+pub(super) fn next_event_id() -> Result<EventId> {
     static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
     let ulid = match GENERATOR.lock() {
         Ok(mut g) => g
@@ -274,6 +283,14 @@ struct AuditRow {
     after_state: Option<String>,
     reason: Option<String>,
     created_at: DateTime<Utc>,
+    decision: Option<String>,
+    agent_id: Option<String>,
+    catalog_action: Option<String>,
+    amount_minor: Option<i64>,
+    chain: Option<String>,
+    seq: Option<i64>,
+    prev_hash: Option<String>,
+    hash: Option<String>,
 }
 
 impl TryFrom<AuditRow> for AuditEvent {
@@ -303,6 +320,14 @@ impl TryFrom<AuditRow> for AuditEvent {
             after: r.after_state,
             reason: r.reason,
             created_at: r.created_at,
+            decision: r.decision,
+            agent_id: r.agent_id,
+            catalog_action: r.catalog_action,
+            amount_minor: r.amount_minor,
+            chain: r.chain,
+            seq: r.seq,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
         })
     }
 }
@@ -321,7 +346,7 @@ fn collect<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>>
 }
 
 const GRANT_COLUMNS: &str = "id, advertiser_id, agent_id, status, purpose, policy, created_at, expires_at, revoked_at, updated_at, version, not_before";
-const AUDIT_COLUMNS: &str = "id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, before_state, after_state, reason, created_at";
+const AUDIT_COLUMNS: &str = audit_cols!();
 
 /// The joins and filters of the Agents page; `$1` advertiser, `$2` raw search, `$3` LIKE
 /// pattern, `$4` partner id or '', `$5` status filter or '', `$6` now (for expiry).
@@ -359,7 +384,7 @@ macro_rules! bind_agent_filters {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $pool:ty, $backend:literal, begin_write = $begin:literal, for_update = $for_update:literal) => {
+    ($store:ident, $db:ty, $pool:ty, $backend:literal, begin_write = $begin:literal, begin_snapshot = $snapshot:literal, for_update = $for_update:literal) => {
         #[doc = concat!("The [`Store`] on ", $backend, ".")]
         #[derive(Clone)]
         pub struct $store {
@@ -384,46 +409,9 @@ macro_rules! sql_store {
                 Ok(self.pool.begin_with($begin).await?)
             }
 
-            async fn insert_audit(conn: &mut <$db as sqlx::Database>::Connection, ev: NewAuditEvent) -> Result<AuditEvent> {
-                let id = next_event_id()?;
-                let now = Utc::now();
-                let before = ev.before.map(|v| v.to_string());
-                let after = ev.after.map(|v| v.to_string());
-                sqlx::query(
-                    "INSERT INTO audit_events (id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, \
-                     target_kind, target_id, before_state, after_state, reason, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(id.as_str())
-                .bind(ev.advertiser_id.as_ref().map(|a| a.as_str()))
-                .bind(ev.partner_id.as_ref().map(|p| p.as_str()))
-                .bind(ev.actor.kind())
-                .bind(ev.actor.id())
-                .bind(ev.actor.label())
-                .bind(ev.action)
-                .bind(ev.target_kind)
-                .bind(&ev.target_id)
-                .bind(&before)
-                .bind(&after)
-                .bind(&ev.reason)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                Ok(AuditEvent {
-                    id,
-                    advertiser_id: ev.advertiser_id,
-                    partner_id: ev.partner_id,
-                    actor_kind: ev.actor.kind().to_string(),
-                    actor_id: ev.actor.id().map(str::to_string),
-                    actor_label: ev.actor.label().to_string(),
-                    action: ev.action.to_string(),
-                    target_kind: ev.target_kind.to_string(),
-                    target_id: ev.target_id,
-                    before,
-                    after,
-                    reason: ev.reason,
-                    created_at: now,
-                })
+            /// A read-only transaction that sees one snapshot throughout.
+            async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, $db>> {
+                Ok(self.pool.begin_with($snapshot).await?)
             }
 
             async fn grant_in_tx(
@@ -1136,8 +1124,10 @@ macro_rules! sql_store {
             }
 
             async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent> {
-                let mut conn = self.pool.acquire().await?;
-                Self::insert_audit(&mut *conn, event).await
+                let mut tx = self.begin_write().await?;
+                let event = Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(event)
             }
 
             async fn advertiser_events(&self, advertiser: &AdvertiserId, page: u32, per_page: u32) -> Result<Page<AuditEvent>> {
@@ -1195,6 +1185,7 @@ sql_store!(
     sqlx::SqlitePool,
     "sqlite",
     begin_write = "BEGIN IMMEDIATE",
+    begin_snapshot = "BEGIN",
     for_update = ""
 );
 sql_store!(
@@ -1203,6 +1194,7 @@ sql_store!(
     sqlx::PgPool,
     "postgres",
     begin_write = "BEGIN",
+    begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     for_update = " FOR UPDATE"
 );
 
