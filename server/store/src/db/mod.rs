@@ -6,6 +6,7 @@
 mod consent;
 mod identity;
 mod password;
+mod sandbox;
 mod sql;
 
 use crate::model::*;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 pub use consent::*;
 pub use identity::*;
 pub use password::{hash_password, verify_password};
+pub use sandbox::*;
 pub use sql::{PgStore, SqliteStore};
 
 /// The store as the rest of the server holds it.
@@ -98,7 +100,7 @@ pub struct LoginFailures {
 /// Persistent state. Every query that reads account data takes the advertiser (or partner) it
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
-pub trait Store: IdentityStore + ConsentStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + ConsentStore + SandboxStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// True when no person exists yet (a fresh database).

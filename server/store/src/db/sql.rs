@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 mod consent;
 mod identity;
+mod sandbox;
 
 fn corrupt(e: ParseError) -> StoreError {
     StoreError::Corrupt(e.to_string())
