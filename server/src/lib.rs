@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod demo;
+pub mod demo_agent;
 pub mod gateway;
 pub mod middleware;
 pub mod oauth;

@@ -70,6 +70,16 @@ enum Command {
         /// The agent: its id (`agt_…`) or its exact name (e.g. "Bid Pilot").
         agent: String,
     },
+    /// Act as a third-party agent against a running server's sandbox API (same database):
+    /// allowed and denied calls, money moving, an offline attenuation, a delegation, and a
+    /// burst that trips the agent's circuit breaker. The UI then shows live activity.
+    DemoAgent {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The running server.
+        #[arg(long, env = "CHARTER_URL", default_value = "http://127.0.0.1:3000")]
+        url: String,
+    },
     /// Manage the token-signing keys: list, rotate, retire.
     Keys {
         #[command(flatten)]
@@ -158,6 +168,22 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");
             eprintln!("Charter is running at http://{}", listener.local_addr()?);
             serve(listener, database, config, shutdown_signal()).await?;
+        }
+        Command::DemoAgent { db, url } => {
+            let database = prepare_database(&db.database_url, false).await?;
+            let summary = charter_server::demo_agent::run(&database.store(), &url).await?;
+            for call in &summary.calls {
+                println!(
+                    "{:<18} {:<48} {} {}",
+                    call.agent, call.what, call.status, call.reason
+                );
+            }
+            let counts: Vec<String> = summary
+                .by_reason()
+                .into_iter()
+                .map(|(r, n)| format!("{r}: {n}"))
+                .collect();
+            eprintln!("{} calls ({})", summary.calls.len(), counts.join(", "));
         }
         Command::Keys { db, action } => {
             let database = prepare_database(&db.database_url, false).await?;

@@ -206,10 +206,13 @@ impl Breakers {
     pub async fn observe(
         &self,
         grant: &GrantId,
+        advertiser: &AdvertiserId,
         allowed: bool,
         amount_minor: i64,
         now: DateTime<Utc>,
     ) -> Option<Tripped> {
+        // Requests denied before the breaker step still count: load the grant's breaker.
+        self.ensure(grant, advertiser, now).await;
         enum Next {
             Nothing,
             Trip(BreakerRecord, String),

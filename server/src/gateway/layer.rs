@@ -145,12 +145,17 @@ async fn gate(State(gate): State<RouteGate>, req: Request, next: Next) -> Respon
         "route {} describes another action",
         gate.path
     );
+    let mut context = BTreeMap::new();
+    if let Some(bid) = &op.bid_amount {
+        // Bid caps in grant policies compare this key (see the grant editor's "max bid").
+        context.insert("ads:BidAmount".to_string(), bid.clone());
+    }
     let areq = AuthzRequest {
         action: op.action.to_string(),
         resource: op.resource.clone(),
         amount_minor: op.amount_minor,
         intent,
-        context: BTreeMap::new(),
+        context,
     };
     let v = gate.enforcer.decide(token.as_deref(), &areq, now).await;
     if !v.allowed {

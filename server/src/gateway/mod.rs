@@ -143,6 +143,8 @@ struct Caches {
     tokens: HashMap<String, Arc<CachedToken>>,
     grants: HashMap<(GrantId, u32), Arc<GrantView>>,
     guardrails: HashMap<AdvertiserId, Arc<Guardrails>>,
+    /// The delegated scope of tokens minted by token exchange, by token id.
+    scopes: HashMap<TokenId, Arc<Result<Policy, String>>>,
 }
 
 /// The decision point, shared by the gateway and the PDP API.
@@ -319,6 +321,32 @@ impl Enforcer {
         Ok(g)
     }
 
+    /// The scope recorded for a delegated token (cached; a token's scope never changes).
+    async fn delegated_scope(&self, jti: &TokenId) -> Result<Arc<Result<Policy, String>>, String> {
+        if let Ok(c) = self.caches.lock()
+            && let Some(s) = c.scopes.get(jti)
+        {
+            return Ok(s.clone());
+        }
+        let record = self
+            .store
+            .token(jti)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the delegated token is not on record")?;
+        let scope = Arc::new(match record.policy {
+            Some(text) => authz::parse_policy(&text).map_err(|e| e.to_string()),
+            None => Err("the delegated token has no recorded scope".to_string()),
+        });
+        if let Ok(mut c) = self.caches.lock() {
+            if c.scopes.len() > 50_000 {
+                c.scopes.clear();
+            }
+            c.scopes.insert(jti.clone(), scope.clone());
+        }
+        Ok(scope)
+    }
+
     /// Forgets cached guardrails of an account (after a change in this process).
     pub fn invalidate_guardrails(&self, advertiser: &AdvertiserId) {
         if let Ok(mut c) = self.caches.lock() {
@@ -338,7 +366,13 @@ impl Enforcer {
             let amount = v.reservation.as_ref().map_or(0, |r| r.amount_minor);
             if let Some(t) = self
                 .breakers
-                .observe(&subject.grant_id, v.allowed, amount, now)
+                .observe(
+                    &subject.grant_id,
+                    &subject.advertiser.id,
+                    v.allowed,
+                    amount,
+                    now,
+                )
                 .await
             {
                 self.alerts.breaker_tripped(&subject, &t.record);
@@ -510,6 +544,44 @@ impl Enforcer {
                         ),
                     )
                 };
+            }
+        }
+        // A delegated token holds the scope proved at its exchange (⊆ its parent's): it must
+        // allow the request too.
+        if claims.depth > 0 {
+            let scope = match self.delegated_scope(&claims.jti).await {
+                Ok(s) => s,
+                Err(e) => return deny(Reason::PolicyDenied, e),
+            };
+            match scope.as_ref() {
+                Ok(p) => {
+                    let d = authz::evaluate(&[p], &areq);
+                    if d.outcome != Outcome::Allow {
+                        let miss = d.nearest_miss.as_ref().map(|m| {
+                            format!(
+                                "statement `{}` of the delegated scope came closest but did not match: {}",
+                                statement_name(p, &m.statement),
+                                m.failed.join("; ")
+                            )
+                        });
+                        return Verdicted {
+                            nearest_miss: miss,
+                            ..deny(
+                                Reason::PolicyDenied,
+                                format!(
+                                    "the scope delegated to this token does not allow `{}` on `{}`",
+                                    req.action, req.resource
+                                ),
+                            )
+                        };
+                    }
+                }
+                Err(e) => {
+                    return deny(
+                        Reason::PolicyDenied,
+                        format!("the delegated scope is unusable: {e}"),
+                    );
+                }
             }
         }
         let allowing: Vec<String> = decision

@@ -24,6 +24,10 @@ pub struct Operation {
     /// Money the call commits, in the advertiser's currency minor units (`None`: moves no money).
     /// The rule is documented in `sandbox/mod.rs`.
     pub amount_minor: Option<i64>,
+    /// For calls that set a bid: the bid as a decimal in the advertiser's currency (e.g. `1.25`),
+    /// the value the gateway supplies as `ads:BidAmount` ([`authz::matrix::BID_KEY`], which a
+    /// grant's bid cap compares). `None` for every other call.
+    pub bid_amount: Option<String>,
 }
 
 /// What the gateway knows about the request when it asks a route to describe it.
@@ -41,7 +45,8 @@ pub struct DescribeInput<'a> {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Describes a request before it runs. A bad body or an unknown id is a [`SandboxError`], which
-/// the gateway returns as is (a 400 or a 404), *after* authenticating the caller.
+/// the gateway returns as is (a 400 or a 404, or a 409 for a change to something archived),
+/// *after* authenticating the caller.
 pub type DescribeFn =
     for<'a> fn(DescribeInput<'a>) -> BoxFuture<'a, Result<Operation, SandboxError>>;
 
@@ -118,6 +123,9 @@ impl From<charter_store::StoreError> for SandboxError {
         match e {
             charter_store::StoreError::NotFound => SandboxError::NotFound("entity"),
             charter_store::StoreError::Invalid(p) => SandboxError::BadRequest(p.to_string()),
+            charter_store::StoreError::Conflict(what) => {
+                SandboxError::Conflict(format!("the {what} already exists"))
+            }
             other => {
                 tracing::error!(error = %other, "sandbox store error");
                 SandboxError::Internal

@@ -8,6 +8,7 @@ mod consent;
 mod enforce;
 mod identity;
 mod password;
+mod sandbox;
 mod sql;
 
 use crate::model::*;
@@ -20,6 +21,7 @@ pub use consent::*;
 pub use enforce::*;
 pub use identity::*;
 pub use password::{hash_password, verify_password};
+pub use sandbox::*;
 pub use sql::{PgStore, SqliteStore};
 
 /// The store as the rest of the server holds it.
@@ -109,7 +111,7 @@ pub struct LoginFailures {
 /// is scoped to; a row of another tenant is indistinguishable from a missing one.
 #[async_trait]
 pub trait Store:
-    IdentityStore + ConsentStore + AuditStore + EnforcementStore + Send + Sync + 'static
+    IdentityStore + ConsentStore + AuditStore + EnforcementStore + SandboxStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

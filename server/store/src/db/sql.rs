@@ -26,6 +26,7 @@ mod audit;
 mod consent;
 mod enforce;
 mod identity;
+mod sandbox;
 
 fn corrupt(e: ParseError) -> StoreError {
     StoreError::Corrupt(e.to_string())

@@ -1,0 +1,524 @@
+//! What every sandbox route shares: the [`Account`] extractor (the gateway's decision and the
+//! optional profile scope), body parsing with errors that name the field, amounts, dates,
+//! paging, resource names.
+
+use super::spec::{Decided, Operation, SandboxError};
+use axum::extract::FromRequestParts;
+use charter_store::model::Advertiser;
+use charter_store::{
+    AdGroupId, CampaignId, DynStore, EntityName, EntityState, ProfileId, SandboxQuery,
+};
+use chrono::NaiveDate;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The optional header naming the profile a call is for. When present it must be the
+/// account's own profile.
+pub const SCOPE_HEADER: &str = "Amazon-Advertising-API-Scope";
+
+/// The account a handler acts on: the gateway's [`Decided`] (inserted after an allow) and the
+/// store. Extracting it fails with a 500 when there is no decision (the handler cannot run
+/// without the gateway), with a 400 for a malformed scope header and a 404 for a scope that is
+/// not this account's profile.
+pub struct Account {
+    pub decided: Decided,
+    pub store: DynStore,
+}
+
+impl Account {
+    pub fn advertiser(&self) -> &Advertiser {
+        &self.decided.advertiser
+    }
+}
+
+impl FromRequestParts<DynStore> for Account {
+    type Rejection = SandboxError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        store: &DynStore,
+    ) -> Result<Self, SandboxError> {
+        let Some(decided) = parts.extensions.get::<Decided>().cloned() else {
+            tracing::error!(path = %parts.uri.path(), "sandbox handler reached without a decision");
+            return Err(SandboxError::Internal);
+        };
+        if let Some(value) = parts.headers.get(SCOPE_HEADER) {
+            let raw = value.to_str().unwrap_or("");
+            let id = ProfileId::parse(raw).map_err(|_| {
+                SandboxError::BadRequest(format!(
+                    "`{SCOPE_HEADER}`: expected a profile id (digits), got `{}`",
+                    raw.chars().take(32).collect::<String>()
+                ))
+            })?;
+            let profile = store.sandbox_profile(&decided.advertiser.id).await?;
+            if profile.is_none_or(|p| p.id != id) {
+                return Err(SandboxError::NotFound("profile"));
+            }
+        }
+        Ok(Account {
+            decided,
+            store: store.clone(),
+        })
+    }
+}
+
+/// The operation a route describes.
+pub fn op(action: &'static str, resource: String, amount_minor: Option<i64>) -> Operation {
+    Operation {
+        action,
+        resource,
+        amount_minor,
+        bid_amount: None,
+    }
+}
+
+/// `arn:ads:<marketplace lower-case>:<advertiser id>:<kind>/<id>`. Kinds are the catalog's
+/// resource types in lower camel case (`campaign`, `adGroup`, `keyword`, `target`, `report`,
+/// `invoice`, `profile`, `billingProfile`).
+pub fn resource(advertiser: &Advertiser, kind: &str, id: impl fmt::Display) -> String {
+    format!(
+        "arn:ads:{}:{}:{kind}/{id}",
+        advertiser.marketplace.to_ascii_lowercase(),
+        advertiser.id
+    )
+}
+
+/// The collection of a kind, `…:<kind>/*`, for listings and creations.
+pub fn collection(advertiser: &Advertiser, kind: &str) -> String {
+    resource(advertiser, kind, "*")
+}
+
+/// A path parameter, parsed; a malformed one is a 400 naming it.
+pub fn path_id<T>(
+    params: &BTreeMap<String, String>,
+    name: &'static str,
+    parse: impl Fn(&str) -> Result<T, charter_store::model::ParseError>,
+) -> Result<T, SandboxError> {
+    let raw = params
+        .get(name)
+        .ok_or_else(|| SandboxError::BadRequest(format!("`{name}`: missing path parameter")))?;
+    parse(raw).map_err(|e| SandboxError::BadRequest(format!("`{name}`: {e}")))
+}
+
+/// Parses a JSON body (`null`, i.e. an empty body, reads as `{}`). Errors name the field's
+/// path: "`budget.budget`: expected …".
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, SandboxError> {
+    let empty = Value::Object(serde_json::Map::new());
+    let value = if value.is_null() { &empty } else { value };
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path.is_empty() || path == "." {
+            SandboxError::BadRequest(inner)
+        } else {
+            SandboxError::BadRequest(format!("`{path}`: {inner}"))
+        }
+    })
+}
+
+/// Parses a raw body as the gateway passes it on (empty means `{}`).
+pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SandboxError> {
+    let value = body_value(bytes)?;
+    from_value(&value)
+}
+
+/// A raw body as JSON (`null` when empty).
+pub fn body_value(bytes: &[u8]) -> Result<Value, SandboxError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| SandboxError::BadRequest(format!("the body is not valid JSON: {e}")))
+}
+
+/// The body of a call that takes none: empty or `{}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an empty object")]
+pub struct NoBody {}
+
+/// Minor units per major unit (every sandbox currency has two decimals).
+pub const MINOR_PER_MAJOR: i64 = 100;
+
+/// A money amount in minor units as the API shows it: a JSON number in major units.
+pub fn money(minor: i64) -> Value {
+    serde_json::Number::from_f64(minor as f64 / MINOR_PER_MAJOR as f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// A money amount as a decimal string, e.g. `1.25`.
+pub fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    let per = MINOR_PER_MAJOR.unsigned_abs();
+    format!("{sign}{}.{:02}", m / per, m % per)
+}
+
+/// Reads a JSON number in major units as minor units: at most two decimals, no exponent.
+fn minor_units(text: &str) -> Option<i64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = frac.trim_end_matches('0');
+    if int.is_empty()
+        || int.len() > 12
+        || frac.len() > 2
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let int: i64 = int.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    int.checked_mul(MINOR_PER_MAJOR)?.checked_add(frac)
+}
+
+/// An amount between `MIN` and `MAX` minor units, read from a JSON number in major units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount<const MIN: i64, const MAX: i64>(pub i64);
+
+/// A daily budget: 1.00 to 1,000,000.00.
+pub type Budget = Amount<100, 100_000_000>;
+/// A bid: 0.02 to 1,000.00.
+pub type Bid = Amount<2, 100_000>;
+
+impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Amount<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<const MIN: i64, const MAX: i64>;
+        impl<const MIN: i64, const MAX: i64> V<MIN, MAX> {
+            fn check<E: de::Error>(text: &str) -> Result<Amount<MIN, MAX>, E> {
+                match minor_units(text) {
+                    Some(n) if (MIN..=MAX).contains(&n) => Ok(Amount(n)),
+                    _ => Err(E::custom(format!(
+                        "expected a positive amount with at most 2 decimals, from {} to {}; got `{}`",
+                        decimal(MIN),
+                        decimal(MAX),
+                        text.chars().take(32).collect::<String>()
+                    ))),
+                }
+            }
+        }
+        impl<const MIN: i64, const MAX: i64> Visitor<'_> for V<MIN, MAX> {
+            type Value = Amount<MIN, MAX>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(
+                    f,
+                    "a positive amount with at most 2 decimals, from {} to {}",
+                    decimal(MIN),
+                    decimal(MAX)
+                )
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                Self::check(&n.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                Self::check(&n.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+                Self::check(&n.to_string())
+            }
+        }
+        d.deserialize_any(V::<MIN, MAX>)
+    }
+}
+
+/// A date `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiDate(pub NaiveDate);
+
+impl<'de> Deserialize<'de> for ApiDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ApiDate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date `YYYY-MM-DD`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ApiDate, E> {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| s.len() == 10)
+                    .map(ApiDate)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "expected a date `YYYY-MM-DD`, got `{}`",
+                            s.chars().take(32).collect::<String>()
+                        ))
+                    })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A name of 1–128 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiName(pub EntityName);
+
+impl<'de> Deserialize<'de> for ApiName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EntityName::parse(&s).map(ApiName).map_err(|e| match e {
+            charter_store::model::ParseError::Empty { .. } => {
+                de::Error::custom("must not be empty")
+            }
+            charter_store::model::ParseError::TooLong { max, .. } => {
+                de::Error::custom(format!("must be at most {max} characters"))
+            }
+            charter_store::model::ParseError::Invalid { .. } => {
+                de::Error::custom("must not contain control characters")
+            }
+        })
+    }
+}
+
+/// For `Option<Option<T>>` fields: absent → `None`, `null` → `Some(None)`.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A state filter, `{"include": ["ENABLED", …]}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an object with `include`")]
+pub struct Include<T> {
+    pub include: Vec<T>,
+}
+
+/// The paging fields of a list body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl Window {
+    pub const DEFAULT_LIMIT: u32 = 100;
+    pub const MAX_LIMIT: u32 = 1000;
+
+    /// From `maxResults` (1–1000, default 100) and `nextToken` (a token from an earlier page).
+    pub fn parse(
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+        names: (&str, &str),
+    ) -> Result<Window, SandboxError> {
+        let limit = match max_results {
+            None => Self::DEFAULT_LIMIT,
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    SandboxError::BadRequest(format!(
+                        "`{}`: expected a number from 1 to {}, got {n}",
+                        names.0,
+                        Self::MAX_LIMIT
+                    ))
+                })?,
+        };
+        let offset = match next_token.map(str::trim).filter(|t| !t.is_empty()) {
+            None => 0,
+            Some(t) => t
+                .strip_prefix("page-")
+                .and_then(|n| n.parse::<u32>().ok())
+                .ok_or_else(|| {
+                    SandboxError::BadRequest(format!(
+                        "`{}`: not a token from an earlier page",
+                        names.1
+                    ))
+                })?,
+        };
+        Ok(Window { offset, limit })
+    }
+
+    /// The query for this window.
+    pub fn query(self) -> SandboxQuery {
+        SandboxQuery {
+            offset: self.offset,
+            limit: self.limit,
+            ..SandboxQuery::all()
+        }
+    }
+
+    /// The token of the next page, if there is one.
+    pub fn next_token(self, total: u64) -> Option<String> {
+        let next = u64::from(self.offset) + u64::from(self.limit);
+        (next < total).then(|| format!("page-{next}"))
+    }
+}
+
+/// The body of a listing of ad groups, keywords or targets.
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a list request object"
+)]
+pub struct ChildListBody {
+    #[serde(default)]
+    state_filter: Option<Include<EntityState>>,
+    #[serde(default)]
+    campaign_id_filter: Option<Include<CampaignId>>,
+    #[serde(default)]
+    ad_group_id_filter: Option<Include<AdGroupId>>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+impl ChildListBody {
+    pub fn query(self) -> Result<(SandboxQuery, Window), SandboxError> {
+        let window = Window::parse(
+            self.max_results,
+            self.next_token.as_deref(),
+            ("maxResults", "nextToken"),
+        )?;
+        let mut q = window.query();
+        q.states = self.state_filter.map(|f| f.include).unwrap_or_default();
+        q.campaigns = self
+            .campaign_id_filter
+            .map(|f| f.include)
+            .unwrap_or_default();
+        q.ad_groups = self
+            .ad_group_id_filter
+            .map(|f| f.include)
+            .unwrap_or_default();
+        if q.campaigns.len() > 100 {
+            return Err(SandboxError::BadRequest(
+                "`campaignIdFilter.include`: at most 100 ids".into(),
+            ));
+        }
+        if q.ad_groups.len() > 100 {
+            return Err(SandboxError::BadRequest(
+                "`adGroupIdFilter.include`: at most 100 ids".into(),
+            ));
+        }
+        Ok((q, window))
+    }
+}
+
+/// The state an update may set: `ENABLED` or `PAUSED` (archiving is a delete).
+pub fn settable_state(state: Option<EntityState>) -> Result<Option<EntityState>, SandboxError> {
+    if state == Some(EntityState::Archived) {
+        return Err(SandboxError::BadRequest(
+            "`state`: must be `ENABLED` or `PAUSED` (archiving is not an update)".into(),
+        ));
+    }
+    Ok(state)
+}
+
+/// Maps a store error, naming what was not found.
+pub fn store_err(what: &'static str) -> impl Fn(charter_store::StoreError) -> SandboxError {
+    move |e| match e {
+        charter_store::StoreError::NotFound => SandboxError::NotFound(what),
+        other => SandboxError::from(other),
+    }
+}
+
+/// The conflict of a change to an archived entity.
+pub fn archived(what: &str) -> SandboxError {
+    SandboxError::Conflict(format!("the {what} is archived and cannot be changed"))
+}
+
+/// A list response: `{ "<key>": [...], "totalResults": n, "nextToken": … }`.
+pub fn listing(key: &str, items: Vec<Value>, total: u64, window: Window) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(key.into(), Value::Array(items));
+    m.insert("totalResults".into(), Value::from(total));
+    if let Some(t) = window.next_token(total) {
+        m.insert("nextToken".into(), Value::String(t));
+    }
+    Value::Object(m)
+}
+
+/// Serializes a view; views are plain data, so this cannot fail in practice.
+pub fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Probe {
+        name: ApiName,
+        budget: Budget,
+        #[serde(default)]
+        bid: Option<Bid>,
+        #[serde(default, deserialize_with = "double_option")]
+        end_date: Option<Option<ApiDate>>,
+    }
+
+    fn err(v: Value) -> String {
+        match from_value::<Probe>(&v) {
+            Err(SandboxError::BadRequest(m)) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn amounts_are_read_exactly() {
+        assert_eq!(minor_units("12"), Some(1200));
+        assert_eq!(minor_units("12.5"), Some(1250));
+        assert_eq!(minor_units("12.34"), Some(1234));
+        assert_eq!(minor_units("12.340"), Some(1234));
+        assert_eq!(minor_units("0.1"), Some(10));
+        assert_eq!(minor_units("12.345"), None);
+        assert_eq!(minor_units("-1"), None);
+        assert_eq!(minor_units("1e5"), None);
+        assert_eq!(decimal(1234), "12.34");
+        assert_eq!(decimal(5), "0.05");
+        assert_eq!(decimal(-250), "-2.50");
+    }
+
+    #[test]
+    fn body_errors_name_the_field() {
+        let p: Probe =
+            from_value(&json!({"name": " Spring ", "budget": 25.5, "endDate": null})).unwrap();
+        assert_eq!(p.name.0.as_str(), "Spring");
+        assert_eq!(p.budget.0, 2550);
+        assert_eq!(p.end_date, Some(None));
+        assert_eq!(p.bid, None);
+        assert!(
+            err(json!({"name": "x", "budget": -3}))
+                .starts_with("`budget`: expected a positive amount")
+        );
+        assert!(err(json!({"name": "x", "budget": 0})).starts_with("`budget`: "));
+        assert!(err(json!({"name": "x", "budget": "12"})).starts_with("`budget`: invalid type"));
+        assert!(err(json!({"name": "x", "budget": 1.234})).contains("at most 2 decimals"));
+        assert!(err(json!({"name": "x", "budget": 2_000_000})).contains("1000000.00"));
+        assert_eq!(
+            err(json!({"name": "", "budget": 1})),
+            "`name`: must not be empty"
+        );
+        assert_eq!(err(json!({"budget": 1})), "missing field `name`");
+        assert!(err(json!({"name": "x", "budget": 1, "bid": 0.01})).starts_with("`bid`: "));
+        assert!(
+            err(json!({"name": "x", "budget": 1, "endDate": "2026-2-1"}))
+                .starts_with("`endDate`: expected a date")
+        );
+        assert!(
+            err(json!({"name": "x", "budget": 1, "colour": 1})).contains("unknown field `colour`")
+        );
+        assert_eq!(
+            err(json!({"name": "x".repeat(129), "budget": 1})),
+            "`name`: must be at most 128 characters"
+        );
+    }
+
+    #[test]
+    fn windows_and_tokens() {
+        let w = Window::parse(Some(2), None, ("maxResults", "nextToken")).unwrap();
+        assert_eq!(w.next_token(5).as_deref(), Some("page-2"));
+        let w2 = Window::parse(Some(2), Some("page-4"), ("maxResults", "nextToken")).unwrap();
+        assert_eq!(w2.offset, 4);
+        assert_eq!(w2.next_token(5), None);
+        assert!(Window::parse(Some(0), None, ("maxResults", "nextToken")).is_err());
+        assert!(Window::parse(Some(1001), None, ("maxResults", "nextToken")).is_err());
+        assert!(Window::parse(None, Some("4"), ("maxResults", "nextToken")).is_err());
+    }
+}

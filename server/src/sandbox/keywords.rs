@@ -1,0 +1,359 @@
+//! Sponsored Products keywords (`/sandbox/v1/sp/keywords`): list, get, create, update (state)
+//! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid).
+
+use super::ad_groups::{check_open, open_ad_group};
+use super::common::*;
+use super::money::bid_commitment;
+use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::routing::{get, post, put};
+use charter_store::model::{Advertiser, ParseError};
+use charter_store::{
+    AdGroupId, BidPatch, CampaignId, DynStore, EntityState, Keyword, KeywordId, KeywordText,
+    MatchType, NewKeyword, Program, Written,
+};
+use chrono::{DateTime, Utc};
+use http::Method;
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/sandbox/v1/sp/keywords/list",
+            action: "sp:ListKeywords",
+            describe: describe_list,
+            handler: post(list),
+        },
+        Route {
+            method: Method::GET,
+            path: "/sandbox/v1/sp/keywords/{keywordId}",
+            action: "sp:GetKeyword",
+            describe: describe_get,
+            handler: get(get_one),
+        },
+        Route {
+            method: Method::POST,
+            path: "/sandbox/v1/sp/keywords",
+            action: "sp:CreateKeywords",
+            describe: describe_create,
+            handler: post(create),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/sandbox/v1/sp/keywords/{keywordId}",
+            action: "sp:UpdateKeywords",
+            describe: describe_update,
+            handler: put(update),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/sandbox/v1/sp/keywords/{keywordId}/bid",
+            action: "sp:UpdateKeywordBid",
+            describe: describe_bid,
+            handler: put(bid),
+        },
+    ]
+}
+
+/// Keyword text of 1–80 characters and at most 10 words.
+#[derive(Debug)]
+struct ApiKeywordText(KeywordText);
+
+impl<'de> Deserialize<'de> for ApiKeywordText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        KeywordText::parse(&s)
+            .map(ApiKeywordText)
+            .map_err(|e| match e {
+                ParseError::Empty { .. } => de::Error::custom("must not be empty"),
+                ParseError::TooLong { .. } => de::Error::custom(format!(
+                    "must be at most {} characters and {} words",
+                    KeywordText::MAX,
+                    KeywordText::MAX_WORDS
+                )),
+                ParseError::Invalid { .. } => {
+                    de::Error::custom("must not contain control characters")
+                }
+            })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a keyword object"
+)]
+struct CreateBody {
+    #[serde(default)]
+    campaign_id: Option<CampaignId>,
+    ad_group_id: AdGroupId,
+    keyword_text: ApiKeywordText,
+    match_type: MatchType,
+    #[serde(default)]
+    state: Option<EntityState>,
+    #[serde(default)]
+    bid: Option<Bid>,
+}
+
+/// A keyword update: its state. A `bid` here is refused with a pointer to the bid route.
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a keyword update object"
+)]
+pub(super) struct StateBody {
+    #[serde(default)]
+    state: Option<EntityState>,
+    #[serde(default)]
+    bid: Option<Value>,
+}
+
+impl StateBody {
+    pub(super) fn patch(self, bid_route: &str) -> Result<BidPatch, SandboxError> {
+        if self.bid.is_some() {
+            return Err(SandboxError::BadRequest(format!(
+                "`bid`: change bids with `PUT {bid_route}`"
+            )));
+        }
+        let Some(state) = settable_state(self.state)? else {
+            return Err(SandboxError::BadRequest(
+                "nothing to change: give `state`".into(),
+            ));
+        };
+        Ok(BidPatch {
+            state: Some(state),
+            bid_minor: None,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a bid object"
+)]
+pub(super) struct BidBody {
+    pub(super) bid: Bid,
+}
+
+const BID_ROUTE: &str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
+
+fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewKeyword, SandboxError> {
+    Ok(NewKeyword {
+        ad_group_id: body.ad_group_id,
+        text: body.keyword_text.0,
+        match_type: body.match_type,
+        state: settable_state(body.state)?.unwrap_or(EntityState::Enabled),
+        bid_minor: body.bid.map(|b| b.0),
+        created_at: now,
+    })
+}
+
+/// The campaign named in a create body must be the ad group's.
+pub(super) fn check_campaign(
+    given: Option<CampaignId>,
+    actual: CampaignId,
+) -> Result<(), SandboxError> {
+    match given {
+        Some(c) if c != actual => Err(SandboxError::BadRequest(
+            "`campaignId`: is not the campaign of the ad group `adGroupId`".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn find(
+    store: &DynStore,
+    advertiser: &Advertiser,
+    params: &BTreeMap<String, String>,
+) -> Result<Keyword, SandboxError> {
+    let id = path_id(params, "keywordId", KeywordId::parse)?;
+    store
+        .keyword(&advertiser.id, Program::Sp, id)
+        .await?
+        .ok_or(SandboxError::NotFound("keyword"))
+}
+
+/// The keyword to change: found, and neither it nor its ad group or campaign archived.
+async fn find_open(
+    store: &DynStore,
+    advertiser: &Advertiser,
+    params: &BTreeMap<String, String>,
+) -> Result<Keyword, SandboxError> {
+    let k = find(store, advertiser, params).await?;
+    let g = store
+        .ad_group(&advertiser.id, Program::Sp, k.ad_group_id)
+        .await?
+        .ok_or(SandboxError::NotFound("ad group"))?;
+    check_open(store, advertiser, &g).await?;
+    if k.state == EntityState::Archived {
+        return Err(archived("keyword"));
+    }
+    Ok(k)
+}
+
+pub fn view(k: &Keyword) -> Value {
+    json!({
+        "keywordId": k.id.to_string(),
+        "campaignId": k.campaign_id.to_string(),
+        "adGroupId": k.ad_group_id.to_string(),
+        "keywordText": k.text.as_str(),
+        "matchType": k.match_type.api(),
+        "state": k.state.api(),
+        "bid": money(k.bid_minor),
+        "extendedData": {
+            "creationDateTime": k.created_at.to_rfc3339(),
+            "lastUpdateDateTime": k.updated_at.to_rfc3339(),
+        },
+    })
+}
+
+fn written(w: Written<Keyword>) -> Result<Json<Value>, SandboxError> {
+    match w {
+        Written::Done(k) => Ok(Json(view(&k))),
+        Written::Archived(what) => Err(archived(what)),
+    }
+}
+
+fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
+    Box::pin(async move {
+        from_value::<ChildListBody>(input.body)?.query()?;
+        Ok(op(
+            "sp:ListKeywords",
+            collection(input.advertiser, "keyword"),
+            None,
+        ))
+    })
+}
+
+fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
+    Box::pin(async move {
+        let k = find(input.store, input.advertiser, input.params).await?;
+        Ok(op(
+            "sp:GetKeyword",
+            resource(input.advertiser, "keyword", k.id),
+            None,
+        ))
+    })
+}
+
+fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
+    Box::pin(async move {
+        let body: CreateBody = from_value(input.body)?;
+        let campaign = body.campaign_id;
+        let new = plan_create(body, input.now)?;
+        let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
+        check_campaign(campaign, g.campaign_id)?;
+        let mut o = op(
+            "sp:CreateKeywords",
+            collection(input.advertiser, "keyword"),
+            None,
+        );
+        o.bid_amount = Some(decimal(new.bid_minor.unwrap_or(g.default_bid_minor)));
+        Ok(o)
+    })
+}
+
+fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
+    Box::pin(async move {
+        from_value::<StateBody>(input.body)?.patch(BID_ROUTE)?;
+        let k = find_open(input.store, input.advertiser, input.params).await?;
+        Ok(op(
+            "sp:UpdateKeywords",
+            resource(input.advertiser, "keyword", k.id),
+            None,
+        ))
+    })
+}
+
+fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
+    Box::pin(async move {
+        let body: BidBody = from_value(input.body)?;
+        let k = find_open(input.store, input.advertiser, input.params).await?;
+        let amount = bid_commitment(k.bid_minor, body.bid.0, input.now.date_naive());
+        let mut o = op(
+            "sp:UpdateKeywordBid",
+            resource(input.advertiser, "keyword", k.id),
+            Some(amount),
+        );
+        o.bid_amount = Some(decimal(body.bid.0));
+        Ok(o)
+    })
+}
+
+async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
+    let (query, window) = from_bytes::<ChildListBody>(&body)?.query()?;
+    let found = account
+        .store
+        .keywords(&account.advertiser().id, Program::Sp, &query)
+        .await?;
+    let items = found.items.iter().map(view).collect();
+    Ok(Json(listing("keywords", items, found.total, window)))
+}
+
+async fn get_one(
+    account: Account,
+    Path(params): Path<BTreeMap<String, String>>,
+) -> Result<Json<Value>, SandboxError> {
+    let k = find(&account.store, account.advertiser(), &params).await?;
+    Ok(Json(view(&k)))
+}
+
+async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
+    let body: CreateBody = from_bytes(&body)?;
+    let campaign = body.campaign_id;
+    let new = plan_create(body, Utc::now())?;
+    let g = open_ad_group(&account.store, account.advertiser(), new.ad_group_id).await?;
+    check_campaign(campaign, g.campaign_id)?;
+    let w = account
+        .store
+        .create_keyword(&account.advertiser().id, Program::Sp, new)
+        .await
+        .map_err(store_err("ad group"))?;
+    written(w)
+}
+
+async fn change(
+    account: &Account,
+    params: &BTreeMap<String, String>,
+    patch: &BidPatch,
+) -> Result<Json<Value>, SandboxError> {
+    let id = path_id(params, "keywordId", KeywordId::parse)?;
+    let w = account
+        .store
+        .update_keyword(&account.advertiser().id, Program::Sp, id, patch, Utc::now())
+        .await
+        .map_err(store_err("keyword"))?;
+    written(w)
+}
+
+async fn update(
+    account: Account,
+    Path(params): Path<BTreeMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<Value>, SandboxError> {
+    let patch = from_bytes::<StateBody>(&body)?.patch(BID_ROUTE)?;
+    change(&account, &params, &patch).await
+}
+
+async fn bid(
+    account: Account,
+    Path(params): Path<BTreeMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<Value>, SandboxError> {
+    let body: BidBody = from_bytes(&body)?;
+    let patch = BidPatch {
+        state: None,
+        bid_minor: Some(body.bid.0),
+    };
+    change(&account, &params, &patch).await
+}

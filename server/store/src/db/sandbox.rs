@@ -1,0 +1,898 @@
+//! The data behind the sandbox Ads API (`/sandbox/v1/`): per advertiser, a profile, campaigns,
+//! ad groups, keywords, targets, report jobs and invoices. Implemented for both backends in
+//! `sql/sandbox.rs`.
+//!
+//! These tables simulate the ad platform, not Charter's own state, so their changes write no
+//! audit events: the gateway records each sandbox call's decision (with its operation) instead.
+//! Every method takes the advertiser it is scoped to; a row of another account is
+//! indistinguishable from a missing one.
+//!
+//! Ids are numeric like Amazon's ([`CampaignId`] etc., random 15-digit numbers); report ids are
+//! UUIDs ([`ReportId`]). Money is in the advertiser's currency minor units.
+
+use super::Result;
+use crate::model::{AdvertiserId, ParseError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! ads_id {
+    ($(#[$m:meta])* $name:ident, $what:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(i64);
+
+        impl $name {
+            /// A fresh random id of 15 digits.
+            pub fn generate() -> Self {
+                Self(random_id())
+            }
+
+            /// Accepts 1 to 18 ASCII digits (surrounding spaces ignored) naming a positive
+            /// number; the canonical form has no leading zeros.
+            pub fn parse(s: &str) -> Result<Self, ParseError> {
+                parse_numeric(s)
+                    .map(Self)
+                    .ok_or_else(|| ParseError::Invalid { what: $what, value: s.trim().chars().take(64).collect() })
+            }
+
+            pub fn get(self) -> i64 {
+                self.0
+            }
+
+            /// An id read back from the database.
+            pub(crate) fn from_db(n: i64) -> Result<Self, ParseError> {
+                if n > 0 {
+                    Ok(Self(n))
+                } else {
+                    Err(ParseError::Invalid { what: $what, value: n.to_string() })
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0.to_string()
+            }
+        }
+    };
+}
+
+fn random_id() -> i64 {
+    const MIN: i64 = 100_000_000_000_000;
+    const SPAN: u128 = 900_000_000_000_000;
+    let r = ulid::Ulid::new().random() % SPAN;
+    MIN + i64::try_from(r).unwrap_or(0)
+}
+
+fn parse_numeric(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+ads_id!(/** A sandbox advertising profile (the `Amazon-Advertising-API-Scope`). */ ProfileId, "profile id");
+ads_id!(/** A sandbox campaign. */ CampaignId, "campaign id");
+ads_id!(/** A sandbox ad group. */ AdGroupId, "ad group id");
+ads_id!(/** A sandbox keyword. */ KeywordId, "keyword id");
+ads_id!(/** A sandbox product target. */ TargetId, "target id");
+ads_id!(/** A sandbox invoice. */ InvoiceId, "invoice id");
+
+/// A report job's id: a UUID in canonical lower-case form, like the Amazon Ads reporting API's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ReportId(String);
+
+impl ReportId {
+    /// A fresh random (version 4 shaped) UUID.
+    pub fn generate() -> Self {
+        let mut b = ulid::Ulid::new().to_bytes();
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        Self(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        ))
+    }
+
+    /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits in any case).
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim();
+        let ok = s.len() == 36
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            });
+        if ok {
+            Ok(Self(s.to_ascii_lowercase()))
+        } else {
+            Err(ParseError::Invalid {
+                what: "report id",
+                value: s.chars().take(64).collect(),
+            })
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ReportId {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ReportId> for String {
+    fn from(id: ReportId) -> String {
+        id.0
+    }
+}
+
+/// An enum with a stored form (lower-case) and the API's form (`ENABLED`); `parse` takes
+/// either, in any case. Serialized in the API's form.
+macro_rules! ads_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $db:literal, $api:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored form.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $db),+ }
+            }
+
+            /// The API's form.
+            pub fn api(self) -> &'static str {
+                match self { $($name::$variant => $api),+ }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, ParseError> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($db) || t.eq_ignore_ascii_case($api) {
+                    return Ok($name::$variant);
+                })+
+                Err(ParseError::Invalid { what: $what, value: t.chars().take(64).collect() })
+            }
+
+            /// The API's forms, for error messages: "`A`, `B` or `C`".
+            pub fn expected() -> String {
+                let names: Vec<String> = Self::ALL.iter().map(|v| format!("`{}`", v.api())).collect();
+                match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                    _ => names.concat(),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.api())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.api())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{}` is not a valid {}: expected {}",
+                        s.chars().take(64).collect::<String>(),
+                        $what,
+                        $name::expected()
+                    ))
+                })
+            }
+        }
+    };
+}
+
+ads_enum!(/** The ad product a campaign belongs to. */ Program, "ad product" {
+    Sp => "sp", "SPONSORED_PRODUCTS";
+    Sb => "sb", "SPONSORED_BRANDS";
+    Sd => "sd", "SPONSORED_DISPLAY";
+});
+
+ads_enum!(/** The state of a campaign, ad group, keyword or target. Archived is final. */ EntityState, "state" {
+    Enabled => "enabled", "ENABLED";
+    Paused => "paused", "PAUSED";
+    Archived => "archived", "ARCHIVED";
+});
+
+ads_enum!(/** How a campaign chooses where ads show. */ TargetingType, "targeting type" {
+    Manual => "manual", "MANUAL";
+    Auto => "auto", "AUTO";
+});
+
+ads_enum!(/** A keyword's match type. */ MatchType, "match type" {
+    Exact => "exact", "EXACT";
+    Phrase => "phrase", "PHRASE";
+    Broad => "broad", "BROAD";
+});
+
+ads_enum!(/** The kind of a product-targeting expression. */ ExpressionType, "expression type" {
+    AsinSameAs => "asin_same_as", "ASIN_SAME_AS";
+    AsinCategorySameAs => "asin_category_same_as", "ASIN_CATEGORY_SAME_AS";
+    AsinBrandSameAs => "asin_brand_same_as", "ASIN_BRAND_SAME_AS";
+    QueryHighRelMatches => "query_high_rel_matches", "QUERY_HIGH_REL_MATCHES";
+    QueryBroadRelMatches => "query_broad_rel_matches", "QUERY_BROAD_REL_MATCHES";
+    AsinSubstituteRelated => "asin_substitute_related", "ASIN_SUBSTITUTE_RELATED";
+    AsinAccessoryRelated => "asin_accessory_related", "ASIN_ACCESSORY_RELATED";
+});
+
+impl ExpressionType {
+    /// Whether the expression names a value (an ASIN, category or brand); the automatic ones
+    /// do not.
+    pub fn takes_value(self) -> bool {
+        matches!(
+            self,
+            ExpressionType::AsinSameAs
+                | ExpressionType::AsinCategorySameAs
+                | ExpressionType::AsinBrandSameAs
+        )
+    }
+}
+
+ads_enum!(/** The kind of report. */ ReportType, "report type" {
+    SpCampaigns => "sp_campaigns", "spCampaigns";
+    SpTargeting => "sp_targeting", "spTargeting";
+});
+
+ads_enum!(/** A report's time unit: one row per entity, or one per entity and day. */ TimeUnit, "time unit" {
+    Summary => "summary", "SUMMARY";
+    Daily => "daily", "DAILY";
+});
+
+ads_enum!(/** Where a report job stands. */ ReportStatus, "report status" {
+    Pending => "pending", "PENDING";
+    Processing => "processing", "PROCESSING";
+    Completed => "completed", "COMPLETED";
+});
+
+ads_enum!(/** Whether an invoice is paid. */ InvoiceStatus, "invoice status" {
+    Issued => "issued", "ISSUED";
+    Paid => "paid", "PAID_IN_FULL";
+});
+
+/// A name of a campaign, ad group or report: trimmed, 1–128 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityName(String);
+
+impl EntityName {
+    pub const MAX: usize = 128;
+
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(ParseError::Empty { what: "name" });
+        }
+        if s.chars().count() > Self::MAX {
+            return Err(ParseError::TooLong {
+                what: "name",
+                max: Self::MAX,
+            });
+        }
+        if s.chars().any(char::is_control) {
+            return Err(ParseError::Invalid {
+                what: "name",
+                value: s.chars().take(64).collect(),
+            });
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A keyword's text: lower-cased, single spaces, 1–80 characters and at most 10 words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordText(String);
+
+impl KeywordText {
+    pub const MAX: usize = 80;
+    pub const MAX_WORDS: usize = 10;
+
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let words: Vec<String> = s.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return Err(ParseError::Empty {
+                what: "keyword text",
+            });
+        }
+        let text = words.join(" ");
+        if text.chars().count() > Self::MAX || words.len() > Self::MAX_WORDS {
+            return Err(ParseError::TooLong {
+                what: "keyword text",
+                max: Self::MAX,
+            });
+        }
+        if text.chars().any(char::is_control) {
+            return Err(ParseError::Invalid {
+                what: "keyword text",
+                value: text.chars().take(64).collect(),
+            });
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A product-targeting expression: its type and, for the ASIN/category/brand types, a value
+/// of 1–64 letters, digits, `-` or `_` (an ASIN is upper-cased).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetExpression {
+    kind: ExpressionType,
+    value: Option<String>,
+}
+
+impl TargetExpression {
+    pub fn parse(kind: ExpressionType, value: Option<&str>) -> Result<Self, ParseError> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty());
+        match (kind.takes_value(), value) {
+            (true, None) => Err(ParseError::Empty {
+                what: "expression value",
+            }),
+            (false, Some(v)) => Err(ParseError::Invalid {
+                what: "expression value (this type takes none)",
+                value: v.chars().take(64).collect(),
+            }),
+            (false, None) => Ok(Self { kind, value: None }),
+            (true, Some(v)) => {
+                let valid = v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !valid {
+                    return Err(ParseError::Invalid {
+                        what: "expression value",
+                        value: v.chars().take(64).collect(),
+                    });
+                }
+                let v = if kind == ExpressionType::AsinSameAs {
+                    v.to_ascii_uppercase()
+                } else {
+                    v.to_string()
+                };
+                Ok(Self {
+                    kind,
+                    value: Some(v),
+                })
+            }
+        }
+    }
+
+    pub fn kind(&self) -> ExpressionType {
+        self.kind
+    }
+
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    /// The resolved form, e.g. `asin="B07XJ8C8F5"` or `close-match`.
+    pub fn resolved(&self) -> String {
+        match (self.kind, &self.value) {
+            (ExpressionType::QueryHighRelMatches, _) => "close-match".into(),
+            (ExpressionType::QueryBroadRelMatches, _) => "loose-match".into(),
+            (ExpressionType::AsinSubstituteRelated, _) => "substitutes".into(),
+            (ExpressionType::AsinAccessoryRelated, _) => "complements".into(),
+            (ExpressionType::AsinSameAs, v) => format!("asin=\"{}\"", v.as_deref().unwrap_or("")),
+            (ExpressionType::AsinCategorySameAs, v) => {
+                format!("category=\"{}\"", v.as_deref().unwrap_or(""))
+            }
+            (ExpressionType::AsinBrandSameAs, v) => {
+                format!("brand=\"{}\"", v.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}
+
+/// The advertising profile of an account (one per advertiser).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub advertiser_id: AdvertiserId,
+    pub country_code: String,
+    pub currency_code: String,
+    /// An IANA time zone name, e.g. `America/Los_Angeles`.
+    pub timezone: String,
+    pub account_name: String,
+    /// `seller` or `vendor`.
+    pub account_type: String,
+    /// Amazon's marketplace id, e.g. `ATVPDKIKX0DER`.
+    pub marketplace_string_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub advertiser_id: AdvertiserId,
+    pub program: Program,
+    pub name: EntityName,
+    pub state: EntityState,
+    pub daily_budget_minor: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub targeting_type: TargetingType,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A campaign to create. The caller has validated the budget (> 0) and the dates.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub program: Program,
+    pub name: EntityName,
+    pub state: EntityState,
+    pub daily_budget_minor: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub targeting_type: TargetingType,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields of a campaign to change (`None`: unchanged; `end_date: Some(None)` clears it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignPatch {
+    pub name: Option<EntityName>,
+    pub state: Option<EntityState>,
+    pub daily_budget_minor: Option<i64>,
+    pub end_date: Option<Option<NaiveDate>>,
+}
+
+impl CampaignPatch {
+    /// The campaign as it would be after the patch (timestamps unchanged).
+    pub fn apply(&self, c: &Campaign) -> Campaign {
+        Campaign {
+            name: self.name.clone().unwrap_or_else(|| c.name.clone()),
+            state: self.state.unwrap_or(c.state),
+            daily_budget_minor: self.daily_budget_minor.unwrap_or(c.daily_budget_minor),
+            end_date: self.end_date.unwrap_or(c.end_date),
+            ..c.clone()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdGroup {
+    pub id: AdGroupId,
+    pub advertiser_id: AdvertiserId,
+    pub campaign_id: CampaignId,
+    pub name: EntityName,
+    pub state: EntityState,
+    /// The bid of keywords and targets created without one.
+    pub default_bid_minor: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAdGroup {
+    pub campaign_id: CampaignId,
+    pub name: EntityName,
+    pub state: EntityState,
+    pub default_bid_minor: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdGroupPatch {
+    pub name: Option<EntityName>,
+    pub state: Option<EntityState>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyword {
+    pub id: KeywordId,
+    pub advertiser_id: AdvertiserId,
+    pub campaign_id: CampaignId,
+    pub ad_group_id: AdGroupId,
+    pub text: KeywordText,
+    pub match_type: MatchType,
+    pub state: EntityState,
+    pub bid_minor: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewKeyword {
+    pub ad_group_id: AdGroupId,
+    pub text: KeywordText,
+    pub match_type: MatchType,
+    pub state: EntityState,
+    /// `None`: the ad group's default bid.
+    pub bid_minor: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The fields of a keyword or target to change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BidPatch {
+    pub state: Option<EntityState>,
+    pub bid_minor: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub id: TargetId,
+    pub advertiser_id: AdvertiserId,
+    pub campaign_id: CampaignId,
+    pub ad_group_id: AdGroupId,
+    pub expression: TargetExpression,
+    pub state: EntityState,
+    pub bid_minor: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTarget {
+    pub ad_group_id: AdGroupId,
+    pub expression: TargetExpression,
+    pub state: EntityState,
+    /// `None`: the ad group's default bid.
+    pub bid_minor: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A report job. `payload` (JSON rows) is set when it completes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportJob {
+    pub id: ReportId,
+    pub advertiser_id: AdvertiserId,
+    pub name: EntityName,
+    pub report_type: ReportType,
+    pub time_unit: TimeUnit,
+    /// The requested columns, in order.
+    pub columns: Vec<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub status: ReportStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub payload: Option<String>,
+}
+
+/// A report to request (it starts pending).
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub name: EntityName,
+    pub report_type: ReportType,
+    pub time_unit: TimeUnit,
+    pub columns: Vec<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub advertiser_id: AdvertiserId,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Before tax.
+    pub amount_minor: i64,
+    pub tax_minor: i64,
+    pub currency: String,
+    pub status: InvoiceStatus,
+    pub issued_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// Filters and window of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxQuery {
+    /// The states to include; empty means every state.
+    pub states: Vec<EntityState>,
+    /// Only these campaigns (the campaigns themselves, or the children of these); empty: all.
+    pub campaigns: Vec<CampaignId>,
+    /// Only these ad groups (or their children); empty: all.
+    pub ad_groups: Vec<AdGroupId>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl SandboxQuery {
+    /// The most rows one listing returns.
+    pub const MAX_LIMIT: u32 = 10_000;
+
+    /// Everything (up to [`Self::MAX_LIMIT`] rows).
+    pub fn all() -> Self {
+        Self {
+            states: Vec::new(),
+            campaigns: Vec::new(),
+            ad_groups: Vec::new(),
+            offset: 0,
+            limit: Self::MAX_LIMIT,
+        }
+    }
+
+    pub(crate) fn includes(&self, state: EntityState) -> bool {
+        self.states.is_empty() || self.states.contains(&state)
+    }
+}
+
+/// One window of a listing and the number of rows that match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// The result of a change to an entity that may be archived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written<T> {
+    Done(T),
+    /// Nothing changed: the entity, or the campaign or ad group it belongs to, is archived
+    /// (`"campaign"`, `"ad group"`, `"keyword"` or `"target"`).
+    Archived(&'static str),
+}
+
+/// A whole account's sandbox data, inserted as is in one transaction (the demo seed). Every row
+/// must belong to the advertiser it is seeded for.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxSeed {
+    pub profile: Option<Profile>,
+    pub campaigns: Vec<Campaign>,
+    pub ad_groups: Vec<AdGroup>,
+    pub keywords: Vec<Keyword>,
+    pub targets: Vec<Target>,
+    pub reports: Vec<ReportJob>,
+    pub invoices: Vec<Invoice>,
+}
+
+#[async_trait]
+pub trait SandboxStore: Send + Sync {
+    /// Inserts a seed; `Invalid` when a row belongs to another advertiser.
+    async fn seed_sandbox(&self, advertiser: &AdvertiserId, seed: &SandboxSeed) -> Result<()>;
+
+    async fn sandbox_profile(&self, advertiser: &AdvertiserId) -> Result<Option<Profile>>;
+
+    // --- campaigns -------------------------------------------------------------------------
+    async fn campaigns(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        query: &SandboxQuery,
+    ) -> Result<Listing<Campaign>>;
+    async fn campaign(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: CampaignId,
+    ) -> Result<Option<Campaign>>;
+    async fn create_campaign(
+        &self,
+        advertiser: &AdvertiserId,
+        new: NewCampaign,
+    ) -> Result<Campaign>;
+    /// Applies `patch`; `NotFound` for an unknown id, `Archived` for an archived campaign.
+    async fn update_campaign(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: CampaignId,
+        patch: &CampaignPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Campaign>>;
+
+    // --- ad groups, keywords, targets (under campaigns of `program`) ------------------------
+    async fn ad_groups(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        query: &SandboxQuery,
+    ) -> Result<Listing<AdGroup>>;
+    async fn ad_group(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: AdGroupId,
+    ) -> Result<Option<AdGroup>>;
+    /// `NotFound` when the campaign is not one of this account's `program` campaigns.
+    async fn create_ad_group(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        new: NewAdGroup,
+    ) -> Result<Written<AdGroup>>;
+    async fn update_ad_group(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: AdGroupId,
+        patch: &AdGroupPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Written<AdGroup>>;
+
+    async fn keywords(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        query: &SandboxQuery,
+    ) -> Result<Listing<Keyword>>;
+    async fn keyword(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: KeywordId,
+    ) -> Result<Option<Keyword>>;
+    /// `NotFound` for an unknown ad group; `Conflict("keyword")` when the ad group already has
+    /// this text with this match type.
+    async fn create_keyword(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        new: NewKeyword,
+    ) -> Result<Written<Keyword>>;
+    async fn update_keyword(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: KeywordId,
+        patch: &BidPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Keyword>>;
+
+    async fn targets(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        query: &SandboxQuery,
+    ) -> Result<Listing<Target>>;
+    async fn target(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: TargetId,
+    ) -> Result<Option<Target>>;
+    async fn create_target(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        new: NewTarget,
+    ) -> Result<Written<Target>>;
+    async fn update_target(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: TargetId,
+        patch: &BidPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Written<Target>>;
+
+    // --- reports ---------------------------------------------------------------------------
+    async fn create_report(&self, advertiser: &AdvertiserId, new: NewReport) -> Result<ReportJob>;
+    async fn report(&self, advertiser: &AdvertiserId, id: &ReportId) -> Result<Option<ReportJob>>;
+    /// Moves a job forward to `status` (with its payload when completing). A completed job is
+    /// never changed again: the job is returned as stored.
+    async fn advance_report(
+        &self,
+        advertiser: &AdvertiserId,
+        id: &ReportId,
+        status: ReportStatus,
+        payload: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<ReportJob>;
+
+    // --- billing (read-only) ---------------------------------------------------------------
+    /// Invoices, newest period first.
+    async fn invoices(
+        &self,
+        advertiser: &AdvertiserId,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Listing<Invoice>>;
+    async fn invoice(&self, advertiser: &AdvertiserId, id: InvoiceId) -> Result<Option<Invoice>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_ids_parse_canonically() {
+        assert_eq!(CampaignId::parse(" 0042 ").map(|c| c.get()), Ok(42));
+        assert_eq!(
+            CampaignId::parse("42").map(|c| c.to_string()),
+            Ok("42".into())
+        );
+        for bad in ["", "0", "-1", "1.5", "12a", "1234567890123456789", "١٢"] {
+            assert!(CampaignId::parse(bad).is_err(), "{bad}");
+        }
+        let g = CampaignId::generate().to_string();
+        assert_eq!(g.len(), 15);
+        assert_eq!(CampaignId::parse(&g).map(|c| c.to_string()), Ok(g));
+    }
+
+    #[test]
+    fn report_ids_are_uuids() {
+        let id = ReportId::generate();
+        assert_eq!(id.as_str().len(), 36);
+        assert_eq!(&id.as_str()[14..15], "4");
+        let upper = id.as_str().to_ascii_uppercase();
+        assert_eq!(ReportId::parse(&upper), Ok(id));
+        assert!(ReportId::parse("not-a-uuid").is_err());
+        assert!(ReportId::parse("0123456789abcdef0123456789abcdef0123").is_err());
+    }
+
+    #[test]
+    fn enums_take_both_forms() {
+        assert_eq!(EntityState::parse("ENABLED"), Ok(EntityState::Enabled));
+        assert_eq!(EntityState::parse("paused"), Ok(EntityState::Paused));
+        assert!(EntityState::parse("deleted").is_err());
+        assert_eq!(EntityState::expected(), "`ENABLED`, `PAUSED` or `ARCHIVED`");
+        assert_eq!(
+            ReportType::parse("spcampaigns"),
+            Ok(ReportType::SpCampaigns)
+        );
+    }
+
+    #[test]
+    fn names_keywords_and_expressions() {
+        assert!(EntityName::parse("  ").is_err());
+        assert!(EntityName::parse(&"x".repeat(129)).is_err());
+        assert!(EntityName::parse(&"x".repeat(128)).is_ok());
+        assert_eq!(
+            KeywordText::parse("  Trail   RUNNING shoes ").map(|k| k.as_str().to_string()),
+            Ok("trail running shoes".into())
+        );
+        assert!(KeywordText::parse("a b c d e f g h i j k").is_err());
+        let e = TargetExpression::parse(ExpressionType::AsinSameAs, Some("b07xj8c8f5"));
+        assert_eq!(
+            e.map(|e| e.resolved()),
+            Ok("asin=\"B07XJ8C8F5\"".to_string())
+        );
+        assert!(TargetExpression::parse(ExpressionType::AsinSameAs, None).is_err());
+        assert!(TargetExpression::parse(ExpressionType::QueryHighRelMatches, Some("x")).is_err());
+        assert!(TargetExpression::parse(ExpressionType::AsinBrandSameAs, Some("a b")).is_err());
+    }
+}
