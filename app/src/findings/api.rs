@@ -5,6 +5,7 @@
 
 use crate::accounts::api::AccountView;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
 use charter_store::model::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
