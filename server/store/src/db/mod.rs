@@ -45,6 +45,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed: {0}")]
     Password(String),
+    #[error("a background task failed: {0}")]
+    Task(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 /// parameters (and PostgreSQL's 65535).
 const ROWS_PER_INSERT: usize = 1000;
 
+/// Rows handed from the reader to the hasher at a time while verifying.
+const VERIFY_CHUNK: usize = 2048;
+
 /// Rows chained per transaction by the backfill.
 const BACKFILL_BATCH: i64 = 1000;
 
@@ -500,20 +503,46 @@ macro_rules! audit_store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let head = head.map(|(seq, hash)| ChainHead { chain: chain.to_string(), seq, hash });
-                let mut verifier = ChainVerifier::new(chain);
+                // Two stages on two threads: this task reads and decodes rows, a blocking task
+                // hashes and links them.
+                let (to_hasher, mut chunks) = tokio::sync::mpsc::channel::<Vec<ChainRow>>(4);
+                let hasher = {
+                    let chain = chain.to_string();
+                    tokio::task::spawn_blocking(move || {
+                        let mut verifier = ChainVerifier::new(&chain);
+                        while let Some(chunk) = chunks.blocking_recv() {
+                            for row in &chunk {
+                                verifier.push(row);
+                            }
+                        }
+                        verifier
+                    })
+                };
+                let mut read = 0u64;
                 {
                     let mut rows = sqlx::query(concat!("SELECT ", chain_cols!(), " FROM audit_events WHERE chain = $1 AND seq IS NOT NULL ORDER BY seq"))
                         .bind(chain)
                         .fetch(&mut *tx);
+                    let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
                     while let Some(row) = rows.try_next().await? {
-                        verifier.push(&Self::decode_chain_row(&row)?);
-                        if verifier.events().is_multiple_of(4096) {
-                            progress(verifier.events());
+                        chunk.push(Self::decode_chain_row(&row)?);
+                        if chunk.len() == VERIFY_CHUNK {
+                            read += VERIFY_CHUNK as u64;
+                            progress(read);
+                            if to_hasher.send(std::mem::replace(&mut chunk, Vec::with_capacity(VERIFY_CHUNK))).await.is_err() {
+                                break;
+                            }
                         }
                     }
+                    read += chunk.len() as u64;
+                    if !chunk.is_empty() {
+                        let _ = to_hasher.send(chunk).await;
+                    }
                 }
+                drop(to_hasher);
                 tx.rollback().await?;
-                progress(verifier.events());
+                let verifier = hasher.await.map_err(|e| StoreError::Task(e.to_string()))?;
+                progress(read);
                 Ok(verifier.finish(head.as_ref()))
             }
 
