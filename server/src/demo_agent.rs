@@ -51,7 +51,8 @@ impl Summary {
     }
 }
 
-/// Finds an agent by id or exact name among the agents holding grants.
+/// Finds an agent by id or exact name among the agents holding grants (also used by
+/// `charter credentials`).
 pub async fn find_agent(store: &DynStore, agent: &str) -> Result<AgentId, Error> {
     if let Ok(id) = AgentId::parse(agent) {
         return Ok(id);

@@ -215,36 +215,7 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
         Command::Credentials { db, agent } => {
             let database = prepare_database(&db.database_url, false).await?;
             let store = database.store();
-            let agent = match charter_store::model::AgentId::parse(&agent) {
-                Ok(id) => id,
-                Err(_) => {
-                    // An exact name, found through the accounts it holds grants on.
-                    let mut found = std::collections::BTreeSet::new();
-                    for adv in store.search_advertisers("", 1000).await? {
-                        let q = charter_store::model::AgentQuery::parse(
-                            Some(&agent),
-                            None,
-                            None,
-                            None,
-                        )?;
-                        for row in store.list_agent_grants(&adv.id, &q).await?.items {
-                            if row.agent_name == agent {
-                                found.insert(row.agent_id);
-                            }
-                        }
-                    }
-                    match found.len() {
-                        1 => found.into_iter().next().ok_or("no agent")?,
-                        0 => return Err(format!("no agent named `{agent}` holds a grant").into()),
-                        n => {
-                            return Err(format!(
-                                "{n} agents are named `{agent}`: pass the agent id"
-                            )
-                            .into());
-                        }
-                    }
-                }
-            };
+            let agent = charter_server::demo_agent::find_agent(&store, &agent).await?;
             let ident = store
                 .agent_identity(&agent)
                 .await?

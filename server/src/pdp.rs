@@ -146,12 +146,7 @@ async fn settle(enf: &Enforcer, headers: &HeaderMap, id: &str, commit: bool) -> 
     let claims = match enf.token_grant(token).await {
         Ok(c) => c,
         Err(e) => {
-            let reason = match e {
-                crate::tokens::TokenError::Expired(_)
-                | crate::tokens::TokenError::NotYetValid(_) => Reason::TokenExpired,
-                crate::tokens::TokenError::Revoked(_) => Reason::Revoked,
-                _ => Reason::TokenInvalid,
-            };
+            let reason = crate::gateway::token_reason(&e);
             return Problem::new(reason, e.to_string()).into_response();
         }
     };

@@ -159,7 +159,8 @@ pub struct Enforcer {
     caches: Arc<Mutex<Caches>>,
 }
 
-fn token_reason(e: &TokenError) -> Reason {
+/// The reason code of a token that failed verification.
+pub fn token_reason(e: &TokenError) -> Reason {
     match e {
         TokenError::Expired(_) | TokenError::NotYetValid(_) => Reason::TokenExpired,
         TokenError::Revoked(_) => Reason::Revoked,
