@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod components;
 pub mod consent;
 pub mod editor;
+pub mod enforce;
 pub mod error;
 pub mod findings;
 pub mod partner;
@@ -80,6 +81,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/accounts/:adv/requests/:req") view=consent::pages::ConsentScreenPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/guardrails") view=consent::pages::GuardrailsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/findings") view=findings::pages::FindingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/alerts") view=enforce::pages::AlertsPage ssr=SsrMode::Async/>
                 <Route path=path!("/support") view=support::pages::SupportPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners") view=partner::pages::PartnersPage ssr=SsrMode::Async/>
                 <Route path=path!("/partners/:partner") view=partner::pages::PartnerConsolePage ssr=SsrMode::Async/>
@@ -124,10 +126,14 @@ fn Header() -> impl IntoView {
                         let activity = format!("/accounts/{id}/activity");
                         let requests = format!("/accounts/{id}/requests");
                         let guardrails = format!("/accounts/{id}/guardrails");
+                        let findings = format!("/accounts/{id}/findings");
+                        let alerts = format!("/accounts/{id}/alerts");
                         view! {
                             <A href=agents>"Agents"</A>
                             <A href=requests>"Requests"</A>
                             <A href=guardrails>"Guardrails"</A>
+                            <A href=findings>"Unused access"</A>
+                            <A href=alerts>"Alerts"</A>
                             <A href=activity>"Activity"</A>
                         }
                     });

@@ -676,6 +676,7 @@ pub async fn seed(store: &DynStore, options: SeedOptions) -> Result<Seeded, Stor
     }
     grants_bar.finish();
     seed_consent(store, &system, &northwind, &agents).await?;
+    seed_enforcement(store, &system, &northwind, &agents, now).await?;
     seed_sandbox(store, &[&northwind, &halcyon, &bergfeld], now).await?;
 
     Ok(Seeded {
@@ -797,6 +798,153 @@ async fn seed_consent(
             store.record_token(&agent_actor(parent), &root).await?;
             store.record_token(&agent_actor(child), &delegated).await?;
             seed_decisions(store, northwind, parent, &grant, &root, &acct).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Spend and breaker demo data on Northwind: Bid Pilot has caps and 30 days of committed bid
+/// and budget changes (a few released), and Bid Guard's breaker tripped three times and is
+/// TERMINATED, so the account shows a breaker alert until someone resets it.
+async fn seed_enforcement(
+    store: &DynStore,
+    system: &Actor,
+    northwind: &Advertiser,
+    agents: &[Agent],
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use charter_store::{BreakerConfig, NewReservation, ReserveOutcome, SpendLimits};
+    let acct = format!(
+        "arn:ads:{}:{}",
+        northwind.marketplace.to_ascii_lowercase(),
+        northwind.id
+    );
+    let by_name = |n: &str| agents.iter().find(|a| a.name == n);
+    if let Some(pilot) = by_name("Bid Pilot")
+        && let Some(grant) = store.grant_for(&northwind.id, &pilot.id).await?
+    {
+        store
+            .set_spend_limits(
+                system,
+                &northwind.id,
+                &grant.id,
+                SpendLimits {
+                    daily_minor: Some(50_000),
+                    monthly_minor: Some(800_000),
+                    lifetime_minor: Some(6_000_000),
+                },
+            )
+            .await?;
+        let mut rng = DemoRng::for_name("Bid Pilot spend");
+        let today = now.date_naive();
+        for ago in (0..30i64).rev() {
+            let day = today - Duration::days(ago);
+            // Busier mid-week, quieter at weekends; today only up to now.
+            let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+            let calls = match (ago, weekend) {
+                // Today: a little, so the gauges show use and the cap has room for live demos.
+                (0, _) => 2,
+                (_, true) => rng.range(1, 3),
+                (_, false) => rng.range(3, 6),
+            };
+            for k in 0..calls {
+                let at = day
+                    .and_hms_opt(7 + (k as u32 * 3) % 15, rng.range(0, 59) as u32, 0)
+                    .map(|t| t.and_utc())
+                    .unwrap_or(now);
+                if at > now - Duration::minutes(1) {
+                    continue;
+                }
+                let (action, resource, amount) = if rng.range(0, 3) == 0 {
+                    (
+                        "sp:UpdateCampaignBudget",
+                        format!("{acct}:campaign/{}", rng.range(100, 120)),
+                        rng.range(5_000, 9_000),
+                    )
+                } else {
+                    (
+                        "sp:UpdateKeywordBid",
+                        format!("{acct}:keyword/{}", rng.range(4_000, 4_999)),
+                        rng.range(800, 4_000),
+                    )
+                };
+                let out = store
+                    .reserve_spend(
+                        NewReservation {
+                            advertiser_id: northwind.id.clone(),
+                            grant_id: grant.id.clone(),
+                            agent_id: pilot.id.clone(),
+                            action: action.into(),
+                            resource,
+                            amount_minor: amount,
+                        },
+                        at,
+                    )
+                    .await?;
+                if let ReserveOutcome::Reserved(r) = out {
+                    // One call in eight failed at the ad platform: its hold was released.
+                    let commit = rng.range(0, 7) != 0;
+                    store
+                        .settle_reservation(&grant.id, &r.id, commit, at + Duration::seconds(2))
+                        .await?;
+                }
+            }
+        }
+    }
+    if let Some(guard) = by_name("Bid Guard")
+        && let Some(grant) = store.grant_for(&northwind.id, &guard.id).await?
+        && grant.status == GrantStatus::Active
+    {
+        store
+            .set_breaker_config(
+                system,
+                &northwind.id,
+                &grant.id,
+                BreakerConfig {
+                    requests_per_minute: Some(120),
+                    denials_per_minute: Some(10),
+                    spend_per_hour_minor: None,
+                    cooldown_seconds: Some(300),
+                },
+            )
+            .await?;
+        let breaker = Actor::System {
+            label: "circuit breaker".into(),
+        };
+        use BreakerState::*;
+        let story = [
+            (
+                190,
+                Closed,
+                Open,
+                "14 denied requests in the last minute (limit 10)",
+            ),
+            (185, Open, HalfOpen, "cooldown over: probing"),
+            (
+                184,
+                HalfOpen,
+                Open,
+                "relapse while probing: a request was denied",
+            ),
+            (120, Open, HalfOpen, "cooldown over: probing"),
+            (
+                119,
+                HalfOpen,
+                Terminated,
+                "relapse while probing: 131 requests in the last minute (limit 120)",
+            ),
+        ];
+        for (ago, from, to, why) in story {
+            store
+                .transition_breaker(
+                    &breaker,
+                    &grant.id,
+                    from,
+                    to,
+                    why,
+                    now - Duration::minutes(ago),
+                )
+                .await?;
         }
     }
     Ok(())

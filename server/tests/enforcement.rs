@@ -579,6 +579,7 @@ async fn breaker_trips_half_opens_closes_and_terminates(backend: Backend) {
     check(&a.authorize(denied).await, "policy_denied"); // the relapse
     let b = store.breaker(&a.grant.id).await.unwrap();
     assert_eq!(b.state, BreakerState::Terminated, "{b:?}");
+    assert_eq!(b.trips, 3, "the terminating trip counts: {b:?}");
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     check(&a.authorize(read.clone()).await, "circuit_terminated");
 

@@ -16,15 +16,21 @@ pub struct AccountView {
     /// Set when a support person is looking, with the reason they gave.
     pub support_reason: Option<String>,
     pub can_manage: bool,
+    /// Circuit breakers on the account that are not closed: shown on every account page.
+    pub alerts: Vec<crate::enforce::api::BreakerAlert>,
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn account_view(
+pub(crate) async fn account_view(
     advertiser: Advertiser,
     access: &crate::session::server::Access,
-) -> AccountView {
+) -> Result<AccountView, AppError> {
     use crate::session::server::Access;
-    AccountView {
+    let alerts =
+        crate::enforce::api::breaker_alerts(&crate::session::server::store()?, &advertiser.id)
+            .await?;
+    Ok(AccountView {
+        alerts,
         advertiser,
         role: match access {
             Access::Member(r) => Some(*r),
@@ -35,7 +41,7 @@ pub(crate) fn account_view(
             Access::Member(_) => None,
         },
         can_manage: access.can_manage(),
-    }
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +51,8 @@ pub struct AgentsPage {
     pub page: Page<AgentGrantRow>,
     pub partners: Vec<Partner>,
     pub counts: GrantCounts,
+    /// Today's spend and the breaker of each row of `page`, by agent id.
+    pub signals: Vec<crate::enforce::api::AgentSignal>,
 }
 
 #[server(endpoint = "list_agents")]
@@ -70,12 +78,14 @@ pub async fn list_agents(
     let counts = store
         .grant_counts(&advertiser.id, chrono::Utc::now())
         .await?;
+    let signals = crate::enforce::api::agent_signals(&store, &advertiser.id, &page.items).await?;
     Ok(AgentsPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         query,
         page,
         partners,
         counts,
+        signals,
     })
 }
 
@@ -87,6 +97,10 @@ pub struct AgentDetailPage {
     pub delegations: Vec<DelegationView>,
     /// The grant's versions, newest first, each with its change from the one before.
     pub versions: Vec<VersionView>,
+    /// Spend against the caps and the circuit breaker of the grant.
+    pub enforcement: crate::enforce::api::EnforcementView,
+    /// For the spend, breaker and reset forms.
+    pub csrf: String,
 }
 
 /// How many delegations the agent page lists.
@@ -367,11 +381,15 @@ pub async fn load_agent(
         let changes = version_changes(&versions[k + 1], &versions[k]);
         versions[k].changes = Some(changes);
     }
+    let enforcement =
+        crate::enforce::api::enforcement_for(&store, &advertiser, &detail.grant.id).await?;
     Ok(AgentDetailPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         detail,
         delegations,
         versions,
+        enforcement,
+        csrf: csrf_token(&session).await?,
     })
 }
 
@@ -569,7 +587,7 @@ pub async fn account_activity(
         .map(|r| (r.agent_id, r.agent_name))
         .collect();
     Ok(ActivityPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         events,
         filter,
         form,

@@ -37,6 +37,20 @@ fn agent_messages(kind: &str, code: &str) -> Option<String> {
             "Revoked {} agent grant(s) of this partner. Its agents cannot act on this account now.",
             query.get("count").unwrap_or_else(|| "all".into())
         ),
+        ("notice", "caps_saved") => {
+            "Spend caps saved. They apply to the agent's next call.".to_string()
+        }
+        ("notice", "breaker_saved") => {
+            "Breaker thresholds saved. They apply within a second.".to_string()
+        }
+        ("notice", "breaker_reset") => {
+            "Breaker reset: closed, with its trip count cleared. The agent's calls flow again."
+                .to_string()
+        }
+        ("notice", "breaker_already_closed") => "The breaker is already closed.".to_string(),
+        ("notice", "breaker_moved") => {
+            "The breaker changed state while you looked; here is where it stands now.".to_string()
+        }
         ("error", "confirm_mismatch") => {
             "The name you typed does not match. Nothing was revoked.".to_string()
         }
@@ -58,7 +72,11 @@ pub fn AccountBanner(account: AccountView) -> impl IntoView {
     let viewer = (account.role == Some(AdvertiserRole::Viewer)).then(|| {
         view! { <div class="banner" role="note">"You have view-only access to this account."</div> }
     });
-    view! { {support}{viewer} }
+    let adv = account.advertiser.id.to_string();
+    view! {
+        {support}{viewer}
+        <crate::enforce::pages::BreakerBanner adv=adv alerts=account.alerts.clone()/>
+    }
 }
 
 #[component]
@@ -99,8 +117,10 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
         page,
         partners,
         counts,
+        signals,
     } = data;
     let adv = account.advertiser.id.to_string();
+    let currency = account.advertiser.currency.clone();
     let now = chrono::Utc::now();
     let can_manage = account.can_manage;
     let filtered = !query.search.is_empty() || query.partner.is_some() || query.status.is_some();
@@ -137,6 +157,17 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             let (tone, label) = status_tone(r.status, expired);
             let revocable = can_manage && r.status != GrantStatus::Revoked;
             let name = r.agent_name.clone();
+            let signal = signals.iter().find(|s| s.agent_id == r.agent_id.as_str()).cloned();
+            let spend = signal.clone().map(|s| view! {
+                <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.clone() compact=true/>
+            });
+            let breaker = signal
+                .map(|s| s.breaker)
+                .filter(|b| *b != BreakerState::Closed)
+                .map(|b| {
+                    let (tone, label) = crate::enforce::api::breaker_tone(b);
+                    view! { <div><Badge tone=tone label=label/></div> }
+                });
             view! {
                 <tr class=format!("row--{}", r.status.as_str())>
                     <th scope="row">
@@ -151,7 +182,8 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                         {r.purpose.label()}
                         {(r.party == Party::ThirdParty).then(|| view! { <div class="muted small">"Third-party"</div> })}
                     </td>
-                    <td><Badge tone=tone label=label/></td>
+                    <td><Badge tone=tone label=label/>{breaker}</td>
+                    <td class="cell--gauge">{spend}</td>
                     <td><time datetime=r.granted_at.to_rfc3339()>{fmt_date(&r.granted_at)}</time></td>
                     <td>{match r.expires_at {
                         Some(e) => view! { <time datetime=e.to_rfc3339()>{fmt_date(&e)}</time> }.into_any(),
@@ -225,6 +257,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                                 <th scope="col">"Partner · application"</th>
                                 <th scope="col">"Purpose"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Spend today"</th>
                                 <th scope="col">"Granted on"</th>
                                 <th scope="col">"Expires"</th>
                                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -332,6 +365,8 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
         detail,
         delegations,
         versions,
+        enforcement,
+        csrf,
     } = data;
     let AgentDetail {
         agent,
@@ -416,6 +451,14 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
                 </dl>
             </section>
         </div>
+        <crate::enforce::pages::SafetyPanels
+            adv=adv.clone()
+            agent_id=agent.id.to_string()
+            agent_name=agent.name.clone()
+            view=enforcement
+            can_manage=account.can_manage
+            csrf=csrf
+        />
         <DelegationTree agent_name=agent.name.clone() delegations=delegations/>
         <GrantVersions versions=versions/>
         <section class="panel" aria-labelledby="history-title">

@@ -352,7 +352,7 @@ pub async fn account_requests(advertiser_id: String) -> Result<AccountRequestsPa
         account_access(&session, &person, &advertiser_id, "requests").await?;
     let requests = store()?.access_requests(&advertiser.id).await?;
     Ok(AccountRequestsPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         requests,
     })
 }
@@ -410,7 +410,7 @@ pub async fn load_consent(
     };
     let purpose = purpose_option(request.purpose);
     Ok(ConsentPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         partner_name,
         purpose,
         requested_policy,
@@ -732,7 +732,7 @@ pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, Ap
         });
     }
     Ok(GuardrailsPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         guardrails,
         grants_checked: details.len(),
         violations,

@@ -33,23 +33,6 @@ fn consent_messages(kind: &str, code: &str) -> Option<String> {
     )
 }
 
-/// The error of the last submission of a form, when JavaScript handled it (without JavaScript
-/// the server answers with an error page instead).
-fn action_error<S>(action: ServerAction<S>) -> impl IntoView
-where
-    S: server_fn::ServerFn<Output = (), Error = crate::error::AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    move || {
-        action.value().get().and_then(|r| r.err()).map(|e| {
-            view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
-        })
-    }
-}
-
 #[component]
 fn RequestBadge(status: RequestStatus) -> impl IntoView {
     let (tone, label) = request_tone(status);

@@ -106,6 +106,7 @@ async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Lo
             role: store.membership_role(&person.id, &advertiser.id).await?,
             support_reason: None,
             can_manage: true,
+            alerts: crate::enforce::api::breaker_alerts(&store, &advertiser.id).await?,
         },
         agent_id: detail.agent.id.to_string(),
         agent_name: detail.agent.name.to_string(),

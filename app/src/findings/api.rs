@@ -215,7 +215,7 @@ pub async fn load_findings(
         .map(|(f, _)| f)
         .collect();
     Ok(FindingsPage {
-        account: account_view(advertiser, &access),
+        account: account_view(advertiser, &access).await?,
         window_days,
         agents,
         csrf: csrf_token(&session).await?,

@@ -132,6 +132,13 @@ impl Breakers {
             });
             if live.record.state != record.state {
                 live.probes = 0;
+                if record.state == BreakerState::Closed {
+                    // Closed by a reset (here or in another process): start counting afresh,
+                    // or the traffic that tripped it would trip it again at once.
+                    live.requests.clear();
+                    live.denials.clear();
+                    live.spend.clear();
+                }
             }
             live.record = record;
             live.limits = limits;

@@ -471,7 +471,9 @@ macro_rules! enforce_store {
                 after.state = to;
                 after.reason = Some(reason.chars().take(500).collect());
                 after.changed_at = now;
-                if to == BreakerState::Open && from != BreakerState::Open {
+                // A trip is a move into OPEN or TERMINATED (the third trip terminates).
+                let tripped = |s: BreakerState| matches!(s, BreakerState::Open | BreakerState::Terminated);
+                if tripped(to) && !tripped(from) {
                     after.trips += 1;
                 }
                 if to == BreakerState::Closed && matches!(from, BreakerState::Open | BreakerState::Terminated) {
