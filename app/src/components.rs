@@ -178,6 +178,11 @@ pub fn describe_action(action: &str) -> &'static str {
         "decision.allow" => "Request allowed",
         "decision.deny" => "Request denied",
         "activity.exported" => "Activity exported",
+        "spend_limits.set" => "Spend caps set",
+        "breaker.transition" => "Circuit breaker changed state",
+        "breaker.configured" => "Breaker thresholds set",
+        "webhook.set" => "Alert webhook set",
+        "webhook.removed" => "Alert webhook removed",
         _ => "Change",
     }
 }

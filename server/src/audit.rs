@@ -401,9 +401,14 @@ pub async fn export_handler(
             let _ = tx.send(Ok(Bytes::from(buf))).await;
         }
     });
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
+    // Fused: the compression layer polls once more after the end, which a bare `unfold`
+    // answers with a panic (and the client with a reset connection).
+    let body = Body::from_stream(
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })
+        .fuse(),
+    );
     let filename = format!(
         "attachment; filename=\"activity-{}-{}.{}\"",
         advertiser.id,

@@ -158,8 +158,15 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             let revocable = can_manage && r.status != GrantStatus::Revoked;
             let name = r.agent_name.clone();
             let signal = signals.iter().find(|s| s.agent_id == r.agent_id.as_str()).cloned();
-            let spend = signal.clone().map(|s| view! {
-                <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.clone() compact=true/>
+            let spend = signal.clone().map(|s| {
+                if s.today.limit_minor.is_none() && s.today.used_minor == 0 {
+                    view! { <span class="muted small">"No cap · nothing spent"</span> }.into_any()
+                } else {
+                    view! {
+                        <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.clone() compact=true/>
+                    }
+                    .into_any()
+                }
             });
             let breaker = signal
                 .map(|s| s.breaker)
@@ -341,9 +348,11 @@ fn StatusTiles(adv: String, counts: GrantCounts) -> impl IntoView {
 pub fn AgentPage() -> impl IntoView {
     let adv = param("adv");
     let agent = param("agent");
+    let safety = crate::enforce::pages::SafetyActions::new();
+    provide_context(safety);
     let data = Resource::new(
-        move || (adv(), agent()),
-        |(adv, agent)| load_agent(adv, agent),
+        move || (adv(), agent(), safety.version()),
+        |(adv, agent, _)| load_agent(adv, agent),
     );
     view! {
         <Title text="Agent"/>

@@ -551,8 +551,16 @@ pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> 
             let v = if breaker { v.get("breaker")? } else { v };
             v.get("state")?.as_str().map(str::to_string)
         };
+        // When the breaker moved (the event is written in the same transaction, but the
+        // transition carries its own clock).
+        let at = after
+            .as_ref()
+            .and_then(|a| a.get("breaker")?.get("changed_at")?.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(e.created_at);
         history.push(BreakerEvent {
-            at: e.created_at,
+            at,
             agent_id,
             agent_name,
             from: state(&before, false),

@@ -11,6 +11,37 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+/// The forms of the agent page's safety panels. The page creates them and keys its data on
+/// their versions, so a change made with JavaScript on reloads the panels (without JavaScript
+/// each post ends in a redirect and a fresh page).
+#[derive(Clone, Copy)]
+pub struct SafetyActions {
+    pub caps: ServerAction<SetSpendLimits>,
+    pub thresholds: ServerAction<SetBreakerConfig>,
+    pub reset: ServerAction<ResetBreaker>,
+}
+
+impl SafetyActions {
+    pub fn new() -> SafetyActions {
+        SafetyActions {
+            caps: ServerAction::new(),
+            thresholds: ServerAction::new(),
+            reset: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever one of the forms completed.
+    pub fn version(&self) -> usize {
+        self.caps.version().get() + self.thresholds.version().get() + self.reset.version().get()
+    }
+}
+
+impl Default for SafetyActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The banner of breakers that are not closed, on every account page. The riskiest thing on
 /// the account, so it comes first and in the danger colour.
 #[component]
@@ -203,9 +234,11 @@ pub fn SafetyPanels(
         ledger,
         breaker,
     } = view;
-    let caps = ServerAction::<SetSpendLimits>::new();
-    let thresholds = ServerAction::<SetBreakerConfig>::new();
-    let reset = ServerAction::<ResetBreaker>::new();
+    let SafetyActions {
+        caps,
+        thresholds,
+        reset,
+    } = use_context::<SafetyActions>().unwrap_or_default();
     let daily_cap = gauges
         .iter()
         .find(|g| g.window == "daily")
@@ -395,9 +428,17 @@ fn alerts_messages(kind: &str, code: &str) -> Option<String> {
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let params = use_params_map();
+    let set = ServerAction::<SetAlertWebhook>::new();
+    let remove = ServerAction::<RemoveAlertWebhook>::new();
+    provide_context((set, remove));
     let data = Resource::new(
-        move || params.get().get("adv").unwrap_or_default(),
-        load_alerts,
+        move || {
+            (
+                params.get().get("adv").unwrap_or_default(),
+                set.version().get() + remove.version().get(),
+            )
+        },
+        |(adv, _)| load_alerts(adv),
     );
     view! {
         <Title text="Breaker alerts"/>
@@ -423,8 +464,11 @@ fn AlertsView(data: AlertsPage) -> impl IntoView {
     } = data;
     let adv = account.advertiser.id.to_string();
     let can_manage = account.can_manage;
-    let set = ServerAction::<SetAlertWebhook>::new();
-    let remove = ServerAction::<RemoveAlertWebhook>::new();
+    let (set, remove) = use_context::<(
+        ServerAction<SetAlertWebhook>,
+        ServerAction<RemoveAlertWebhook>,
+    )>()
+    .unwrap_or_else(|| (ServerAction::new(), ServerAction::new()));
     let open_now = account.alerts.len();
     let open_class = if open_now > 0 {
         "stat stat--danger"
@@ -524,7 +568,7 @@ fn AlertsView(data: AlertsPage) -> impl IntoView {
                 <ActionForm action=set attr:class="form">
                     <CsrfField token=csrf.clone()/>
                     <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                    <div class="field field--grow">
+                    <div class="field">
                         <label for="webhook-url">"Webhook URL"</label>
                         <input id="webhook-url" name="url" type="url" required value=url placeholder="https://example.com/charter-alerts"/>
                     </div>

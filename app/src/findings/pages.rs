@@ -186,7 +186,7 @@ fn FindingCard(
                 <button class="button button--primary" type="submit" aria-label=label>"Apply least privilege"</button>
                 <span class="muted small">{format!(" Creates version {} of the grant.", f.version + 1)}</span>
             </ActionForm>
-            {move || apply.value().get().and_then(|r| r.err()).map(|e| view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> })}
+            {action_error(apply)}
         }
     });
     let labelled_by = title_id.clone();

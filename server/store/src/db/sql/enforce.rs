@@ -108,7 +108,7 @@ fn limits_json(l: &SpendLimits) -> serde_json::Value {
 }
 
 fn breaker_json(b: &BreakerRecord) -> serde_json::Value {
-    json!({ "state": b.state.as_str(), "trips": b.trips, "reason": b.reason, "config": b.config })
+    json!({ "state": b.state.as_str(), "trips": b.trips, "reason": b.reason, "config": b.config, "changed_at": b.changed_at.to_rfc3339() })
 }
 
 /// Held or spent in each window: committed rows, plus reserved rows that have not expired.
