@@ -10,7 +10,8 @@ port=3999
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-CARGO_INCREMENTAL=0 cargo build --profile bench-server -p charter-server --bin charter
+# LEPTOS_OUTPUT_NAME is read at compile time (cargo-leptos sets it for its own builds).
+LEPTOS_OUTPUT_NAME=charter CARGO_INCREMENTAL=0 cargo build --profile bench-server -p charter-server --bin charter
 bin=target/bench-server/charter
 dir=$(mktemp -d)
 export DATABASE_URL="sqlite://$dir/charter.db"

@@ -25,14 +25,6 @@ backend_tests!(
 /// A server function path, its form fields, and the expected status.
 type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
 
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
 async fn sign_in_rotates_the_session_and_sets_safe_cookies(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = app.client();

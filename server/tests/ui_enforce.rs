@@ -9,27 +9,8 @@ use app::enforce::money::format_minor;
 use charter_server::demo;
 use charter_store::model::*;
 use chrono::Utc;
-use common::{Backend, Client, TestApp, spawn_app};
+use common::{Backend, Client, TestApp, location, post, spawn_app};
 use reqwest::header::LOCATION;
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-async fn post(
-    c: &Client,
-    csrf: &str,
-    endpoint: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form = fields.to_vec();
-    form.push(("csrf", csrf));
-    c.post_html(endpoint, &form).await
-}
 
 async fn agent_named(app: &TestApp, adv: &Advertiser, name: &str) -> (Agent, Grant) {
     let q = AgentQuery::parse(Some(name), None, None, None).expect("query");

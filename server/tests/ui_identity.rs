@@ -8,19 +8,11 @@ use charter_server::demo;
 use charter_store::model::*;
 use charter_store::{GrantChange, TokenRecord};
 use chrono::{Duration, Utc};
-use common::{Backend, Client, TestApp, spawn_app};
+use common::{Backend, Client, TestApp, location, post, spawn_app};
 use reqwest::header::LOCATION;
 
 /// The RFC 8037 §A.2 example Ed25519 public key.
 const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// The value of the `<input id="new-secret-value" … value="…">` on a page, if any.
 fn shown_secret(html: &str) -> Option<String> {
@@ -61,17 +53,6 @@ async fn partner_and_agents(app: &TestApp) -> (Partner, Agent, Agent) {
     let my_agent = agent(mine.id.clone()).await;
     let their_agent = agent(other.id.clone()).await;
     (mine, my_agent, their_agent)
-}
-
-async fn post(
-    c: &Client,
-    csrf: &str,
-    endpoint: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form = fields.to_vec();
-    form.push(("csrf", csrf));
-    c.post_html(endpoint, &form).await
 }
 
 async fn credentials_page_shows_a_secret_exactly_once(backend: Backend) {

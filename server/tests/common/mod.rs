@@ -283,6 +283,27 @@ impl Client {
     }
 }
 
+/// The `Location` header of a redirect, or "".
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A no-JavaScript form post to a server function, with the session's CSRF token added.
+pub async fn post(
+    c: &Client,
+    csrf: &str,
+    endpoint: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = fields.to_vec();
+    form.push(("csrf", csrf));
+    c.post_html(endpoint, &form).await
+}
+
 pub fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all(SET_COOKIE)
