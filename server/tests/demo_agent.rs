@@ -4,6 +4,7 @@
 
 mod common;
 
+use charter_server::demo;
 use charter_store::model::*;
 use chrono::Utc;
 use common::{Backend, spawn_app};
@@ -97,6 +98,82 @@ async fn demo_agent_activity_shows_up(backend: Backend) {
     let report = store.verify_chain(adv.id.as_str(), &|_| {}).await.unwrap();
     assert!(report.first_break.is_none(), "{report:?}");
     assert!(report.events > 50, "{report:?}");
+
+    // And the UI shows it to the account's people: the breaker (banner and panel), the money
+    // (the committed bid in the ledger), the decisions and the findings.
+    let agent_path = format!("/accounts/{}/agents/{}", adv.id, agent);
+    let mut signed_in = None;
+    for who in [demo::OWNER, demo::BERGFELD_OWNER, demo::ADMIN] {
+        let (c, _) = app.signed_in(who).await;
+        if c.get(&agent_path).await.status() == 200 {
+            signed_in = Some(c);
+            break;
+        }
+    }
+    let c = signed_in.expect("a demo person who is a member of the account");
+    let html = c.get(&agent_path).await.text().await.unwrap();
+    let (state_label, banner) = match breaker.state {
+        BreakerState::Terminated => (
+            "Terminated · calls denied",
+            "Circuit breaker terminated: Bid Pilot",
+        ),
+        _ => ("Open · calls denied", "Circuit breaker open: Bid Pilot"),
+    };
+    assert!(
+        html.contains(state_label) && html.contains(banner),
+        "breaker on the agent page"
+    );
+    let bid = ledger
+        .iter()
+        .find(|e| e.action == "sp:UpdateKeywordBid" && e.status == ReservationStatus::Committed)
+        .unwrap();
+    assert!(
+        html.contains(&bid.resource),
+        "the committed bid in the ledger"
+    );
+    let list = c
+        .get(&format!("/accounts/{}/agents", adv.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(banner), "banner on the Agents list");
+    let denied = c
+        .get(&format!(
+            "/accounts/{}/activity?agent={}&decision=deny",
+            adv.id, agent
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for reason in ["circuit_open", "policy_denied", "intent_mismatch"] {
+        assert!(denied.contains(reason), "`{reason}` in the activity log");
+    }
+    let findings = c
+        .get(&format!("/accounts/{}/findings", adv.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let card = findings
+        .split("<section")
+        .find(|s| s.contains(">Bid Pilot</a>"))
+        .expect("Bid Pilot's finding");
+    assert!(
+        card.contains("Last decision") && card.contains("granted actions used"),
+        "{card}"
+    );
+    let alerts = c
+        .get(&format!("/accounts/{}/alerts", adv.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        alerts.contains("denied requests in the last minute"),
+        "the trip on the alerts page"
+    );
 }
 
 /// Every route of the sandbox answers 401 `token_missing` without a token, and a token of a

@@ -5,7 +5,6 @@ mod common;
 use charter_server::demo::{self, ADMIN, BERGFELD_OWNER, DEVELOPER, OWNER, SUPPORT, VIEWER};
 use charter_store::model::*;
 use common::*;
-use reqwest::header::LOCATION;
 
 backend_tests!(
     sign_in_rotates_the_session_and_sets_safe_cookies,

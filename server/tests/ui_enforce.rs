@@ -10,7 +10,6 @@ use charter_server::demo;
 use charter_store::model::*;
 use chrono::Utc;
 use common::{Backend, Client, TestApp, location, post, spawn_app};
-use reqwest::header::LOCATION;
 
 async fn agent_named(app: &TestApp, adv: &Advertiser, name: &str) -> (Agent, Grant) {
     let q = AgentQuery::parse(Some(name), None, None, None).expect("query");

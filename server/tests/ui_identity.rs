@@ -8,8 +8,7 @@ use charter_server::demo;
 use charter_store::model::*;
 use charter_store::{GrantChange, TokenRecord};
 use chrono::{Duration, Utc};
-use common::{Backend, Client, TestApp, location, post, spawn_app};
-use reqwest::header::LOCATION;
+use common::{Backend, TestApp, location, post, spawn_app};
 
 /// The RFC 8037 §A.2 example Ed25519 public key.
 const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
