@@ -217,6 +217,16 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
     .into_any()
 }
 
+/// The hidden fields every form about one agent's grant posts: the CSRF token and the ids.
+#[component]
+fn AgentFormFields(csrf: String, adv: String, agent_id: String) -> impl IntoView {
+    view! {
+        <CsrfField token=csrf/>
+        <input type="hidden" name="advertiser_id" value=adv/>
+        <input type="hidden" name="agent_id" value=agent_id/>
+    }
+}
+
 /// The spend and breaker panels of an agent's page (`#safety`).
 #[component]
 pub fn SafetyPanels(
@@ -307,9 +317,7 @@ pub fn SafetyPanels(
                     <details class="disclosure">
                         <summary>"Change spend caps"</summary>
                         <ActionForm action=caps attr:class="form">
-                            <CsrfField token=csrf.clone()/>
-                            <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                            <input type="hidden" name="agent_id" value=agent_id.clone()/>
+                            <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
                             <div class="form__row">
                                 <div class="field">
                                     <label for="cap-daily">{format!("Daily cap ({currency})")}</label>
@@ -355,9 +363,7 @@ pub fn SafetyPanels(
                     let (csrf, adv, agent_id) = (csrf.clone(), adv.clone(), agent_id.clone());
                     move || view! {
                     <ActionForm action=reset attr:class="form form--inline">
-                        <CsrfField token=csrf.clone()/>
-                        <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                        <input type="hidden" name="agent_id" value=agent_id.clone()/>
+                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
                         {action_error(reset)}
                         <button class="button button--danger" type="submit">{format!("Reset breaker for {agent_name}")}</button>
                     </ActionForm>
@@ -366,9 +372,7 @@ pub fn SafetyPanels(
                     <details class="disclosure">
                         <summary>"Change thresholds"</summary>
                         <ActionForm action=thresholds attr:class="form">
-                            <CsrfField token=csrf.clone()/>
-                            <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                            <input type="hidden" name="agent_id" value=agent_id.clone()/>
+                            <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
                             <div class="form__row">
                                 <div class="field">
                                     <label for="br-rpm">"Requests per minute"</label>
