@@ -487,16 +487,9 @@ pub async fn reset_breaker(
     Ok(())
 }
 
+/// The session slot of a just-created webhook signing secret.
 #[cfg(feature = "ssr")]
-const FRESH_WEBHOOK_KEY: &str = "charter.fresh_webhook_secret";
-
-#[cfg(feature = "ssr")]
-#[derive(Serialize, Deserialize)]
-struct StashedWebhookSecret {
-    advertiser_id: String,
-    secret: String,
-    expires_at: DateTime<Utc>,
-}
+const FRESH_WEBHOOK_KEY: &str = "fresh_webhook_secret";
 
 /// The account's breaker alerts: transitions from the audit trail and the webhook.
 #[server(endpoint = "account_alerts")]
@@ -583,17 +576,8 @@ pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> 
         created_at: w.created_at,
     });
     // A secret created moments ago is shown once, to the person who created it.
-    let mut fresh_secret = None;
-    if let Ok(Some(s)) = session.get::<StashedWebhookSecret>(FRESH_WEBHOOK_KEY).await {
-        if s.advertiser_id == advertiser.id.as_str() || s.expires_at <= Utc::now() {
-            let _ = session
-                .remove::<StashedWebhookSecret>(FRESH_WEBHOOK_KEY)
-                .await;
-        }
-        if s.advertiser_id == advertiser.id.as_str() && s.expires_at > Utc::now() {
-            fresh_secret = Some(s.secret);
-        }
-    }
+    let fresh_secret: Option<String> =
+        take_once(&session, FRESH_WEBHOOK_KEY, advertiser.id.as_str()).await?;
     if fresh_secret.is_some()
         && let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
     {
@@ -660,17 +644,7 @@ pub async fn set_alert_webhook(
     store()?
         .set_webhook(&actor(&person), &advertiser.id, Some((url, secret.clone())))
         .await?;
-    session
-        .insert(
-            FRESH_WEBHOOK_KEY,
-            StashedWebhookSecret {
-                advertiser_id: advertiser.id.to_string(),
-                secret,
-                expires_at: Utc::now() + chrono::Duration::minutes(10),
-            },
-        )
-        .await
-        .map_err(|_| AppError::Internal)?;
+    stash_once(&session, FRESH_WEBHOOK_KEY, advertiser.id.as_str(), secret).await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/alerts?notice=webhook_set",
         advertiser.id

@@ -283,57 +283,78 @@ pub async fn partner_access(person: &Person, partner_id: &str) -> Result<Partner
         .ok_or(AppError::NotFound)
 }
 
-const FRESH_SECRET_KEY: &str = "fresh_client_secret";
-/// How long a created client secret waits in the session for the page that shows it.
+/// How long a created secret waits in the session for the page that shows it.
 const FRESH_SECRET_TTL_MINUTES: i64 = 10;
 
 #[derive(Serialize, Deserialize)]
-struct StashedSecret {
-    agent_id: String,
-    secret: crate::partner::api::FreshSecret,
+struct Stashed<T> {
+    /// Whose page may show it (an agent id, an advertiser id).
+    owner: String,
+    value: T,
     expires_at: DateTime<Utc>,
 }
 
-/// Keeps a just-created client secret for the one page view that shows it (Post/Redirect/Get
-/// without putting the secret in a URL). A newer secret replaces an unseen older one.
+/// Keeps a just-created secret under `key` for the one page view of `owner` that shows it
+/// (Post/Redirect/Get without putting the secret in a URL). A newer secret replaces an unseen
+/// older one.
+pub async fn stash_once<T: Serialize + Send + Sync>(
+    session: &Session,
+    key: &str,
+    owner: &str,
+    value: T,
+) -> Result<(), AppError> {
+    let stashed = Stashed {
+        owner: owner.to_string(),
+        value,
+        expires_at: Utc::now() + Duration::minutes(FRESH_SECRET_TTL_MINUTES),
+    };
+    session.insert(key, stashed).await.map_err(session_err)
+}
+
+/// Takes (removes) the secret stashed under `key` for `owner`, if any: it is shown exactly
+/// once. A stashed secret of another owner stays for its own page unless it has expired.
+pub async fn take_once<T: serde::de::DeserializeOwned + Serialize + Send + Sync>(
+    session: &Session,
+    key: &str,
+    owner: &str,
+) -> Result<Option<T>, AppError> {
+    let stashed = match session.get::<Stashed<T>>(key).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(None),
+        // A slot of another shape (written by an older version): nothing to show; drop it.
+        Err(_) => {
+            let _ = session.remove_value(key).await;
+            return Ok(None);
+        }
+    };
+    let expired = stashed.expires_at <= Utc::now();
+    let mine = stashed.owner == owner;
+    if mine || expired {
+        session
+            .remove::<Stashed<T>>(key)
+            .await
+            .map_err(session_err)?;
+    }
+    Ok((mine && !expired).then_some(stashed.value))
+}
+
+const FRESH_SECRET_KEY: &str = "fresh_client_secret";
+
+/// A just-created client secret of `agent`, for its credentials page (see [`stash_once`]).
 pub async fn stash_fresh_secret(
     session: &Session,
     agent: &AgentId,
     secret: crate::partner::api::FreshSecret,
 ) -> Result<(), AppError> {
-    let stashed = StashedSecret {
-        agent_id: agent.to_string(),
-        secret,
-        expires_at: Utc::now() + Duration::minutes(FRESH_SECRET_TTL_MINUTES),
-    };
-    session
-        .insert(FRESH_SECRET_KEY, stashed)
-        .await
-        .map_err(session_err)
+    stash_once(session, FRESH_SECRET_KEY, agent.as_str(), secret).await
 }
 
-/// Takes (removes) the stashed secret of `agent`, if any: it is shown exactly once. A stashed
-/// secret of another agent stays for its own page unless it has expired.
+/// The stashed client secret of `agent`, once (see [`take_once`]).
 pub async fn take_fresh_secret(
     session: &Session,
     agent: &AgentId,
 ) -> Result<Option<crate::partner::api::FreshSecret>, AppError> {
-    let Some(stashed) = session
-        .get::<StashedSecret>(FRESH_SECRET_KEY)
-        .await
-        .map_err(session_err)?
-    else {
-        return Ok(None);
-    };
-    let expired = stashed.expires_at <= Utc::now();
-    let mine = stashed.agent_id == agent.as_str();
-    if mine || expired {
-        session
-            .remove::<StashedSecret>(FRESH_SECRET_KEY)
-            .await
-            .map_err(session_err)?;
-    }
-    Ok((mine && !expired).then_some(stashed.secret))
+    take_once(session, FRESH_SECRET_KEY, agent.as_str()).await
 }
 
 /// The client address, for sign-in rate limiting.
