@@ -429,15 +429,7 @@ async fn webhook_secret_is_shown_once(backend: Backend) {
     assert!(first.contains("It is not shown again"));
     let second = page(&c, &format!("/accounts/{adv_id}/alerts")).await;
     assert!(!second.contains(&stored.secret), "never again");
-    let hint: String = stored
-        .secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let hint = secret_hint(&stored.secret);
     assert!(second.contains(&format!("whsec_…{hint}")));
     assert!(second.contains(url));
     let ev = app.events(&adv.id).await;

@@ -563,15 +563,7 @@ pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> 
         });
     }
     let webhook = store.webhook(&advertiser.id).await?.map(|w| WebhookView {
-        secret_hint: w
-            .secret
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect(),
+        secret_hint: secret_hint(&w.secret),
         url: w.url,
         created_at: w.created_at,
     });

@@ -746,6 +746,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn secret_hint_keeps_the_last_four_characters() {
+        for (secret, hint) in [
+            ("whsec_0123abcd", "abcd"),
+            ("abc", "abc"),
+            ("", ""),
+            ("ünï€ode", "€ode"),
+        ] {
+            assert_eq!(secret_hint(secret), hint, "{secret:?}");
+        }
+    }
+
+    #[test]
     fn ids_round_trip_and_reject_garbage() {
         let id = AgentId::generate();
         assert!(id.as_str().starts_with("agt_"));
@@ -908,4 +920,11 @@ pub struct AppCeiling {
     pub version: u32,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+}
+
+/// The last four characters of a secret, shown so people can tell secrets apart (the secret
+/// itself is never shown again).
+pub fn secret_hint(secret: &str) -> String {
+    let skip = secret.chars().count().saturating_sub(4);
+    secret.chars().skip(skip).collect()
 }

@@ -241,7 +241,7 @@ macro_rules! identity_store {
                 let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
                     .await
                     .map_err(|e| StoreError::Password(e.to_string()))??;
-                let hint: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                let hint = secret_hint(&secret);
                 let info = ClientSecretInfo { id, agent_id: agent.clone(), hint, created_at: Utc::now(), revoked_at: None, last_used_at: None };
                 let mut tx = self.begin_write().await?;
                 Self::owned_agent(&mut *tx, partner, agent).await?;
