@@ -2,6 +2,7 @@
 //! from the outside (HTTP, a real Biscuit library for forged blocks), on SQLite and PostgreSQL.
 //! One module per area; `docs/security.md` maps each threat to its test here.
 
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 
