@@ -69,6 +69,7 @@ impl From<charter_store::StoreError> for AppError {
             E::NotFound => AppError::NotFound,
             E::Conflict(what) => AppError::BadRequest(format!("{what} already exists")),
             E::Invalid(p) => AppError::BadRequest(p.to_string()),
+            E::Limit(why) => AppError::BadRequest(why),
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

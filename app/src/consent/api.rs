@@ -281,7 +281,7 @@ pub async fn file_access_request(
         .ok_or_else(no_account)?;
     let policy = match policy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
-            parse_policy("requested policy", text)?;
+            parse_new_policy("requested policy", text)?;
             text.to_string()
         }
         None => template_json(purpose, &advertiser).ok_or_else(|| {
@@ -482,7 +482,7 @@ pub async fn approve_access_request(
     let cx = review_context(&advertiser, &request).await?;
     let (approved_text, r) = match &narrowed {
         Some(text) => {
-            let p = parse_policy("narrowed policy", text)?;
+            let p = parse_new_policy("narrowed policy", text)?;
             (text.clone(), run_review(&cx, &p, Some(&original), raise))
         }
         None => (

@@ -8,6 +8,22 @@ use authz::{AccessLevel, Catalog, CheckResult, Policy};
 use charter_store::model::*;
 
 /// Parses a policy; the error names the JSON path and line:col.
+/// The longest policy a partner may put in an access request (and an advertiser in a narrowed
+/// grant): what Charter stores and shows, far below the engine's own limit.
+pub const MAX_STORED_POLICY_BYTES: usize = 16 * 1024;
+
+/// [`parse_policy`] for a policy Charter is about to store: at most
+/// [`MAX_STORED_POLICY_BYTES`].
+pub fn parse_new_policy(what: &str, text: &str) -> Result<Policy, AppError> {
+    if text.len() > MAX_STORED_POLICY_BYTES {
+        return Err(AppError::BadRequest(format!(
+            "the {what} is {} bytes long; at most {MAX_STORED_POLICY_BYTES} are accepted",
+            text.len()
+        )));
+    }
+    parse_policy(what, text)
+}
+
 pub fn parse_policy(what: &str, text: &str) -> Result<Policy, AppError> {
     authz::parse_policy(text).map_err(|e| {
         AppError::BadRequest(format!(

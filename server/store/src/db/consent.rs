@@ -7,6 +7,11 @@ use crate::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// The most pending requests one partner may have on one account.
+pub const MAX_PENDING_REQUESTS_PER_ACCOUNT: i64 = 3;
+/// The most pending requests one partner may have across all accounts.
+pub const MAX_PENDING_REQUESTS_PER_PARTNER: i64 = 25;
+
 /// A request to file.
 #[derive(Debug, Clone)]
 pub struct NewAccessRequest {
@@ -37,7 +42,10 @@ pub enum ConsentDecision {
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
     /// Files a request from `partner` for its agent; `NotFound` for a foreign agent or an
-    /// unknown account.
+    /// unknown account; `Limit` when the partner already has
+    /// [`MAX_PENDING_REQUESTS_PER_ACCOUNT`] pending requests on the account or
+    /// [`MAX_PENDING_REQUESTS_PER_PARTNER`] in all (counted under a lock on the partner's row,
+    /// so concurrent filings cannot exceed them).
     async fn create_access_request(
         &self,
         actor: &Actor,

@@ -33,6 +33,9 @@ pub enum StoreError {
     NotFound,
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// A quota is reached; the message says which, for the person who hit it.
+    #[error("{0}")]
+    Limit(String),
     #[error(transparent)]
     Invalid(#[from] ParseError),
     #[error("stored data is corrupt: {0}")]

@@ -126,6 +126,31 @@ macro_rules! consent_store {
                 if adv.is_none() {
                     return Err(StoreError::NotFound);
                 }
+                // One filing at a time per partner, so the quotas below hold under concurrency
+                // (SQLite serializes writers already).
+                sqlx::query(&format!("SELECT id FROM partners WHERE id = $1{}", Self::FOR_UPDATE))
+                    .bind(partner.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (here, all): (i64, i64) = sqlx::query_as(
+                    "SELECT COALESCE(SUM(CASE WHEN r.advertiser_id = $2 THEN 1 ELSE 0 END), 0), COUNT(*) \
+                     FROM access_requests r JOIN applications ap ON ap.id = r.application_id \
+                     WHERE ap.partner_id = $1 AND r.status = 'pending'",
+                )
+                .bind(partner.as_str())
+                .bind(new.advertiser_id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if here >= MAX_PENDING_REQUESTS_PER_ACCOUNT {
+                    return Err(StoreError::Limit(format!(
+                        "your company already has {MAX_PENDING_REQUESTS_PER_ACCOUNT} pending requests on this account; wait until the advertiser decides them"
+                    )));
+                }
+                if all >= MAX_PENDING_REQUESTS_PER_PARTNER {
+                    return Err(StoreError::Limit(format!(
+                        "your company already has {MAX_PENDING_REQUESTS_PER_PARTNER} pending requests; wait until advertisers decide them"
+                    )));
+                }
                 let req = AccessRequest {
                     id: AccessRequestId::generate(),
                     advertiser_id: new.advertiser_id,
