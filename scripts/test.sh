@@ -20,10 +20,9 @@ cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features 
 step "authz builds for wasm32"
 cargo build -p authz --target wasm32-unknown-unknown --target-dir target/front
 
-if [ -f authz/fuzz/Cargo.toml ]; then
-  step "fuzz target builds"
-  cargo build --manifest-path authz/fuzz/Cargo.toml --target-dir target/fuzz
-fi
+step "fuzz targets build (the runs themselves: scripts/fuzz-tokens.sh, docs/benchmarks.md)"
+cargo build --manifest-path authz/fuzz/Cargo.toml --target-dir target/fuzz
+cargo build --manifest-path crates/tokens/fuzz/Cargo.toml --target-dir target/fuzz
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 # Test databases left behind by an earlier, interrupted run (and any sessions still on them)

@@ -877,6 +877,7 @@ async fn seed_enforcement(
                             action: action.into(),
                             resource,
                             amount_minor: amount,
+                            token_id: None,
                         },
                         at,
                     )
@@ -885,7 +886,13 @@ async fn seed_enforcement(
                     // One call in eight failed at the ad platform: its hold was released.
                     let commit = rng.range(0, 7) != 0;
                     store
-                        .settle_reservation(&grant.id, &r.id, commit, at + Duration::seconds(2))
+                        .settle_reservation(
+                            &grant.id,
+                            None,
+                            &r.id,
+                            commit,
+                            at + Duration::seconds(2),
+                        )
                         .await?;
                 }
             }

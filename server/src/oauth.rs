@@ -767,7 +767,7 @@ async fn revoke(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: 
         let token = required(&p, "token")?;
         // RFC 7009 §2.2: an invalid or unknown token is not an error.
         let far_future: DateTime<Utc> = Utc::now();
-        if let Ok(v) = svc.verify_offline(token, None, None, far_future) {
+        if let Ok(v) = svc.verify_offline(token, None, None, far_future).await {
             match svc
                 .store
                 .revoke_token(

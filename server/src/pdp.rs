@@ -7,7 +7,8 @@
 //! - `POST /v1/authorize/batch` — `{"requests": [...]}` (at most [`MAX_BATCH`]), decided in order
 //!   with one token; `{"results": [...]}` in the same order.
 //! - `POST /v1/reservations/{id}/commit` and `…/release` — settle the spend reservation an allow
-//!   returned as an obligation, with the same token. Unknown or another grant's → `404`;
+//!   returned as an obligation, with the token that made it. Unknown, another grant's or
+//!   another token's → `404`;
 //!   already settled or expired → `409`.
 //!
 //! An allow that moves money carries the obligation
@@ -16,7 +17,7 @@
 //! alone expires after five minutes and then counts as released.
 
 use crate::gateway::layer::bearer;
-use crate::gateway::{AuthzRequest, Enforcer, Problem, Reason, Verdicted};
+use crate::gateway::{AuthzRequest, Enforcer, Problem, Reason, Verdicted, limits};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -85,14 +86,16 @@ pub fn decision_json(v: &Verdicted) -> Value {
 }
 
 fn bad_body(e: &serde_json::Error) -> Response {
-    let mut p = Problem::new(
-        Reason::UnknownAction,
-        format!(
-            "the request body is invalid at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        ),
-    );
+    bad_request(format!(
+        "the request body is invalid at line {}, column {}: {e}",
+        e.line(),
+        e.column()
+    ))
+}
+
+/// `400 invalid_request` with `detail`.
+fn bad_request(detail: String) -> Response {
+    let mut p = Problem::new(Reason::UnknownAction, detail);
     p.kind = "https://charter.dev/problems/invalid_request".into();
     p.title = "Invalid request";
     p.reason = "invalid_request";
@@ -105,6 +108,9 @@ async fn authorize(State(enf): State<Enforcer>, headers: HeaderMap, body: Bytes)
         Ok(r) => r,
         Err(e) => return bad_body(&e),
     };
+    if let Err(e) = limits::check(&req) {
+        return bad_request(format!("the request is refused: {e}"));
+    }
     let v = enf.decide(bearer(&headers), &req, Utc::now()).await;
     (StatusCode::OK, axum::Json(decision_json(&v))).into_response()
 }
@@ -126,6 +132,11 @@ async fn authorize_batch(State(enf): State<Enforcer>, headers: HeaderMap, body: 
             batch.requests.len()
         )));
         return bad_body(&e);
+    }
+    for (i, r) in batch.requests.iter().enumerate() {
+        if let Err(e) = limits::check(r) {
+            return bad_request(format!("request {i} of the batch is refused: {e}"));
+        }
     }
     let token = bearer(&headers);
     let mut results = Vec::with_capacity(batch.requests.len());
@@ -160,7 +171,7 @@ async fn settle(enf: &Enforcer, headers: &HeaderMap, id: &str, commit: bool) -> 
     let Ok(id) = ReservationId::parse(id) else {
         return not_found();
     };
-    match enf.settle(&claims.grant, &id, commit).await {
+    match enf.settle(&claims.grant, Some(&claims.jti), &id, commit).await {
         Ok(entry) => (StatusCode::OK, axum::Json(json!({
             "reservationId": entry.id.as_str(),
             "status": entry.status.as_str(),

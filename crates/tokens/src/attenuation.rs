@@ -11,13 +11,13 @@
 //! | `check if operation($op), ["sp:GetCampaign", …].contains($op)` | Allow those actions |
 //! | `check if resource($r), $r.starts_with("arn:ads:us:…")` | Allow resources under the prefix |
 //! | `check if time($t), $t < 2026-12-01T00:00:00Z` | Allow while `ads:CurrentTime` is earlier |
-//! | `check if amount($a), $a <= 5000` | Allow while `ads:Amount` (minor units) is at most 5000 |
+//! | `check if amount($a), $a <= 5000` | Allow while `ads:AmountMinor`, when the call moves money, is at most 5000 |
 //!
 //! A block with anything else is still enforced, but an exchange from such a token is refused
 //! (Charter cannot prove the child stays inside it). The verifier supplies `time`, `account`,
 //! `operation`, `resource` and `amount` (0 when a call commits no money).
 
-use super::TokenError;
+use crate::TokenError;
 use biscuit_auth::Biscuit;
 use biscuit_auth::builder::BlockBuilder;
 use chrono::{DateTime, Utc};
@@ -77,7 +77,9 @@ impl Restriction {
             }),
             Restriction::MaxAmount(n) => json!({
                 "Effect": "Allow", "Action": "*", "Resource": "*",
-                "Condition": { "NumericLessThanEquals": { "ads:Amount": n.to_string() } }
+                // The verifier's `amount` is 0 for a call that moves no money, where the gateway
+                // sets no `ads:AmountMinor`: such a call passes, as it does in Biscuit.
+                "Condition": { "NumericLessThanEqualsIfExists": { "ads:AmountMinor": n.to_string() } }
             }),
         })
     }

@@ -180,7 +180,7 @@ async fn gate(State(gate): State<RouteGate>, req: Request, next: Next) -> Respon
         .await;
     if let Some(r) = &v.reservation {
         let ok = response.status().is_success();
-        if let Err(e) = gate.enforcer.settle(&r.grant_id, &r.id, ok).await {
+        if let Err(e) = gate.enforcer.settle(&r.grant_id, None, &r.id, ok).await {
             tracing::error!(error = %e, reservation = %r.id, "settling a reservation failed");
         }
     }

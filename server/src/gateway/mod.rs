@@ -22,6 +22,7 @@
 
 pub mod breaker;
 pub mod layer;
+pub mod limits;
 pub mod reason;
 
 use crate::tokens::{Claims, TokenError, TokenService};
@@ -208,7 +209,7 @@ impl Enforcer {
     }
 
     /// Verifies a token, from the cache when it was verified before.
-    fn token(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<CachedToken>, TokenError> {
+    async fn token(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<CachedToken>, TokenError> {
         let token = token.trim();
         if let Ok(c) = self.caches.lock()
             && let Some(t) = c.tokens.get(token)
@@ -221,7 +222,7 @@ impl Enforcer {
             }
             return Ok(t.clone());
         }
-        let v = self.tokens.verify_offline(token, None, None, now)?;
+        let v = self.tokens.verify_offline(token, None, None, now).await?;
         let blocks = v
             .attenuations
             .iter()
@@ -396,7 +397,7 @@ impl Enforcer {
                 "send the agent's access token as `Authorization: Bearer <token>`",
             );
         };
-        let cached = match self.token(token, now) {
+        let cached = match self.token(token, now).await {
             Ok(c) => c,
             Err(e) => return Verdicted::deny(token_reason(&e), e.to_string()),
         };
@@ -473,6 +474,17 @@ impl Enforcer {
             return deny(
                 Reason::UnknownAction,
                 format!("`{}` is not an action of the catalog", req.action),
+            );
+        }
+        // The resource is in the token's account: a broad grant (`*`) of one advertiser says
+        // nothing about another's, whose guardrails this decision never reads.
+        if limits::arn_account(&req.resource) != Some(view.advertiser.id.as_str()) {
+            return deny(
+                Reason::PolicyDenied,
+                format!(
+                    "the resource is not in the token's account `{}`: it must be `arn:ads:<marketplace>:{}:<type>/<id>`",
+                    view.advertiser.id, view.advertiser.id
+                ),
             );
         }
         if let Some(a) = req.amount_minor
@@ -618,7 +630,11 @@ impl Enforcer {
                     amount: req.amount_minor.unwrap_or(0),
                     intent: None,
                 };
-                if let Err(e) = self.tokens.verify_offline(token, None, Some(&facts), now) {
+                if let Err(e) = self
+                    .tokens
+                    .verify_offline(token, None, Some(&facts), now)
+                    .await
+                {
                     return deny(token_reason(&e), e.to_string());
                 }
             }
@@ -656,6 +672,7 @@ impl Enforcer {
                 action: req.action.clone(),
                 resource: req.resource.clone(),
                 amount_minor: amount,
+                token_id: Some(claims.jti.clone()),
             };
             match self.store.reserve_spend(new, now).await {
                 Ok(ReserveOutcome::Reserved(r)) => reservation = Some(r),
@@ -690,7 +707,7 @@ impl Enforcer {
             async move {
                 if let Some(r) = r {
                     let _ = store
-                        .settle_reservation(&r.grant_id, &r.id, false, Utc::now())
+                        .settle_reservation(&r.grant_id, None, &r.id, false, Utc::now())
                         .await;
                 }
             }
@@ -736,7 +753,7 @@ impl Enforcer {
         now: DateTime<Utc>,
     ) -> Option<String> {
         let Some(s) = &v.subject else {
-            tracing::info!(reason = v.reason.code(), action = %req.action, "unattributed denial");
+            tracing::info!(reason = v.reason.code(), "unattributed denial");
             return None;
         };
         let Some(partner_id) = s.partner_id.clone() else {
@@ -777,11 +794,12 @@ impl Enforcer {
     pub async fn settle(
         &self,
         grant: &GrantId,
+        token: Option<&TokenId>,
         reservation: &ReservationId,
         commit: bool,
     ) -> Result<LedgerEntry, charter_store::StoreError> {
         self.store
-            .settle_reservation(grant, reservation, commit, Utc::now())
+            .settle_reservation(grant, token, reservation, commit, Utc::now())
             .await
     }
 
@@ -793,7 +811,7 @@ impl Enforcer {
         now: DateTime<Utc>,
     ) -> Result<Advertiser, ()> {
         let token = token.filter(|t| !t.trim().is_empty()).ok_or(())?;
-        let cached = self.token(token, now).map_err(|_| ())?;
+        let cached = self.token(token, now).await.map_err(|_| ())?;
         let view = self.grant_view(&cached.claims).await.map_err(|_| ())?;
         Ok(view.advertiser.clone())
     }
@@ -801,7 +819,7 @@ impl Enforcer {
     /// The grant a token is for, if it is valid and not revoked (for settling reservations).
     pub async fn token_grant(&self, token: &str) -> Result<Claims, TokenError> {
         let now = Utc::now();
-        let cached = self.token(token, now)?;
+        let cached = self.token(token, now).await?;
         self.tokens.check_revocation(&cached.claims, now).await?;
         Ok(cached.claims.clone())
     }

@@ -161,6 +161,17 @@ impl KeyRing {
             .ok_or(biscuit_auth::error::Format::UnknownPublicKey)
     }
 
+    /// The live public keys by id: a snapshot a verification off the async workers can own.
+    pub fn live_public_keys(&self) -> BTreeMap<u32, PublicKey> {
+        let Ok(keys) = self.keys.read() else {
+            return BTreeMap::new();
+        };
+        keys.iter()
+            .filter(|(_, e)| e.retired_at.is_none())
+            .map(|(k, e)| (*k, e.keypair.public()))
+            .collect()
+    }
+
     /// The published key set (RFC 7517), one OKP/Ed25519 JWK per live key.
     pub fn jwks(&self) -> serde_json::Value {
         let keys = match self.keys.read() {

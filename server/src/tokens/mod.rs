@@ -1,32 +1,21 @@
-//! Charter's access tokens: Biscuits signed with the server's Ed25519 keys.
-//!
-//! - [`keys`]: the signing key ring (ids, rotation, the published JWKS).
-//! - [`attenuation`]: the checks a holder may append offline, and their meaning as policies.
-//! - This module: [`TokenService::mint`] and [`TokenService::verify`].
-//!
-//! The authority block binds, as `claim(name, value)` facts: the token id (`jti`), the agent
-//! (`sub`), the grant and its version, the policy version, the purpose, the audience (the
-//! advertiser account), issue/expiry times, the delegation depth, the actor chain and the
-//! ancestor token ids. Its checks enforce expiry, not-before and audience. Every appended block
-//! is enforced at verification: the verifier supplies `time`, `account` and, for a request,
-//! `operation`, `resource` and `amount` facts.
+//! Charter's access tokens in the server: the key ring ([`keys`]), minting, and verification
+//! with revocation, off the async workers under a deadline. The pure part (claims, the screen
+//! of appended blocks, attenuation, offline verification) is the `charter-tokens` crate,
+//! re-exported here.
 
-pub mod attenuation;
 pub mod keys;
 
-use biscuit_auth::builder::{Fact, date, fact, string};
-use biscuit_auth::error::{FailedCheck, Logic, Token as BiscuitError};
-use biscuit_auth::{AuthorizerLimits, Biscuit, builder::AuthorizerBuilder};
+use biscuit_auth::PublicKey;
 use charter_store::DynStore;
 use charter_store::model::*;
 use charter_store::revocation::{Lookup, Revoked};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use std::time::SystemTime;
+pub use charter_tokens::*;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 pub use keys::KeyRing;
-
-/// The longest lifetime a token can have.
-pub const MAX_TTL: Duration = Duration::minutes(15);
 
 /// Token settings (`charter serve --token-ttl … --max-delegation-depth …`).
 #[derive(Debug, Clone)]
@@ -47,115 +36,6 @@ impl Default for TokenConfig {
             issuer: "http://127.0.0.1:3000".into(),
         }
     }
-}
-
-/// What a token says about itself (the authority block's claims).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Claims {
-    pub jti: TokenId,
-    pub agent: AgentId,
-    pub grant: GrantId,
-    pub grant_version: u32,
-    pub purpose: Purpose,
-    pub audience: AdvertiserId,
-    pub issued_at: DateTime<Utc>,
-    pub not_before: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub depth: u32,
-    /// Agents that acted before the holder, root first.
-    pub actor_chain: Vec<AgentId>,
-    /// Tokens this one was delegated from, root first.
-    pub ancestors: Vec<TokenId>,
-}
-
-/// A token that passed every check.
-#[derive(Debug, Clone)]
-pub struct Verified {
-    pub claims: Claims,
-    /// The holder's appended blocks, as policies (see [`attenuation`]).
-    pub attenuations: Vec<attenuation::Block>,
-    pub biscuit: Biscuit,
-}
-
-/// The request a token is checked against at the gateway; `None` for introspection and
-/// exchange, where only token-wide checks (time, audience) apply.
-#[derive(Debug, Clone, Default)]
-pub struct RequestFacts {
-    pub operation: String,
-    pub resource: String,
-    /// Minor units the call commits; 0 when it moves no money.
-    pub amount: i64,
-    /// The intent the request declares; it must be the token's (the grant's) purpose.
-    pub intent: Option<Purpose>,
-}
-
-/// Why a token was rejected. Messages are safe to show to the token's holder.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TokenError {
-    #[error("the token is not a well-formed Charter token: {0}")]
-    Malformed(String),
-    #[error("the token's signature does not verify (altered block or wrong key)")]
-    BadSignature,
-    #[error("the token names signing key `{0}`, which Charter does not publish")]
-    UnknownKey(String),
-    #[error("the token has a third-party block, which Charter does not accept")]
-    ThirdPartyBlock,
-    #[error("the token expired at {0}")]
-    Expired(DateTime<Utc>),
-    #[error("the token is not valid before {0}")]
-    NotYetValid(DateTime<Utc>),
-    #[error("the token is for account `{expected}`, not `{actual}`")]
-    WrongAudience { expected: String, actual: String },
-    #[error("the token's delegation depth {depth} is over the limit {max}")]
-    DepthExceeded { depth: u32, max: u32 },
-    #[error("the request's intent `{intent}` is outside the grant's purpose `{purpose}`")]
-    IntentOutsidePurpose { intent: String, purpose: String },
-    #[error("an attenuation check in block {block} failed: `{rule}`")]
-    Attenuation { block: u32, rule: String },
-    #[error("the token was revoked: {0}")]
-    Revoked(Revoked),
-    #[error("token verification failed: {0}")]
-    Internal(String),
-}
-
-impl TokenError {
-    /// A stable code for logs, audit rows and JSON bodies.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TokenError::Malformed(_) => "malformed",
-            TokenError::BadSignature => "bad_signature",
-            TokenError::UnknownKey(_) => "unknown_key",
-            TokenError::ThirdPartyBlock => "third_party_block",
-            TokenError::Expired(_) => "expired",
-            TokenError::NotYetValid(_) => "not_yet_valid",
-            TokenError::WrongAudience { .. } => "wrong_audience",
-            TokenError::DepthExceeded { .. } => "depth_exceeded",
-            TokenError::IntentOutsidePurpose { .. } => "intent_outside_purpose",
-            TokenError::Attenuation { .. } => "attenuation_failed",
-            TokenError::Revoked(_) => "revoked",
-            TokenError::Internal(_) => "internal",
-        }
-    }
-}
-
-/// Datalog limits for every token check. Facts and iterations bound the work; the time limit
-/// is only a safety net (a wall-clock limit alone would make checks fail under CPU load).
-const LIMITS: AuthorizerLimits = AuthorizerLimits {
-    max_facts: 1_000,
-    max_iterations: 100,
-    max_time: std::time::Duration::from_millis(250),
-};
-
-fn date_fact(name: &str, t: DateTime<Utc>) -> Fact {
-    fact(name, &[date(&SystemTime::from(t))])
-}
-
-fn claim(name: &str, value: &str) -> Fact {
-    fact("claim", &[string(name), string(value)])
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Mints and verifies tokens; shared by the OAuth endpoints and (later) the gateway.
@@ -185,45 +65,14 @@ impl TokenService {
 
     /// Signs a token for `claims` with the active key.
     pub fn mint(&self, claims: &Claims) -> Result<String, TokenError> {
-        let internal = |e: BiscuitError| TokenError::Internal(e.to_string());
         let (kid, keypair) = self.keys.active();
-        let chain: Vec<&str> = claims.actor_chain.iter().map(|a| a.as_str()).collect();
-        let ancestors: Vec<&str> = claims.ancestors.iter().map(|a| a.as_str()).collect();
-        let mut b = Biscuit::builder().root_key_id(kid);
-        for f in [
-            claim("v", "charter/1"),
-            claim("jti", claims.jti.as_str()),
-            claim("sub", claims.agent.as_str()),
-            claim("grant", claims.grant.as_str()),
-            claim("grant_version", &claims.grant_version.to_string()),
-            claim("policy_version", &claims.grant_version.to_string()),
-            claim("purpose", claims.purpose.as_str()),
-            claim("aud", claims.audience.as_str()),
-            claim("iat", &rfc3339(claims.issued_at)),
-            claim("nbf", &rfc3339(claims.not_before)),
-            claim("exp", &rfc3339(claims.expires_at)),
-            claim("depth", &claims.depth.to_string()),
-            claim("act", &chain.join(" ")),
-            claim("ancestors", &ancestors.join(" ")),
-            date_fact("expires", claims.expires_at),
-            date_fact("not_before", claims.not_before),
-        ] {
-            b = b.fact(f).map_err(internal)?;
-        }
-        // Check ids 0, 1, 2: expiry, not-before, audience (see `classify`).
-        b = b
-            .check("check if time($t), expires($e), $t < $e")
-            .map_err(internal)?
-            .check("check if time($t), not_before($n), $t >= $n")
-            .map_err(internal)?
-            .check("check if account($a), claim(\"aud\", $a)")
-            .map_err(internal)?;
-        let token = b.build(&keypair).map_err(internal)?;
-        token.to_base64().map_err(internal)
+        sign(claims, kid, &keypair)
     }
 
-    /// Verifies signature, structure, every block's checks, the depth limit and revocation.
-    /// `account` is the advertiser the token is presented for (`None`: the token's own).
+    /// Verifies a token presented for `account` (`None`: the token's own): signature, the
+    /// screen of appended blocks, expiry, audience, depth and intent from the authority block,
+    /// then revocation, and only then the holder's checks. The Datalog runs off the async
+    /// workers under [`VERIFY_DEADLINE`].
     pub async fn verify(
         &self,
         token: &str,
@@ -231,8 +80,43 @@ impl TokenService {
         request: Option<&RequestFacts>,
         now: DateTime<Utc>,
     ) -> Result<Verified, TokenError> {
-        let verified = match self.verify_offline(token, account, request, now) {
-            // Another process may have rotated the keys: read them again, once, and retry.
+        let screened = self.screen(token).await?;
+        screened.check_claims(account, request, now, self.config.max_depth)?;
+        self.check_revocation(&screened.claims, now).await?;
+        let (account, request) = (account.cloned(), request.cloned());
+        off_thread(move || screened.authorize(account.as_ref(), request.as_ref(), now)).await
+    }
+
+    /// Everything but revocation: what a partner's gateway can do with the JWKS alone. Runs
+    /// off the async workers under [`VERIFY_DEADLINE`].
+    pub async fn verify_offline(
+        &self,
+        token: &str,
+        account: Option<&AdvertiserId>,
+        request: Option<&RequestFacts>,
+        now: DateTime<Utc>,
+    ) -> Result<Verified, TokenError> {
+        let screened = self.screen(token).await?;
+        let max_depth = self.config.max_depth;
+        let (account, request) = (account.cloned(), request.cloned());
+        off_thread(move || {
+            screened.check_claims(account.as_ref(), request.as_ref(), now, max_depth)?;
+            screened.authorize(account.as_ref(), request.as_ref(), now)
+        })
+        .await
+    }
+
+    /// Reads and screens a token off the async workers, reloading the keys once when it names
+    /// a key this process has not seen (another process rotated).
+    async fn screen(&self, token: &str) -> Result<Screened, TokenError> {
+        if token.trim().len() > screen::MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed("empty or longer than 16 KiB".into()));
+        }
+        let read = |keys: BTreeMap<u32, PublicKey>| {
+            let token = token.to_string();
+            off_thread(move || Screened::read(&token, &keys))
+        };
+        match read(self.keys.live_public_keys()).await {
             Err(TokenError::UnknownKey(_))
                 if self
                     .keys
@@ -240,106 +124,10 @@ impl TokenService {
                     .await
                     .map_err(|e| TokenError::Internal(e.to_string()))? =>
             {
-                self.verify_offline(token, account, request, now)?
+                read(self.keys.live_public_keys()).await
             }
-            other => other?,
-        };
-        self.check_revocation(&verified.claims, now).await?;
-        Ok(verified)
-    }
-
-    /// Everything but revocation: what a partner's gateway can do with the JWKS alone.
-    pub fn verify_offline(
-        &self,
-        token: &str,
-        account: Option<&AdvertiserId>,
-        request: Option<&RequestFacts>,
-        now: DateTime<Utc>,
-    ) -> Result<Verified, TokenError> {
-        let token = token.trim();
-        if token.is_empty() || token.len() > 16 * 1024 {
-            return Err(TokenError::Malformed("empty or longer than 16 KiB".into()));
+            other => other,
         }
-        let asked = std::cell::Cell::new(None::<u32>);
-        let biscuit = Biscuit::from_base64(token, |kid: Option<u32>| {
-            asked.set(kid);
-            self.keys.public(kid)
-        })
-        .map_err(|e| match e {
-            BiscuitError::Format(biscuit_auth::error::Format::UnknownPublicKey) => {
-                TokenError::UnknownKey(asked.get().map_or("none".into(), |k| k.to_string()))
-            }
-            BiscuitError::Format(
-                biscuit_auth::error::Format::Signature(_)
-                | biscuit_auth::error::Format::InvalidSignatureSize(_),
-            ) => TokenError::BadSignature,
-            other => TokenError::Malformed(other.to_string()),
-        })?;
-        // Charter never asks for third-party blocks, so it trusts no external key: a token
-        // carrying one is refused outright (see CVE-2024-42350 for what trusting them wrongly
-        // allowed in biscuit-auth < 5).
-        for i in 0..biscuit.block_count() {
-            match biscuit.block_external_key(i) {
-                Ok(None) => {}
-                Ok(Some(_)) => return Err(TokenError::ThirdPartyBlock),
-                Err(e) => return Err(TokenError::Malformed(e.to_string())),
-            }
-        }
-        let claims = read_claims(&biscuit)?;
-        if claims.depth > self.config.max_depth {
-            return Err(TokenError::DepthExceeded {
-                depth: claims.depth,
-                max: self.config.max_depth,
-            });
-        }
-        if let Some(intent) = request.and_then(|r| r.intent)
-            && intent != claims.purpose
-        {
-            return Err(TokenError::IntentOutsidePurpose {
-                intent: intent.as_str().to_string(),
-                purpose: claims.purpose.as_str().to_string(),
-            });
-        }
-        let attenuations = attenuation::read_blocks(&biscuit)?;
-        let account = account.unwrap_or(&claims.audience);
-
-        let internal = |e: BiscuitError| TokenError::Internal(e.to_string());
-        let mut ab = AuthorizerBuilder::new()
-            .fact(date_fact("time", now))
-            .map_err(internal)?
-            .fact(fact("account", &[string(account.as_str())]))
-            .map_err(internal)?;
-        if let Some(r) = request {
-            ab = ab
-                .fact(fact("operation", &[string(&r.operation)]))
-                .map_err(internal)?
-                .fact(fact("resource", &[string(&r.resource)]))
-                .map_err(internal)?
-                .fact(fact("amount", &[biscuit_auth::builder::int(r.amount)]))
-                .map_err(internal)?;
-        }
-        let mut authorizer = ab
-            .set_limits(LIMITS)
-            .policy("allow if true")
-            .map_err(internal)?
-            .build(&biscuit)
-            .map_err(internal)?;
-        match authorizer.authorize() {
-            Ok(_) => {}
-            Err(BiscuitError::FailedLogic(Logic::Unauthorized { checks, .. })) => {
-                for c in &checks {
-                    if let Some(err) = classify(c, &claims, account, request.is_some()) {
-                        return Err(err);
-                    }
-                }
-            }
-            Err(e) => return Err(TokenError::Malformed(e.to_string())),
-        }
-        Ok(Verified {
-            claims,
-            attenuations,
-            biscuit,
-        })
     }
 
     /// Consults the revocation index (and, for a grant it has not seen, the database).
@@ -384,100 +172,31 @@ impl TokenService {
     }
 }
 
-/// Turns one failed check into an error; `None` for a request-scoped check when there is no
-/// request (introspection and exchange check only what holds for the token as a whole).
-fn classify(
-    c: &FailedCheck,
-    claims: &Claims,
-    account: &AdvertiserId,
-    has_request: bool,
-) -> Option<TokenError> {
-    match c {
-        FailedCheck::Block(b) if b.block_id == 0 => Some(match b.check_id {
-            0 => TokenError::Expired(claims.expires_at),
-            1 => TokenError::NotYetValid(claims.not_before),
-            2 => TokenError::WrongAudience {
-                expected: claims.audience.to_string(),
-                actual: account.to_string(),
-            },
-            _ => TokenError::Malformed(format!("unexpected authority check `{}`", b.rule)),
-        }),
-        FailedCheck::Block(b) => {
-            if !has_request && attenuation::is_request_scoped(&b.rule) {
-                None
-            } else {
-                Some(TokenError::Attenuation {
-                    block: b.block_id,
-                    rule: b.rule.clone(),
-                })
-            }
-        }
-        FailedCheck::Authorizer(a) => Some(TokenError::Internal(a.rule.clone())),
-    }
-}
+/// How long one step of a token's verification may take off the async workers, waiting for a
+/// verifier included, before the token is refused. Screened tokens take microseconds; this is
+/// the backstop should a Datalog path ever turn out slower.
+pub const VERIFY_DEADLINE: std::time::Duration = std::time::Duration::from_millis(250);
 
-fn read_claims(biscuit: &Biscuit) -> Result<Claims, TokenError> {
-    let mut authorizer = AuthorizerBuilder::new()
-        .set_limits(LIMITS)
-        .build(biscuit)
-        .map_err(|e| TokenError::Malformed(e.to_string()))?;
-    // `query` sees only the authority block and the authorizer: a holder's block cannot add
-    // or override a claim.
-    let pairs: Vec<(String, String)> = authorizer
-        .query("data($k, $v) <- claim($k, $v)")
-        .map_err(|e| TokenError::Malformed(e.to_string()))?;
-    let get = |k: &str| -> Result<&str, TokenError> {
-        let mut found = pairs.iter().filter(|(name, _)| name == k);
-        match (found.next(), found.next()) {
-            (Some((_, v)), None) => Ok(v.as_str()),
-            (None, _) => Err(TokenError::Malformed(format!("claim `{k}` is missing"))),
-            (Some(_), Some(_)) => Err(TokenError::Malformed(format!("claim `{k}` is repeated"))),
-        }
-    };
-    let bad = |k: &str| TokenError::Malformed(format!("claim `{k}` is invalid"));
-    if get("v")? != "charter/1" {
-        return Err(TokenError::Malformed("unknown token version".into()));
-    }
-    let time = |k: &str| -> Result<DateTime<Utc>, TokenError> {
-        DateTime::parse_from_rfc3339(get(k)?)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| bad(k))
-    };
-    let list = |k: &str| -> Result<Vec<String>, TokenError> {
-        Ok(get(k)?.split_whitespace().map(str::to_string).collect())
-    };
-    Ok(Claims {
-        jti: TokenId::parse(get("jti")?).map_err(|_| bad("jti"))?,
-        agent: AgentId::parse(get("sub")?).map_err(|_| bad("sub"))?,
-        grant: GrantId::parse(get("grant")?).map_err(|_| bad("grant"))?,
-        grant_version: get("grant_version")?
-            .parse()
-            .map_err(|_| bad("grant_version"))?,
-        purpose: Purpose::parse(get("purpose")?).map_err(|_| bad("purpose"))?,
-        audience: AdvertiserId::parse(get("aud")?).map_err(|_| bad("aud"))?,
-        issued_at: time("iat")?,
-        not_before: time("nbf")?,
-        expires_at: time("exp")?,
-        depth: get("depth")?.parse().map_err(|_| bad("depth"))?,
-        actor_chain: list("act")?
-            .iter()
-            .map(|a| AgentId::parse(a))
-            .collect::<Result<_, _>>()
-            .map_err(|_| bad("act"))?,
-        ancestors: list("ancestors")?
-            .iter()
-            .map(|a| TokenId::parse(a))
-            .collect::<Result<_, _>>()
-            .map_err(|_| bad("ancestors"))?,
+/// Runs `f` on the blocking pool, at most a few at a time (twice the cores, at least 4), under
+/// [`VERIFY_DEADLINE`]; past it the token is refused (the work, if any, finishes unobserved).
+async fn off_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, TokenError> + Send + 'static,
+) -> Result<T, TokenError> {
+    static VERIFIERS: std::sync::OnceLock<Arc<Semaphore>> = std::sync::OnceLock::new();
+    let pool = VERIFIERS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Arc::new(Semaphore::new((2 * cores).max(4)))
+    });
+    let over = || TokenError::Internal("token verification took too long".into());
+    tokio::time::timeout(VERIFY_DEADLINE, async {
+        let permit = pool.clone().acquire_owned().await.map_err(|_| over())?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await
+        .map_err(|_| TokenError::Internal("token verification failed".into()))?
     })
-}
-
-/// Seconds since the epoch, for JSON bodies.
-pub fn epoch(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-}
-
-/// The inverse of [`epoch`].
-pub fn from_epoch(s: i64) -> Option<DateTime<Utc>> {
-    Utc.timestamp_opt(s, 0).single()
+    .await
+    .map_err(|_| over())?
 }

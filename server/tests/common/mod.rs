@@ -16,21 +16,31 @@ pub enum Backend {
 }
 
 /// Runs a story against both backends: `backend_tests!(story_a, story_b);` makes
-/// `sqlite::story_a` and `postgres::story_a`, each with its own fresh database.
+/// `sqlite::story_a` and `postgres::story_a`, each with its own fresh database. Stories that
+/// measure latency go after `alone:` (`backend_tests!(story_a; alone: story_t);`): each runs
+/// while no other story of the test binary does.
 #[macro_export]
 macro_rules! backend_tests {
-    ($($story:ident),+ $(,)?) => {
+    ($($story:ident),* $(,)? $(; alone: $($alone:ident),+ $(,)?)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $story() {
                 $crate::common::within_deadline(stringify!($story), super::$story(super::common::Backend::Sqlite)).await
-            })+
+            })*
+            $($(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $alone() {
+                $crate::common::alone_within_deadline(stringify!($alone), super::$alone(super::common::Backend::Sqlite)).await
+            })+)?
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $story() {
                 $crate::common::within_deadline(stringify!($story), super::$story(super::common::Backend::Postgres)).await
-            })+
+            })*
+            $($(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $alone() {
+                $crate::common::alone_within_deadline(stringify!($alone), super::$alone(super::common::Backend::Postgres)).await
+            })+)?
         }
     };
 }
@@ -41,7 +51,20 @@ pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// name instead of stalling the whole run until CI's own limit.
 pub const STORY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// Held shared by every story and exclusively by a story that measures latency.
+static MACHINE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 pub async fn within_deadline(name: &str, story: impl std::future::Future<Output = ()>) {
+    let _shared = MACHINE.read().await;
+    if tokio::time::timeout(STORY_DEADLINE, story).await.is_err() {
+        panic!("story `{name}` did not finish within {STORY_DEADLINE:?}");
+    }
+}
+
+/// [`within_deadline`] for a story that measures latency: no other story of the binary runs
+/// meanwhile.
+pub async fn alone_within_deadline(name: &str, story: impl std::future::Future<Output = ()>) {
+    let _alone = MACHINE.write().await;
     if tokio::time::timeout(STORY_DEADLINE, story).await.is_err() {
         panic!("story `{name}` did not finish within {STORY_DEADLINE:?}");
     }

@@ -8,6 +8,8 @@ mod common;
 
 mod auth;
 mod config;
+mod holder;
 mod money;
 mod pdp;
+mod requests;
 mod tokens;

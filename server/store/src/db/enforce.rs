@@ -83,6 +83,9 @@ pub struct NewReservation {
     pub action: String,
     pub resource: String,
     pub amount_minor: i64,
+    /// The token the reservation is made with: only that token settles it through the PDP.
+    /// `None` for reservations Charter settles itself (the sandbox gateway, the demo seed).
+    pub token_id: Option<TokenId>,
 }
 
 /// A ledger row.
@@ -223,12 +226,13 @@ pub trait EnforcementStore: Send + Sync {
         new: NewReservation,
         now: DateTime<Utc>,
     ) -> Result<ReserveOutcome>;
-    /// Commits (`true`) or releases (`false`) a live reservation of `grant`. `NotFound` for an
-    /// unknown reservation or one of another grant; `Conflict` when it is already settled or
-    /// has expired.
+    /// Commits (`true`) or releases (`false`) a live reservation of `grant`, made with `token`
+    /// when one is given. `NotFound` for an unknown reservation, one of another grant or one
+    /// made with another token; `Conflict` when it is already settled or has expired.
     async fn settle_reservation(
         &self,
         grant: &GrantId,
+        token: Option<&TokenId>,
         id: &ReservationId,
         commit: bool,
         now: DateTime<Utc>,

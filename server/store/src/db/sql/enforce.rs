@@ -360,7 +360,7 @@ macro_rules! enforce_store {
                     expires_at: now + RESERVATION_TTL,
                     settled_at: None,
                 };
-                sqlx::query(&format!("INSERT INTO spend_ledger ({LEDGER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+                sqlx::query(&format!("INSERT INTO spend_ledger ({LEDGER_COLUMNS}, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
                     .bind(entry.id.as_str())
                     .bind(entry.advertiser_id.as_str())
                     .bind(entry.grant_id.as_str())
@@ -372,18 +372,24 @@ macro_rules! enforce_store {
                     .bind(entry.created_at)
                     .bind(entry.expires_at)
                     .bind(entry.settled_at)
+                    .bind(new.token_id.as_ref().map(|t| t.as_str()))
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
                 Ok(ReserveOutcome::Reserved(entry))
             }
 
-            async fn settle_reservation(&self, grant: &GrantId, id: &ReservationId, commit: bool, now: DateTime<Utc>) -> Result<LedgerEntry> {
+            async fn settle_reservation(&self, grant: &GrantId, token: Option<&TokenId>, id: &ReservationId, commit: bool, now: DateTime<Utc>) -> Result<LedgerEntry> {
                 let mut tx = self.begin_write().await?;
-                let sql = format!("SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE id = $1 AND grant_id = $2{}", Self::FOR_UPDATE);
-                let row: Option<LedgerRow> = sqlx::query_as(&sql)
+                let by_token = if token.is_some() { " AND token_id = $3" } else { "" };
+                let sql = format!("SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE id = $1 AND grant_id = $2{by_token}{}", Self::FOR_UPDATE);
+                let mut query = sqlx::query_as::<_, LedgerRow>(&sql)
                     .bind(id.as_str())
-                    .bind(grant.as_str())
+                    .bind(grant.as_str());
+                if let Some(t) = token {
+                    query = query.bind(t.as_str());
+                }
+                let row: Option<LedgerRow> = query
                     .fetch_optional(&mut *tx)
                     .await?;
                 let mut entry = LedgerEntry::try_from(row.ok_or(StoreError::NotFound)?)?;
