@@ -585,7 +585,7 @@ async fn revoke_path_answers_with_extreme_spend_rows(backend: Backend) {
         &c,
         &csrf,
         "/api/revoke_grant",
-        &[("advertiser_id", adv.id.as_str()), ("agent_id", &agent)],
+        &[("advertiser_id", adv.id.as_str()), ("agent_id", agent.as_str())],
     )
     .await;
     assert!(res.status().is_redirection(), "revoke redirects: {}", res.status());
@@ -624,11 +624,10 @@ async fn concurrent_raise_and_enable_never_under_reserve(backend: Backend) {
             .await;
         assert_eq!(s, 200, "{body}");
         let id = body["campaignId"].as_str().expect("campaignId").to_string();
-        let raise = r.put(
-            &format!("/sp/campaigns/{id}/budget"),
-            json!({ "budget": { "budget": 500.0 } }),
-        );
-        let enable = r.put(&format!("/sp/campaigns/{id}"), json!({ "state": "ENABLED" }));
+        let (budget_path, campaign_path) =
+            (format!("/sp/campaigns/{id}/budget"), format!("/sp/campaigns/{id}"));
+        let raise = r.put(&budget_path, json!({ "budget": { "budget": 500.0 } }));
+        let enable = r.put(&campaign_path, json!({ "state": "ENABLED" }));
         let ((s1, b1), (s2, b2)) = tokio::join!(raise, enable);
         for (s, b) in [(s1, &b1), (s2, &b2)] {
             assert!(s == 200 || s == 409, "round {round}: {s} {b}");
