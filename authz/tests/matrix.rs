@@ -130,22 +130,26 @@ fn the_policy_means_what_the_spec_says() {
         "fail closed"
     );
     assert!(
-        at("sp:CreateKeywords", kw, "2026-06-01", None),
+        at("sp:CreateAdGroups", kw, "2026-06-01", None),
         "no cap on plain writes"
     );
     assert!(
         !at("sp:CreateCampaigns", kw, "2026-06-01", None),
         "money writes are capped"
     );
-    assert!(at("sp:CreateKeywords", kw, "2026-01-01", None));
-    assert!(!at("sp:CreateKeywords", kw, "2025-12-31T23:59:59Z", None));
+    // Creating a keyword or target sets a bid: the cap covers it like a bid change.
+    assert!(at("sp:CreateKeywords", kw, "2026-06-01", Some("5.50")));
+    assert!(!at("sp:CreateKeywords", kw, "2026-06-01", Some("5.51")));
+    assert!(!at("sp:CreateTargets", kw, "2026-06-01", Some("9")));
+    assert!(at("sp:CreateAdGroups", kw, "2026-01-01", None));
+    assert!(!at("sp:CreateAdGroups", kw, "2025-12-31T23:59:59Z", None));
     assert!(
-        at("sp:CreateKeywords", kw, "2026-12-31T23:59:59Z", None),
+        at("sp:CreateAdGroups", kw, "2026-12-31T23:59:59Z", None),
         "through that day"
     );
-    assert!(!at("sp:CreateKeywords", kw, "2027-01-01", None));
+    assert!(!at("sp:CreateAdGroups", kw, "2027-01-01", None));
     assert!(!at(
-        "sp:CreateKeywords",
+        "sp:CreateAdGroups",
         "arn:ads:us:ADV2:keyword/7",
         "2026-06-01",
         None

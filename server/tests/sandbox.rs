@@ -1544,7 +1544,8 @@ async fn check(
 async fn describe_gives_action_resource_and_amount(backend: Backend) {
     let api = Api::new(backend).await;
     let (store, adv) = (&api.store, &api.adv);
-    // A fixed clock: 2026-03-10 leaves 22 days in March (today included).
+    // A fixed clock: 2026-03-10. Capacity counts up to 31 days from the first running day
+    // (`money::COMMITMENT_HORIZON_DAYS`), whatever month they fall in.
     let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let jan = d("2026-01-01");
@@ -1733,13 +1734,13 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             Value::Null,
             Expect::Status(400),
         ),
-        // create: daily budget × days left (22), or until the end date, or nothing when paused
+        // create: daily budget × 31 days (a later start too), or until the end date, or nothing when paused
         case(
             M::POST,
             "/sandbox/v1/sp/campaigns",
             &[],
             campaign("New", json!({})),
-            ok("campaign/*", Some(5_000 * 22)),
+            ok("campaign/*", Some(5_000 * 31)),
         ),
         case(
             M::POST,
@@ -1753,14 +1754,14 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/campaigns",
             &[],
             campaign("New", json!({"startDate": "2026-03-30"})),
-            ok("campaign/*", Some(5_000 * 2)),
+            ok("campaign/*", Some(5_000 * 31)),
         ),
         case(
             M::POST,
             "/sandbox/v1/sp/campaigns",
             &[],
             campaign("New", json!({"startDate": "2026-04-02"})),
-            ok("campaign/*", Some(0)),
+            ok("campaign/*", Some(5_000 * 31)),
         ),
         case(
             M::POST,
@@ -1789,7 +1790,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             sp_one,
             &[("campaignId", &e.id)],
             budget(80.0),
-            ok(format!("campaign/{}", e.id), Some(3_000 * 22)),
+            ok(format!("campaign/{}", e.id), Some(3_000 * 31)),
         ),
         case(
             M::PUT,
@@ -1817,7 +1818,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             sp_one,
             &[("campaignId", &p.id)],
             json!({"state": "ENABLED"}),
-            ok(format!("campaign/{}", p.id), Some(3_000 * 22)),
+            ok(format!("campaign/{}", p.id), Some(3_000 * 31)),
         ),
         case(
             M::PUT,
@@ -1831,7 +1832,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             sp_one,
             &[("campaignId", &ends.id)],
             json!({"endDate": null}),
-            ok(format!("campaign/{}", ends.id), Some(4_000 * 17)),
+            ok(format!("campaign/{}", ends.id), Some(4_000 * 26)),
         ),
         case(
             M::PUT,
@@ -1897,7 +1898,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/campaigns/{campaignId}/budget",
             &[("campaignId", &e.id)],
             budget(60.0),
-            ok(format!("campaign/{}", e.id), Some(1_000 * 22)),
+            ok(format!("campaign/{}", e.id), Some(1_000 * 31)),
         ),
         case(
             M::PUT,
@@ -1954,7 +1955,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sb/campaigns",
             &[],
             campaign("SB new", json!({"budget": {"budget": 10}})),
-            ok("campaign/*", Some(1_000 * 22)),
+            ok("campaign/*", Some(1_000 * 31)),
         ),
         case(
             M::PUT,
@@ -1982,7 +1983,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sb/campaigns/{campaignId}/budget",
             &[("campaignId", &sb.id)],
             budget(25.0),
-            ok(format!("campaign/{}", sb.id), Some(500 * 22)),
+            ok(format!("campaign/{}", sb.id), Some(500 * 31)),
         ),
         case(
             M::GET,
@@ -2017,7 +2018,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sd/campaigns/{campaignId}",
             &[("campaignId", &sd.id)],
             json!({"state": "ENABLED"}),
-            ok(format!("campaign/{}", sd.id), Some(1_000 * 22)),
+            ok(format!("campaign/{}", sd.id), Some(1_000 * 31)),
         ),
         case(
             M::POST,
@@ -2124,14 +2125,14 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/keywords",
             &[],
             json!({"adGroupId": g.id.to_string(), "keywordText": "dome tent", "matchType": "BROAD", "bid": 1.5}),
-            ok_bid("keyword/*", None, "1.50"),
+            ok_bid("keyword/*", Some(150 * 20 * 31), "1.50"),
         ),
         case(
             M::POST,
             "/sandbox/v1/sp/keywords",
             &[],
             json!({"adGroupId": g.id.to_string(), "keywordText": "dome tent", "matchType": "BROAD"}),
-            ok_bid("keyword/*", None, "1.00"),
+            ok_bid("keyword/*", Some(100 * 20 * 31), "1.00"),
         ),
         case(
             M::PUT,
@@ -2152,7 +2153,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/keywords/{keywordId}/bid",
             &[("keywordId", &k.id)],
             json!({"bid": 1.5}),
-            ok_bid(format!("keyword/{}", k.id), Some(30 * 20 * 22), "1.50"),
+            ok_bid(format!("keyword/{}", k.id), Some(30 * 20 * 31), "1.50"),
         ),
         case(
             M::PUT,
@@ -2195,7 +2196,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/targets",
             &[],
             json!({"adGroupId": g.id.to_string(), "expression": [{"type": "ASIN_SAME_AS", "value": "B0TEST0002"}], "bid": 0.75}),
-            ok_bid("target/*", None, "0.75"),
+            ok_bid("target/*", Some(75 * 20 * 31), "0.75"),
         ),
         case(
             M::POST,
@@ -2216,7 +2217,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             "/sandbox/v1/sp/targets/{targetId}/bid",
             &[("targetId", &t.id)],
             json!({"bid": 1.4}),
-            ok_bid(format!("target/{}", t.id), Some(50 * 20 * 22), "1.40"),
+            ok_bid(format!("target/{}", t.id), Some(50 * 20 * 31), "1.40"),
         ),
         case(
             M::PUT,

@@ -78,7 +78,11 @@ pub async fn list_agents(
     let counts = store
         .grant_counts(&advertiser.id, chrono::Utc::now())
         .await?;
-    let signals = crate::enforce::api::agent_signals(&store, &advertiser.id, &page.items).await?;
+    // The list, and its revoke buttons, never depend on spend figures: unreadable ones are
+    // logged (as an internal error) and left out.
+    let signals = crate::enforce::api::agent_signals(&store, &advertiser.id, &page.items)
+        .await
+        .unwrap_or_default();
     Ok(AgentsPage {
         account: account_view(advertiser, &access).await?,
         query,
@@ -97,8 +101,9 @@ pub struct AgentDetailPage {
     pub delegations: Vec<DelegationView>,
     /// The grant's versions, newest first, each with its change from the one before.
     pub versions: Vec<VersionView>,
-    /// Spend against the caps and the circuit breaker of the grant.
-    pub enforcement: crate::enforce::api::EnforcementView,
+    /// Spend against the caps and the circuit breaker of the grant; `None` when the figures
+    /// cannot be read (the page, and its revoke button, never depend on them).
+    pub enforcement: Option<crate::enforce::api::EnforcementView>,
     /// For the spend, breaker and reset forms.
     pub csrf: String,
 }
@@ -381,8 +386,11 @@ pub async fn load_agent(
         let changes = version_changes(&versions[k + 1], &versions[k]);
         versions[k].changes = Some(changes);
     }
-    let enforcement =
-        crate::enforce::api::enforcement_for(&store, &advertiser, &detail.grant.id).await?;
+    // Spend figures are shown when readable; an error is logged (as an internal error) and the
+    // page, with its revoke button, is served without them.
+    let enforcement = crate::enforce::api::enforcement_for(&store, &advertiser, &detail.grant.id)
+        .await
+        .ok();
     Ok(AgentDetailPage {
         account: account_view(advertiser, &access).await?,
         detail,

@@ -460,14 +460,26 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
                 </dl>
             </section>
         </div>
-        <crate::enforce::pages::SafetyPanels
-            adv=adv.clone()
-            agent_id=agent.id.to_string()
-            agent_name=agent.name.clone()
-            view=enforcement
-            can_manage=account.can_manage
-            csrf=csrf
-        />
+        {match enforcement {
+            Some(enforcement) => view! {
+                <crate::enforce::pages::SafetyPanels
+                    adv=adv.clone()
+                    agent_id=agent.id.to_string()
+                    agent_name=agent.name.clone()
+                    view=enforcement
+                    can_manage=account.can_manage
+                    csrf=csrf
+                />
+            }
+            .into_any(),
+            None => view! {
+                <section class="panel" id="safety" aria-labelledby="safety-title">
+                    <h2 id="safety-title">"Spend and circuit breaker"</h2>
+                    <p class="muted">"The spend figures of this agent cannot be read right now. Revoking it does not depend on them."</p>
+                </section>
+            }
+            .into_any(),
+        }}
         <DelegationTree agent_name=agent.name.clone() delegations=delegations/>
         <GrantVersions versions=versions/>
         <section class="panel" aria-labelledby="history-title">

@@ -225,8 +225,7 @@ pub async fn enforcement_for(
                 committed_minor: points
                     .iter()
                     .filter(|p| p.day == day)
-                    .map(|p| p.committed_minor)
-                    .sum(),
+                    .fold(0i64, |sum, p| sum.saturating_add(p.committed_minor)),
             }
         })
         .collect();

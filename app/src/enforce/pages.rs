@@ -127,7 +127,9 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
     const LEFT: f64 = 8.0;
     const TOP: f64 = 14.0;
     const BOTTOM: f64 = 24.0;
-    let total: i64 = series.iter().map(|d| d.committed_minor).sum();
+    let total: i64 = series
+        .iter()
+        .fold(0i64, |sum, d| sum.saturating_add(d.committed_minor));
     let peak = series.iter().max_by_key(|d| d.committed_minor).cloned();
     let top = series
         .iter()

@@ -67,7 +67,9 @@ impl Live {
         }
     }
     fn spent_last_hour(&self) -> i64 {
-        self.spend.iter().map(|(_, a)| *a).sum()
+        self.spend
+            .iter()
+            .fold(0i64, |sum, (_, a)| sum.saturating_add(*a))
     }
 }
 

@@ -50,8 +50,14 @@ pub struct AuthzRequest {
     pub action: String,
     /// The resource name, `arn:ads:<marketplace>:<advertiser id>:<type>/<id>`.
     pub resource: String,
-    /// Money the call commits, in minor units of the account's currency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Money the call commits, in minor units of the account's currency: a whole number of at
+    /// most [`MAX_AMOUNT_MINOR`]; a larger one (or one that is not a whole number) makes the
+    /// body invalid (a `400` naming `amountMinor`).
+    #[serde(
+        default,
+        deserialize_with = "bounded_amount",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount_minor: Option<i64>,
     /// The declared intent: one of the purpose codes; it must be the grant's purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +65,20 @@ pub struct AuthzRequest {
     /// Extra context keys for policy conditions (`ads:CurrentTime` is always set by Charter).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub context: BTreeMap<String, String>,
+}
+
+/// Reads `amountMinor`: `null`, or a whole number no larger than [`MAX_AMOUNT_MINOR`].
+fn bounded_amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) if n.as_i64().is_some_and(|a| a <= MAX_AMOUNT_MINOR) => {
+            Ok(n.as_i64())
+        }
+        Some(_) => Err(serde::de::Error::custom(format!(
+            "`amountMinor`: expected a whole number of minor units of at most {MAX_AMOUNT_MINOR}"
+        ))),
+    }
 }
 
 /// Who is asking, once the token verified.
@@ -493,6 +513,16 @@ impl Enforcer {
             return deny(
                 Reason::PolicyDenied,
                 format!("the amount `{a}` is negative"),
+            );
+        }
+        if let Some(a) = req.amount_minor
+            && a > MAX_AMOUNT_MINOR
+        {
+            return deny(
+                Reason::PolicyDenied,
+                format!(
+                    "the amount `{a}` is above the largest one call may commit ({MAX_AMOUNT_MINOR})"
+                ),
             );
         }
         let policy = match &view.policy {

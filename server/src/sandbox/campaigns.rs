@@ -521,17 +521,25 @@ async fn create<P: Product>(account: Account, body: Bytes) -> Result<Json<Value>
     Ok(Json(view(&c, Utc::now())))
 }
 
+/// Applies `patch` if, on the campaign as it stands in the write transaction, it commits no
+/// more than the decision reserved (a concurrent change may have moved it since); else a 409.
 async fn apply<P: Product>(
     account: &Account,
     params: &BTreeMap<String, String>,
     patch: &CampaignPatch,
 ) -> Result<Json<Value>, SandboxError> {
     let id = path_id(params, "campaignId", CampaignId::parse)?;
+    let now = Utc::now();
+    let reserved = account.decided.operation.amount_minor.unwrap_or(0);
+    let fits = |before: &Campaign| {
+        campaign_commitment(Some(before), &patch.apply(before), now.date_naive()) <= reserved
+    };
     let w = account
         .store
-        .update_campaign(&account.advertiser().id, P::PROGRAM, id, patch, Utc::now())
+        .update_campaign_if(&account.advertiser().id, P::PROGRAM, id, patch, now, &fits)
         .await
-        .map_err(store_err("campaign"))?;
+        .map_err(store_err("campaign"))?
+        .ok_or_else(|| changed_meanwhile("campaign"))?;
     written(w)
 }
 

@@ -421,6 +421,14 @@ pub fn archived(what: &str) -> SandboxError {
     SandboxError::Conflict(format!("the {what} is archived and cannot be changed"))
 }
 
+/// The conflict of a change whose entity changed between the decision and the write so that
+/// the change would now commit more money than was reserved for it (see the amount rule).
+pub fn changed_meanwhile(what: &str) -> SandboxError {
+    SandboxError::Conflict(format!(
+        "the {what} changed while this call was being decided, and the change would now commit more than was reserved; nothing changed, send it again"
+    ))
+}
+
 /// A list response: `{ "<key>": [...], "totalResults": n, "nextToken": … }`.
 pub fn listing(key: &str, items: Vec<Value>, total: u64, window: Window) -> Value {
     let mut m = serde_json::Map::new();

@@ -253,12 +253,14 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
         let new = plan_create(body, input.now)?;
         let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
         check_campaign(campaign, g.campaign_id)?;
+        // The bid it sets (its own, or the ad group's default) is committed like a raise from 0.
+        let bid = new.bid_minor.unwrap_or(g.default_bid_minor);
         let mut o = op(
             "sp:CreateKeywords",
             collection(input.advertiser, "keyword"),
-            None,
+            Some(bid_commitment(0, bid)),
         );
-        o.bid_amount = Some(decimal(new.bid_minor.unwrap_or(g.default_bid_minor)));
+        o.bid_amount = Some(decimal(bid));
         Ok(o)
     })
 }
@@ -279,7 +281,7 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
     Box::pin(async move {
         let body: BidBody = from_value(input.body)?;
         let k = find_open(input.store, input.advertiser, input.params).await?;
-        let amount = bid_commitment(k.bid_minor, body.bid.0, input.now.date_naive());
+        let amount = bid_commitment(k.bid_minor, body.bid.0);
         let mut o = op(
             "sp:UpdateKeywordBid",
             resource(input.advertiser, "keyword", k.id),
@@ -328,11 +330,26 @@ async fn change(
     patch: &BidPatch,
 ) -> Result<Json<Value>, SandboxError> {
     let id = path_id(params, "keywordId", KeywordId::parse)?;
+    // The bid rule, re-checked on the keyword as it stands in the write transaction.
+    let reserved = account.decided.operation.amount_minor.unwrap_or(0);
+    let fits = |before: &Keyword| {
+        patch
+            .bid_minor
+            .is_none_or(|bid| bid_commitment(before.bid_minor, bid) <= reserved)
+    };
     let w = account
         .store
-        .update_keyword(&account.advertiser().id, Program::Sp, id, patch, Utc::now())
+        .update_keyword_if(
+            &account.advertiser().id,
+            Program::Sp,
+            id,
+            patch,
+            Utc::now(),
+            &fits,
+        )
         .await
-        .map_err(store_err("keyword"))?;
+        .map_err(store_err("keyword"))?
+        .ok_or_else(|| changed_meanwhile("keyword"))?;
     written(w)
 }
 

@@ -35,25 +35,38 @@
 //! rise, in the advertiser's currency minor units, for exactly the actions the catalog marks as
 //! committing money (`Some(0)` when such a call raises nothing), and `None` for every other call
 //! (reads, ad groups, keywords and targets without a bid change, reports, archiving). Days are
-//! UTC calendar days; "the rest of the month" counts today. See [`money`].
+//! UTC calendar days. The rule counts **every unit of capacity a call adds, whatever month it
+//! falls in**, within one horizon of [`money::COMMITMENT_HORIZON_DAYS`] (31) days; the amount is
+//! reserved against every cap at once (daily, monthly and lifetime windows all see the whole
+//! amount, on the day of the call). See [`money`].
 //!
-//! - **Campaign capacity** = daily budget × the days of the rest of the month on which the
-//!   campaign runs (from the later of today and its start date, through the earlier of the
-//!   month's end and its end date), if it is `ENABLED`; 0 if paused or archived.
-//! - **Create a campaign** (`…:CreateCampaigns`): its capacity, i.e. daily budget × the days
-//!   left in the month, or until its end date if earlier (0 when created paused).
+//! - **Campaign capacity** = daily budget × its running days, if it is `ENABLED` (0 if paused
+//!   or archived). Running days are counted from its first running day (the later of today and
+//!   its start date) through its end date, for at most 31 days; an open-ended campaign counts
+//!   the full 31. So a campaign that starts next month, or in a year, commits its capacity now;
+//!   an open end always counts at least as much as any end date.
+//! - **Create a campaign** (`…:CreateCampaigns`): its capacity (0 when created paused).
 //! - **Update a campaign** (`…:UpdateCampaigns`: name, state, end date, budget; and pause) and
 //!   **change its budget** (`…:UpdateCampaignBudget`): capacity after − capacity before,
-//!   floored at 0. For an enabled campaign a budget change commits (new − old daily budget) ×
-//!   the days left; a decrease, a pause or a rename commits 0; enabling a paused campaign
-//!   commits its whole capacity; extending its end date commits the added days' budget.
-//! - **Change a bid** (`sp:UpdateKeywordBid`, `sp:UpdateTargetBid`): (new bid − old bid) ×
-//!   [`money::EXPECTED_DAILY_CLICKS`] (20 clicks a day) × the days left in the month, floored
-//!   at 0, whatever the keyword's state (enabling a keyword is not a money action, so a bid is
-//!   charged when it is set).
+//!   floored at 0. For an enabled open-ended campaign a budget change commits (new − old daily
+//!   budget) × 31, on any day of the month (the last day too); a decrease, a pause or a rename
+//!   commits 0; enabling a paused campaign commits its whole capacity; removing or extending its
+//!   end date commits the budget of the days it adds within the horizon.
+//! - **Set a bid** (`sp:UpdateKeywordBid`, `sp:UpdateTargetBid`, and creating a keyword or
+//!   target, `sp:CreateKeywords`, `sp:CreateTargets`): (new bid − old bid) ×
+//!   [`money::EXPECTED_DAILY_CLICKS`] (20 clicks a day) × 31, floored at 0, whatever the
+//!   keyword's state. A new keyword or target rises from 0: its creation commits its whole bid
+//!   (its own, or the ad group's default bid it takes).
+//! - The amount is computed against the entity as the change finds it **in its write
+//!   transaction**: a handler re-checks the amount against the row it locks and refuses with a
+//!   409 when the row changed since the decision so that the change would commit more than was
+//!   reserved (two partial updates racing, e.g. a budget raise and an enable of a paused
+//!   campaign). Retrying is safe: the retry is decided on the new state.
 //!
 //! Calls that set a bid (the bid routes, and creating a keyword or target) also give the bid in
-//! [`Operation::bid_amount`], which the gateway supplies as `ads:BidAmount`.
+//! [`Operation::bid_amount`], which the gateway supplies as `ads:BidAmount`; the grant editor's
+//! max-bid cap applies to every action the catalog marks as committing money, so it covers all
+//! of them.
 
 mod ad_groups;
 mod billing;

@@ -2,33 +2,27 @@
 //! [`crate::sandbox`]). Pure functions of dates and minor units; days are UTC calendar days.
 
 use charter_store::{Campaign, EntityState};
-use chrono::{Datelike, NaiveDate};
+use chrono::{Duration, NaiveDate};
 
 /// Clicks a day a keyword or target is expected to get, for the bid rule.
 pub const EXPECTED_DAILY_CLICKS: i64 = 20;
 
-/// The last day of `today`'s month.
-pub fn month_end(today: NaiveDate) -> NaiveDate {
-    let (y, m) = if today.month() == 12 {
-        (today.year() + 1, 1)
-    } else {
-        (today.year(), today.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(today)
-}
+/// How many days of spend capacity a call commits, at most: the days of a campaign's run counted
+/// from its first running day (today, or its start date when later), and the days a bid is
+/// counted for. 31 is the longest month: whatever the day of the call and whatever month the days
+/// fall in, a change commits at least a whole month of what it adds, so neither a future start
+/// date, nor an open end, nor a raise on the last day of a month leaves the next month free.
+pub const COMMITMENT_HORIZON_DAYS: i64 = 31;
 
-/// Days from `today` through the end of its month, both included.
-pub fn days_left_in_month(today: NaiveDate) -> i64 {
-    (month_end(today) - today).num_days() + 1
-}
-
-/// Days of the rest of this month (from `today`) on which a campaign running from `start`
-/// through `end` (open-ended when `None`) can spend.
+/// Days on which a campaign running from `start` through `end` (open-ended when `None`) can
+/// spend, counted from its first running day (the later of `today` and `start`) for at most
+/// [`COMMITMENT_HORIZON_DAYS`] days, whatever month they fall in.
 pub fn running_days(today: NaiveDate, start: NaiveDate, end: Option<NaiveDate>) -> i64 {
     let from = today.max(start);
-    let to = end.map_or(month_end(today), |e| e.min(month_end(today)));
+    let horizon = from
+        .checked_add_signed(Duration::days(COMMITMENT_HORIZON_DAYS - 1))
+        .unwrap_or(NaiveDate::MAX);
+    let to = end.map_or(horizon, |e| e.min(horizon));
     if to < from {
         0
     } else {
@@ -36,8 +30,8 @@ pub fn running_days(today: NaiveDate, start: NaiveDate, end: Option<NaiveDate>) 
     }
 }
 
-/// What a campaign can still spend this month: its daily budget × its running days if it is
-/// enabled, else nothing.
+/// What a campaign can spend within the horizon: its daily budget × its [`running_days`] if it
+/// is enabled, else nothing.
 pub fn capacity(
     state: EntityState,
     daily_budget_minor: i64,
@@ -69,13 +63,15 @@ pub fn campaign_commitment(before: Option<&Campaign>, after: &Campaign, today: N
     capacity_of(after, today).saturating_sub(before).max(0)
 }
 
-/// The money a bid change commits: the rise of the bid × [`EXPECTED_DAILY_CLICKS`] × the days
-/// left in the month, floored at 0.
-pub fn bid_commitment(old_bid_minor: i64, new_bid_minor: i64, today: NaiveDate) -> i64 {
-    (new_bid_minor - old_bid_minor)
+/// The money setting a bid commits: the rise of the bid × [`EXPECTED_DAILY_CLICKS`] ×
+/// [`COMMITMENT_HORIZON_DAYS`], floored at 0. A new keyword or target rises from 0, so its
+/// creation commits its whole bid.
+pub fn bid_commitment(old_bid_minor: i64, new_bid_minor: i64) -> i64 {
+    new_bid_minor
+        .saturating_sub(old_bid_minor)
         .max(0)
         .saturating_mul(EXPECTED_DAILY_CLICKS)
-        .saturating_mul(days_left_in_month(today))
+        .saturating_mul(COMMITMENT_HORIZON_DAYS)
 }
 
 #[cfg(test)]
@@ -87,25 +83,30 @@ mod tests {
     }
 
     #[test]
-    fn days_left_count_today() {
-        assert_eq!(days_left_in_month(d("2026-03-10")), 22);
-        assert_eq!(days_left_in_month(d("2026-03-31")), 1);
-        assert_eq!(days_left_in_month(d("2026-02-01")), 28);
-        assert_eq!(days_left_in_month(d("2028-02-29")), 1);
-        assert_eq!(days_left_in_month(d("2026-12-15")), 17);
-        assert_eq!(month_end(d("2026-12-15")), d("2026-12-31"));
-    }
-
-    #[test]
     fn running_days_respect_start_and_end() {
         let today = d("2026-03-10");
-        assert_eq!(running_days(today, d("2025-01-01"), None), 22);
+        assert_eq!(running_days(today, d("2025-01-01"), None), 31);
         assert_eq!(
             running_days(today, d("2025-01-01"), Some(d("2026-03-14"))),
             5
         );
-        assert_eq!(running_days(today, d("2026-03-20"), None), 12);
-        assert_eq!(running_days(today, d("2026-04-01"), None), 0);
+        // Later months count: a start next month, an end next month.
+        assert_eq!(running_days(today, d("2026-04-01"), None), 31);
+        assert_eq!(
+            running_days(today, d("2026-04-01"), Some(d("2026-04-05"))),
+            5
+        );
+        assert_eq!(
+            running_days(today, d("2025-01-01"), Some(d("2026-04-09"))),
+            31
+        );
+        assert_eq!(
+            running_days(today, d("2025-01-01"), Some(d("2027-01-01"))),
+            31
+        );
+        // The last day of a month is no discount.
+        assert_eq!(running_days(d("2026-03-31"), d("2025-01-01"), None), 31);
+        assert_eq!(running_days(NaiveDate::MAX, NaiveDate::MAX, None), 1);
         assert_eq!(
             running_days(today, d("2025-01-01"), Some(d("2026-03-09"))),
             0
@@ -122,7 +123,7 @@ mod tests {
         let start = d("2026-01-01");
         assert_eq!(
             capacity(EntityState::Enabled, 5_000, start, None, today),
-            110_000
+            155_000
         );
         assert_eq!(capacity(EntityState::Paused, 5_000, start, None, today), 0);
         assert_eq!(
@@ -133,9 +134,10 @@ mod tests {
 
     #[test]
     fn bids_commit_the_rise_only() {
-        let today = d("2026-03-10");
-        assert_eq!(bid_commitment(100, 150, today), 50 * 20 * 22);
-        assert_eq!(bid_commitment(150, 100, today), 0);
-        assert_eq!(bid_commitment(150, 150, today), 0);
+        assert_eq!(bid_commitment(100, 150), 50 * 20 * 31);
+        assert_eq!(bid_commitment(150, 100), 0);
+        assert_eq!(bid_commitment(150, 150), 0);
+        assert_eq!(bid_commitment(0, 95), 95 * 20 * 31);
+        assert_eq!(bid_commitment(i64::MIN, i64::MAX), i64::MAX);
     }
 }

@@ -193,12 +193,14 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
         let new = plan_create(body, input.now)?;
         let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
         check_campaign(campaign, g.campaign_id)?;
+        // The bid it sets (its own, or the ad group's default) is committed like a raise from 0.
+        let bid = new.bid_minor.unwrap_or(g.default_bid_minor);
         let mut o = op(
             "sp:CreateTargets",
             collection(input.advertiser, "target"),
-            None,
+            Some(bid_commitment(0, bid)),
         );
-        o.bid_amount = Some(decimal(new.bid_minor.unwrap_or(g.default_bid_minor)));
+        o.bid_amount = Some(decimal(bid));
         Ok(o)
     })
 }
@@ -219,7 +221,7 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
     Box::pin(async move {
         let body: BidBody = from_value(input.body)?;
         let t = find_open(input.store, input.advertiser, input.params).await?;
-        let amount = bid_commitment(t.bid_minor, body.bid.0, input.now.date_naive());
+        let amount = bid_commitment(t.bid_minor, body.bid.0);
         let mut o = op(
             "sp:UpdateTargetBid",
             resource(input.advertiser, "target", t.id),
@@ -268,11 +270,26 @@ async fn change(
     patch: &BidPatch,
 ) -> Result<Json<Value>, SandboxError> {
     let id = path_id(params, "targetId", TargetId::parse)?;
+    // The bid rule, re-checked on the target as it stands in the write transaction.
+    let reserved = account.decided.operation.amount_minor.unwrap_or(0);
+    let fits = |before: &Target| {
+        patch
+            .bid_minor
+            .is_none_or(|bid| bid_commitment(before.bid_minor, bid) <= reserved)
+    };
     let w = account
         .store
-        .update_target(&account.advertiser().id, Program::Sp, id, patch, Utc::now())
+        .update_target_if(
+            &account.advertiser().id,
+            Program::Sp,
+            id,
+            patch,
+            Utc::now(),
+            &fits,
+        )
         .await
-        .map_err(store_err("target"))?;
+        .map_err(store_err("target"))?
+        .ok_or_else(|| changed_meanwhile("target"))?;
     written(w)
 }
 

@@ -82,6 +82,12 @@ prefixed_id!(/** An application's request for access to an account. */ AccessReq
 prefixed_id!(/** An advertiser's guardrail (a critical permission no agent may hold). */ GuardrailId, "grd_", "guardrail id");
 prefixed_id!(/** A spend reservation in the ledger. */ ReservationId, "rsv_", "reservation id");
 
+/// The largest amount one call may commit, in minor units of the account's currency
+/// (10,000,000,000.00 in a two-decimal currency). The PDP refuses a larger `amountMinor` with a
+/// 400 naming the field, the gateway denies it and the store never reserves it, so no ledger row
+/// written through Charter is larger; spend sums saturate at `i64::MAX` rather than overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $s:literal, $label:literal;)+ }) => {
         $(#[$m])*

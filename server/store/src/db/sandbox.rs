@@ -667,6 +667,9 @@ pub struct Listing<T> {
     pub total: u64,
 }
 
+/// A check of an entity as it stands in a write transaction, before a change applies to it.
+pub type Check<'a, T> = &'a (dyn Fn(&T) -> bool + Send + Sync);
+
 /// The result of a change to an entity that may be archived.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Written<T> {
@@ -723,6 +726,19 @@ pub trait SandboxStore: Send + Sync {
         patch: &CampaignPatch,
         now: DateTime<Utc>,
     ) -> Result<Written<Campaign>>;
+    /// [`Self::update_campaign`] after `check` accepted the campaign as it stands, locked, in
+    /// the write transaction; `None` (and nothing changed) when `check` refuses it. The gateway's
+    /// amount rule is re-checked here, so that what was reserved and what is applied are
+    /// computed from the same row.
+    async fn update_campaign_if(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: CampaignId,
+        patch: &CampaignPatch,
+        now: DateTime<Utc>,
+        check: Check<'_, Campaign>,
+    ) -> Result<Option<Written<Campaign>>>;
 
     // --- ad groups, keywords, targets (under campaigns of `program`) ------------------------
     async fn ad_groups(
@@ -781,6 +797,17 @@ pub trait SandboxStore: Send + Sync {
         patch: &BidPatch,
         now: DateTime<Utc>,
     ) -> Result<Written<Keyword>>;
+    /// [`Self::update_keyword`] after `check` accepted the keyword as it stands, locked, in the
+    /// write transaction; `None` (and nothing changed) when `check` refuses it.
+    async fn update_keyword_if(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: KeywordId,
+        patch: &BidPatch,
+        now: DateTime<Utc>,
+        check: Check<'_, Keyword>,
+    ) -> Result<Option<Written<Keyword>>>;
 
     async fn targets(
         &self,
@@ -808,6 +835,17 @@ pub trait SandboxStore: Send + Sync {
         patch: &BidPatch,
         now: DateTime<Utc>,
     ) -> Result<Written<Target>>;
+    /// [`Self::update_target`] after `check` accepted the target as it stands, locked, in the
+    /// write transaction; `None` (and nothing changed) when `check` refuses it.
+    async fn update_target_if(
+        &self,
+        advertiser: &AdvertiserId,
+        program: Program,
+        id: TargetId,
+        patch: &BidPatch,
+        now: DateTime<Utc>,
+        check: Check<'_, Target>,
+    ) -> Result<Option<Written<Target>>>;
 
     // --- reports ---------------------------------------------------------------------------
     async fn create_report(&self, advertiser: &AdvertiserId, new: NewReport) -> Result<ReportJob>;

@@ -112,11 +112,25 @@ fn breaker_json(b: &BreakerRecord) -> serde_json::Value {
 }
 
 /// Held or spent in each window: committed rows, plus reserved rows that have not expired.
+///
+/// Each window's sum is read in two halves, `amount / 2^32` and `amount % 2^32`: neither sum can
+/// overflow a 64-bit integer on either backend (SQLite's `SUM` raises an error on overflow,
+/// PostgreSQL's `CAST(… AS BIGINT)` too), whatever amounts are stored; [`join_halves`] puts them
+/// together exactly and saturates at `i64::MAX` (or `i64::MIN`).
 const USAGE_SQL: &str = "SELECT \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(amount_minor / 4294967296), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(amount_minor % 4294967296), 0) AS BIGINT) \
      FROM spend_ledger WHERE grant_id = $1 AND (status = 'committed' OR (status = 'reserved' AND expires_at > $4))";
+
+/// `high × 2^32 + low`, saturated to the `i64` range.
+fn join_halves(high: i64, low: i64) -> i64 {
+    let exact = i128::from(high) * (1i128 << 32) + i128::from(low);
+    i64::try_from(exact).unwrap_or(if exact < 0 { i64::MIN } else { i64::MAX })
+}
 
 macro_rules! enforce_store {
     ($store:ident, $db:ty) => {
@@ -140,14 +154,18 @@ macro_rules! enforce_store {
                 now: DateTime<Utc>,
             ) -> Result<SpendUsage> {
                 let (day, month) = window_starts(now);
-                let (d, m, l): (i64, i64, i64) = sqlx::query_as(USAGE_SQL)
+                let (dh, dl, mh, ml, lh, ll): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(USAGE_SQL)
                     .bind(grant.as_str())
                     .bind(day)
                     .bind(month)
                     .bind(now)
                     .fetch_one(&mut *conn)
                     .await?;
-                Ok(SpendUsage { day_minor: d, month_minor: m, lifetime_minor: l })
+                Ok(SpendUsage {
+                    day_minor: join_halves(dh, dl),
+                    month_minor: join_halves(mh, ml),
+                    lifetime_minor: join_halves(lh, ll),
+                })
             }
 
             async fn breaker_on(
@@ -301,7 +319,7 @@ macro_rules! enforce_store {
             }
 
             async fn reserve_spend(&self, new: NewReservation, now: DateTime<Utc>) -> Result<ReserveOutcome> {
-                if new.amount_minor <= 0 {
+                if new.amount_minor <= 0 || new.amount_minor > MAX_AMOUNT_MINOR {
                     return Err(StoreError::Invalid(ParseError::Invalid { what: "amount", value: new.amount_minor.to_string() }));
                 }
                 let mut tx = self.begin_write().await?;
@@ -431,7 +449,7 @@ macro_rules! enforce_store {
                 for (at, amount) in rows {
                     let day = at.date_naive();
                     match out.last_mut() {
-                        Some(p) if p.day == day => p.committed_minor += amount,
+                        Some(p) if p.day == day => p.committed_minor = p.committed_minor.saturating_add(amount),
                         _ => out.push(SpendPoint { day, committed_minor: amount }),
                     }
                 }

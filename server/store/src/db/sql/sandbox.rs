@@ -666,12 +666,30 @@ macro_rules! sandbox_store {
                 patch: &CampaignPatch,
                 now: DateTime<Utc>,
             ) -> Result<Written<Campaign>> {
+                self.update_campaign_if(advertiser, program, id, patch, now, &|_| true)
+                    .await?
+                    .ok_or(StoreError::Conflict("a concurrent change"))
+            }
+
+            async fn update_campaign_if(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: CampaignId,
+                patch: &CampaignPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, Campaign>,
+            ) -> Result<Option<Written<Campaign>>> {
                 let mut tx = self.begin_write().await?;
                 let Some(before) = Self::campaign_in_tx(&mut *tx, advertiser, program, id).await? else {
                     return Err(StoreError::NotFound);
                 };
                 if before.state == EntityState::Archived {
-                    return Ok(Written::Archived("campaign"));
+                    return Ok(Some(Written::Archived("campaign")));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
                 }
                 let after = Campaign { updated_at: now, ..patch.apply(&before) };
                 sqlx::query(
@@ -688,7 +706,7 @@ macro_rules! sandbox_store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(Written::Done(after))
+                Ok(Some(Written::Done(after)))
             }
 
             async fn ad_groups(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<AdGroup>> {
@@ -867,16 +885,34 @@ macro_rules! sandbox_store {
                 patch: &BidPatch,
                 now: DateTime<Utc>,
             ) -> Result<Written<Keyword>> {
+                self.update_keyword_if(advertiser, program, id, patch, now, &|_| true)
+                    .await?
+                    .ok_or(StoreError::Conflict("a concurrent change"))
+            }
+
+            async fn update_keyword_if(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: KeywordId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, Keyword>,
+            ) -> Result<Option<Written<Keyword>>> {
                 let mut tx = self.begin_write().await?;
                 let Some(row) = Self::child_in_tx::<KeywordRow>(&mut *tx, "sandbox_keywords", KEYWORD_COLUMNS, advertiser, program, id.get()).await? else {
                     return Err(StoreError::NotFound);
                 };
                 if let Some(parent) = row.archived_parent()? {
-                    return Ok(Written::Archived(parent));
+                    return Ok(Some(Written::Archived(parent)));
                 }
                 let before = Keyword::try_from(row.row)?;
                 if before.state == EntityState::Archived {
-                    return Ok(Written::Archived("keyword"));
+                    return Ok(Some(Written::Archived("keyword")));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
                 }
                 let after = Keyword {
                     state: patch.state.unwrap_or(before.state),
@@ -893,7 +929,7 @@ macro_rules! sandbox_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(Written::Done(after))
+                Ok(Some(Written::Done(after)))
             }
 
             async fn targets(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Target>> {
@@ -971,16 +1007,34 @@ macro_rules! sandbox_store {
                 patch: &BidPatch,
                 now: DateTime<Utc>,
             ) -> Result<Written<Target>> {
+                self.update_target_if(advertiser, program, id, patch, now, &|_| true)
+                    .await?
+                    .ok_or(StoreError::Conflict("a concurrent change"))
+            }
+
+            async fn update_target_if(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: TargetId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, Target>,
+            ) -> Result<Option<Written<Target>>> {
                 let mut tx = self.begin_write().await?;
                 let Some(row) = Self::child_in_tx::<TargetRow>(&mut *tx, "sandbox_targets", TARGET_COLUMNS, advertiser, program, id.get()).await? else {
                     return Err(StoreError::NotFound);
                 };
                 if let Some(parent) = row.archived_parent()? {
-                    return Ok(Written::Archived(parent));
+                    return Ok(Some(Written::Archived(parent)));
                 }
                 let before = Target::try_from(row.row)?;
                 if before.state == EntityState::Archived {
-                    return Ok(Written::Archived("target"));
+                    return Ok(Some(Written::Archived("target")));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
                 }
                 let after = Target {
                     state: patch.state.unwrap_or(before.state),
@@ -997,7 +1051,7 @@ macro_rules! sandbox_store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(Written::Done(after))
+                Ok(Some(Written::Done(after)))
             }
 
             async fn create_report(&self, advertiser: &AdvertiserId, new: NewReport) -> Result<ReportJob> {
