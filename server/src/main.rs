@@ -33,8 +33,9 @@ enum Command {
     Policy(policy_cli::PolicyArgs),
     /// The tamper-evident audit trail: `verify` the hash chains, `export` an account's activity.
     Audit(audit_cli::AuditArgs),
-    /// Serve the web app and APIs. Migrates the database first, and seeds demo data into an
-    /// empty one unless --no-demo is given.
+    /// Serve the web app and APIs. Migrates the database first. Demo data is seeded into an
+    /// empty database only with --demo, or on the default SQLite database (never in
+    /// production mode).
     Serve {
         #[command(flatten)]
         db: DbArgs,
@@ -44,12 +45,21 @@ enum Command {
         /// The compiled site (pkg/ and static assets), as built by cargo-leptos.
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_root: String,
-        /// Mark session cookies Secure (set this whenever Charter is served over https).
+        /// Mark session cookies Secure even with an http issuer (they always are when the
+        /// issuer is https, and in production mode).
         #[arg(long, env = "CHARTER_SECURE_COOKIES")]
         secure_cookies: bool,
-        /// Do not seed demo data into an empty database.
+        /// Seed demo data (demo people with published passwords) into an empty database.
+        #[arg(long, conflicts_with = "no_demo")]
+        demo: bool,
+        /// Do not seed demo data, even on the default SQLite database.
         #[arg(long)]
         no_demo: bool,
+        /// Production mode (also implied by an https issuer): requires a key-encryption key
+        /// (CHARTER_KEY_ENCRYPTION_KEY or CHARTER_KEY_ENCRYPTION_KEY_FILE), refuses --demo, and
+        /// marks cookies Secure.
+        #[arg(long, env = "CHARTER_PRODUCTION")]
+        production: bool,
         /// The public base URL (token issuer; audience of client assertions). Defaults to
         /// http://<addr>.
         #[arg(long, env = "CHARTER_ISSUER")]
@@ -60,6 +70,10 @@ enum Command {
         /// How many times a token may be delegated (token exchange).
         #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
         max_delegation_depth: u32,
+        /// Let breaker-alert webhooks use http:// and loopback or private addresses (local
+        /// development and tests only; by default they must be https to a public address).
+        #[arg(long, env = "CHARTER_ALLOW_INSECURE_WEBHOOKS")]
+        allow_insecure_webhooks: bool,
     },
     /// Create a client secret for an agent (an operator's shortcut; partners use the partner
     /// console). Prints shell variables: the client id, the secret (shown once) and the
@@ -112,6 +126,19 @@ enum KeysAction {
     Retire { kid: u32 },
 }
 
+/// The key-encryption key of the token-signing keys, from `CHARTER_KEY_ENCRYPTION_KEY` or the
+/// file named by `CHARTER_KEY_ENCRYPTION_KEY_FILE` (read from the environment only, so the key
+/// never appears in a process listing).
+fn key_encryption_key() -> Result<Option<charter_server::tokens::sealing::KeyEncryptionKey>, String>
+{
+    use charter_server::tokens::sealing::{ENV_KEY, ENV_KEY_FILE, KeyEncryptionKey};
+    let value = std::env::var(ENV_KEY).ok();
+    let file = std::env::var_os(ENV_KEY_FILE)
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from);
+    KeyEncryptionKey::from_settings(value.as_deref(), file.as_deref())
+}
+
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
@@ -145,23 +172,41 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             addr,
             site_root,
             secure_cookies,
+            demo,
             no_demo,
+            production,
             issuer,
             token_ttl,
             max_delegation_depth,
+            allow_insecure_webhooks,
         } => {
-            let database = prepare_database(&db.database_url, !no_demo).await?;
+            let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
+            let production = charter_server::is_production(production, &issuer);
+            let key_encryption = key_encryption_key()?;
+            charter_server::check_production(production, demo, key_encryption.as_ref())?;
+            let seed_demo = charter_server::seeds_demo(demo, no_demo, production, &db.database_url);
+            let database = charter_server::prepare_database_with(
+                &db.database_url,
+                seed_demo,
+                key_encryption.clone(),
+            )
+            .await?;
             let config = Config {
                 database_url: db.database_url,
                 addr,
                 site_root,
-                secure_cookies,
-                seed_demo: !no_demo,
+                secure_cookies: secure_cookies || production,
+                seed_demo,
                 session_idle: charter_server::time::Duration::hours(8),
                 tokens: charter_server::tokens::TokenConfig {
                     ttl: chrono::Duration::seconds(i64::from(token_ttl)),
                     max_depth: max_delegation_depth,
-                    issuer: issuer.unwrap_or_else(|| format!("http://{addr}")),
+                    issuer,
+                    key_encryption,
+                },
+                webhooks: charter_server::WebhookPolicy {
+                    allow_insecure: allow_insecure_webhooks,
+                    ..Default::default()
                 },
             };
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
@@ -186,9 +231,17 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             eprintln!("{} calls ({})", summary.calls.len(), counts.join(", "));
         }
         Command::Keys { db, action } => {
-            let database = prepare_database(&db.database_url, false).await?;
+            let key_encryption = key_encryption_key()?;
+            let database = charter_server::prepare_database_with(
+                &db.database_url,
+                false,
+                key_encryption.clone(),
+            )
+            .await?;
             let store = database.store();
-            let ring = charter_server::tokens::KeyRing::load_or_create(&store).await?;
+            let ring =
+                charter_server::tokens::KeyRing::load_or_create_sealed(&store, key_encryption)
+                    .await?;
             match action {
                 KeysAction::List => {}
                 KeysAction::Rotate => {

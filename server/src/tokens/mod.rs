@@ -13,6 +13,7 @@
 
 pub mod attenuation;
 pub mod keys;
+pub mod sealing;
 
 use biscuit_auth::builder::{Fact, date, fact, string};
 use biscuit_auth::error::{FailedCheck, Logic, Token as BiscuitError};
@@ -37,6 +38,9 @@ pub struct TokenConfig {
     pub max_depth: u32,
     /// The public base URL (`iss`, and the audience of client assertions).
     pub issuer: String,
+    /// Encrypts the signing keys at rest ([`sealing`]); `None` stores them in plain text
+    /// (refused in production mode: see `charter_server::check_production`).
+    pub key_encryption: Option<sealing::KeyEncryptionKey>,
 }
 
 impl Default for TokenConfig {
@@ -45,6 +49,7 @@ impl Default for TokenConfig {
             ttl: Duration::minutes(10),
             max_depth: 3,
             issuer: "http://127.0.0.1:3000".into(),
+            key_encryption: None,
         }
     }
 }
@@ -170,7 +175,7 @@ impl TokenService {
         store: DynStore,
         config: TokenConfig,
     ) -> Result<TokenService, charter_store::StoreError> {
-        let keys = KeyRing::load_or_create(&store).await?;
+        let keys = KeyRing::load_or_create_sealed(&store, config.key_encryption.clone()).await?;
         Ok(TokenService {
             store,
             keys,
