@@ -60,7 +60,8 @@ pub fn check_webhook_url(input: &str, allow_insecure: bool) -> Result<WebhookTar
     let http = raw
         .get(..7)
         .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
-    if !https && !(http && allow_insecure) {
+    let allowed = https || (http && allow_insecure);
+    if !allowed {
         return Err(if http {
             format!(
                 "webhook URL: `{shown}` must start with https:// (plain http:// is refused: alerts \
