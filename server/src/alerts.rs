@@ -6,8 +6,14 @@
 //! receivers recompute it, compare in constant time and reject timestamps older than five
 //! minutes (replays). Delivery is retried three times with backoff; failures are logged, never
 //! block a decision.
+//!
+//! Before every delivery the stored address is checked again and its host resolved once
+//! ([`app::enforce::webhook`]: https only, public addresses only); the request then connects to
+//! exactly the addresses that were checked (no second DNS lookup, no proxy) and follows no
+//! redirect. An address that now resolves somewhere private is not contacted at all.
 
 use crate::gateway::Subject;
+use app::enforce::webhook::{ResolvedWebhook, WebhookHost, WebhookPolicy};
 use charter_store::model::BreakerState;
 use charter_store::{BreakerRecord, DynStore};
 use hmac::{Hmac, Mac};
@@ -62,17 +68,32 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance_secs:
 #[derive(Clone)]
 pub struct Alerts {
     store: DynStore,
-    http: reqwest::Client,
+    policy: WebhookPolicy,
+}
+
+/// How long one delivery attempt may take.
+pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// An HTTP client that connects only to `hook.addrs` for the hook's host: no DNS, no proxy,
+/// no redirects.
+fn pinned_client(hook: &ResolvedWebhook) -> Option<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .timeout(DELIVERY_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let WebhookHost::Name(name) = &hook.target.host {
+        b = b.resolve_to_addrs(name, &hook.addrs);
+    }
+    b.build().ok()
 }
 
 impl Alerts {
     pub fn new(store: DynStore) -> Alerts {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
-        Alerts { store, http }
+        Alerts::with_policy(store, WebhookPolicy::default())
+    }
+
+    pub fn with_policy(store: DynStore, policy: WebhookPolicy) -> Alerts {
+        Alerts { store, policy }
     }
 
     /// Fires the webhook (if any) for a breaker that just opened or terminated. Never waits.
@@ -105,10 +126,23 @@ impl Alerts {
             };
             let body = body.to_string().into_bytes();
             for attempt in 0..3u32 {
+                // Checked and resolved again for every attempt: what was public when the owner
+                // saved it may not be now.
+                let target = match this.policy.resolve(&hook.url).await {
+                    Ok(t) => t,
+                    Err(_) => {
+                        // The reason holds the owner's text: not logged.
+                        tracing::warn!(advertiser = %advertiser, "webhook address refused (not https, unresolvable or not public); not delivered");
+                        return;
+                    }
+                };
+                let Some(http) = pinned_client(&target) else {
+                    tracing::warn!("webhook client could not be built");
+                    return;
+                };
                 let t = chrono::Utc::now().timestamp();
-                let sent = this
-                    .http
-                    .post(&hook.url)
+                let sent = http
+                    .post(&target.target.url)
                     .header("content-type", "application/json")
                     .header(SIGNATURE_HEADER, sign(&hook.secret, t, &body))
                     .body(body.clone())
@@ -117,7 +151,9 @@ impl Alerts {
                 match sent {
                     Ok(r) if r.status().is_success() => return,
                     Ok(r) => tracing::warn!(status = %r.status(), attempt, "webhook refused"),
-                    Err(e) => tracing::warn!(error = %e, attempt, "webhook delivery failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %e.without_url(), attempt, "webhook delivery failed")
+                    }
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(500 * 2u64.pow(attempt))).await;
             }

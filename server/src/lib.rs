@@ -34,7 +34,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Where the compiled site (`pkg/`, static assets) lives.
     pub site_root: String,
-    /// Mark cookies `Secure`; on whenever Charter is served over https.
+    /// Mark cookies `Secure` even over an http issuer (they always are over an https one:
+    /// [`Config::cookies_secure`]).
     pub secure_cookies: bool,
     /// Seed demo data into an empty database on start.
     pub seed_demo: bool,
@@ -42,6 +43,57 @@ pub struct Config {
     pub session_idle: time::Duration,
     /// Token lifetime, delegation depth and the public base URL.
     pub tokens: tokens::TokenConfig,
+    /// Where breaker-alert webhooks may point (`--allow-insecure-webhooks`), and the resolver.
+    pub webhooks: app::enforce::webhook::WebhookPolicy,
+}
+
+impl Config {
+    /// Whether session cookies are marked `Secure`: when asked (`--secure-cookies`), and
+    /// whenever the public base URL (the issuer) is https.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.tokens.issuer.starts_with("https://")
+    }
+}
+
+/// Production mode: `charter serve --production`, or an https issuer (Charter is public).
+pub fn is_production(production_flag: bool, issuer: &str) -> bool {
+    production_flag || issuer.starts_with("https://")
+}
+
+/// Whether `charter serve` seeds demo data (people with published passwords, a support login)
+/// into an empty database: only with `--demo`, or on the default SQLite database
+/// ([`DEFAULT_DATABASE_URL`], a developer's first run); never with `--no-demo` or in
+/// production.
+pub fn seeds_demo(demo: bool, no_demo: bool, production: bool, database_url: &str) -> bool {
+    !no_demo && !production && (demo || database_url == DEFAULT_DATABASE_URL)
+}
+
+/// What production mode requires before anything is written: a key-encryption key for the
+/// signing keys, and no demo data. The error names the setting to fix.
+pub fn check_production(
+    production: bool,
+    demo: bool,
+    key_encryption: Option<&tokens::sealing::KeyEncryptionKey>,
+) -> Result<(), String> {
+    if !production {
+        return Ok(());
+    }
+    if key_encryption.is_none() {
+        return Err(format!(
+            "production mode (--production or an https issuer) needs a key-encryption key for \
+             the token-signing keys: set {} or {} (generate one with `openssl rand -hex 32`)",
+            tokens::sealing::ENV_KEY,
+            tokens::sealing::ENV_KEY_FILE
+        ));
+    }
+    if demo {
+        return Err(
+            "production mode (--production or an https issuer) refuses --demo: demo people have \
+             published passwords"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// The axum state: Leptos options plus the store.
@@ -73,13 +125,23 @@ pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
 }
 
 /// Connects, migrates (app tables and the session table) and, if asked, seeds demo data into
-/// an empty database.
+/// an empty database. A first signing key is stored in plain text: see
+/// [`prepare_database_with`].
 pub async fn prepare_database(url: &str, seed_demo: bool) -> anyhow_like::Result<Db> {
+    prepare_database_with(url, seed_demo, None).await
+}
+
+/// [`prepare_database`], storing the first signing key encrypted under `key_encryption`.
+pub async fn prepare_database_with(
+    url: &str,
+    seed_demo: bool,
+    key_encryption: Option<tokens::sealing::KeyEncryptionKey>,
+) -> anyhow_like::Result<Db> {
     let db = charter_store::connect(url).await?;
     db.migrate().await?;
     sessions::AnySessionStore::new(&db).migrate().await?;
     // The first token-signing key is made here, before any server starts.
-    tokens::KeyRing::load_or_create(&db.store()).await?;
+    tokens::KeyRing::ensure_one(&db.store(), key_encryption).await?;
     if seed_demo && db.store().is_empty().await? {
         tracing::info!("empty database: seeding demo data");
         demo::seed(&db.store(), demo::SeedOptions::default()).await?;
@@ -102,7 +164,7 @@ pub fn router(
         .with_name("charter_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookies)
+        .with_secure(config.cookies_secure())
         .with_expiry(Expiry::OnInactivity(config.session_idle));
 
     let state = AppState {
@@ -112,7 +174,11 @@ pub fn router(
     };
     let context = {
         let store = store.clone();
-        move || provide_context(store.clone())
+        let webhooks = config.webhooks.clone();
+        move || {
+            provide_context(store.clone());
+            provide_context(webhooks.clone());
+        }
     };
     let routes = generate_route_list(app::App);
     let ui = Router::new()
@@ -174,8 +240,11 @@ pub async fn serve(
             .await
             .map_err(std::io::Error::other)?,
     );
+    // Rotations and retirements made by any process reach this one within a second.
+    tokens::keys::watch(&tokens, matches!(db.pool, charter_store::Pool::Postgres(_)));
     let audit = audit::AuditWriter::spawn(store.clone());
-    let enforcer = gateway::Enforcer::new(tokens.clone(), store.clone(), audit.clone());
+    let enforcer = gateway::Enforcer::new(tokens.clone(), store.clone(), audit.clone())
+        .with_webhook_policy(config.webhooks.clone());
     let app = router(&db, options, &config, tokens, enforcer);
     tokio::spawn(
         sessions::AnySessionStore::new(&db)
@@ -200,4 +269,23 @@ pub mod anyhow_like {
     pub type Result<T> = std::result::Result<T, Error>;
 }
 
+pub use app::enforce::webhook::WebhookPolicy;
 pub use tower_sessions::cookie::time;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_data_only_when_asked_or_on_the_default_database() {
+        let other = "postgres://postgres@127.0.0.1/charter";
+        assert!(!seeds_demo(false, false, false, other));
+        assert!(seeds_demo(true, false, false, other));
+        assert!(seeds_demo(false, false, false, DEFAULT_DATABASE_URL));
+        assert!(!seeds_demo(false, true, false, DEFAULT_DATABASE_URL));
+        assert!(!seeds_demo(true, false, true, other), "never in production");
+        assert!(is_production(false, "https://charter.example"));
+        assert!(is_production(true, "http://127.0.0.1:3000"));
+        assert!(!is_production(false, "http://127.0.0.1:3000"));
+    }
+}

@@ -33,34 +33,10 @@ enum Command {
     Policy(policy_cli::PolicyArgs),
     /// The tamper-evident audit trail: `verify` the hash chains, `export` an account's activity.
     Audit(audit_cli::AuditArgs),
-    /// Serve the web app and APIs. Migrates the database first, and seeds demo data into an
-    /// empty one unless --no-demo is given.
-    Serve {
-        #[command(flatten)]
-        db: DbArgs,
-        /// Address to listen on.
-        #[arg(long, env = "CHARTER_ADDR", default_value = "127.0.0.1:3000")]
-        addr: SocketAddr,
-        /// The compiled site (pkg/ and static assets), as built by cargo-leptos.
-        #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
-        site_root: String,
-        /// Mark session cookies Secure (set this whenever Charter is served over https).
-        #[arg(long, env = "CHARTER_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// Do not seed demo data into an empty database.
-        #[arg(long)]
-        no_demo: bool,
-        /// The public base URL (token issuer; audience of client assertions). Defaults to
-        /// http://<addr>.
-        #[arg(long, env = "CHARTER_ISSUER")]
-        issuer: Option<String>,
-        /// Lifetime of access tokens in seconds (at most 900).
-        #[arg(long, env = "CHARTER_TOKEN_TTL", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=900))]
-        token_ttl: u32,
-        /// How many times a token may be delegated (token exchange).
-        #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
-        max_delegation_depth: u32,
-    },
+    /// Serve the web app and APIs. Migrates the database first. Demo data is seeded into an
+    /// empty database only with --demo, or on the default SQLite database (never in
+    /// production mode).
+    Serve(ServeArgs),
     /// Create a client secret for an agent (an operator's shortcut; partners use the partner
     /// console). Prints shell variables: the client id, the secret (shown once) and the
     /// accounts the agent holds an active grant on.
@@ -102,6 +78,48 @@ enum Command {
     },
 }
 
+/// `charter serve`'s settings.
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "CHARTER_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// The compiled site (pkg/ and static assets), as built by cargo-leptos.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    site_root: String,
+    /// Mark session cookies Secure even with an http issuer (they always are when the
+    /// issuer is https, and in production mode).
+    #[arg(long, env = "CHARTER_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Seed demo data (demo people with published passwords) into an empty database.
+    #[arg(long, conflicts_with = "no_demo")]
+    demo: bool,
+    /// Do not seed demo data, even on the default SQLite database.
+    #[arg(long)]
+    no_demo: bool,
+    /// Production mode (also implied by an https issuer): requires a key-encryption key
+    /// (CHARTER_KEY_ENCRYPTION_KEY or CHARTER_KEY_ENCRYPTION_KEY_FILE), refuses --demo, and
+    /// marks cookies Secure.
+    #[arg(long, env = "CHARTER_PRODUCTION")]
+    production: bool,
+    /// The public base URL (token issuer; audience of client assertions). Defaults to
+    /// http://<addr>.
+    #[arg(long, env = "CHARTER_ISSUER")]
+    issuer: Option<String>,
+    /// Lifetime of access tokens in seconds (at most 900).
+    #[arg(long, env = "CHARTER_TOKEN_TTL", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=900))]
+    token_ttl: u32,
+    /// How many times a token may be delegated (token exchange).
+    #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
+    max_delegation_depth: u32,
+    /// Let breaker-alert webhooks use http:// and loopback or private addresses (local
+    /// development and tests only; by default they must be https to a public address).
+    #[arg(long, env = "CHARTER_ALLOW_INSECURE_WEBHOOKS")]
+    allow_insecure_webhooks: bool,
+}
+
 #[derive(Subcommand, Debug)]
 enum KeysAction {
     /// List the keys and whether each is active, published or retired.
@@ -110,6 +128,19 @@ enum KeysAction {
     Rotate,
     /// Stop publishing and accepting a key (wait 15 minutes after rotating: its tokens expire).
     Retire { kid: u32 },
+}
+
+/// The key-encryption key of the token-signing keys, from `CHARTER_KEY_ENCRYPTION_KEY` or the
+/// file named by `CHARTER_KEY_ENCRYPTION_KEY_FILE` (read from the environment only, so the key
+/// never appears in a process listing).
+fn key_encryption_key() -> Result<Option<charter_server::tokens::sealing::KeyEncryptionKey>, String>
+{
+    use charter_server::tokens::sealing::{ENV_KEY, ENV_KEY_FILE, KeyEncryptionKey};
+    let value = std::env::var(ENV_KEY).ok();
+    let file = std::env::var_os(ENV_KEY_FILE)
+        .filter(|f| !f.is_empty())
+        .map(std::path::PathBuf::from);
+    KeyEncryptionKey::from_settings(value.as_deref(), file.as_deref())
 }
 
 fn init_tracing() {
@@ -138,37 +169,57 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// `charter serve`: production checks, the database, then the server until a signal.
+async fn serve_command(args: ServeArgs) -> charter_server::anyhow_like::Result<()> {
+    let ServeArgs {
+        db,
+        addr,
+        site_root,
+        secure_cookies,
+        demo,
+        no_demo,
+        production,
+        issuer,
+        token_ttl,
+        max_delegation_depth,
+        allow_insecure_webhooks,
+    } = args;
+    let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
+    let production = charter_server::is_production(production, &issuer);
+    let key_encryption = key_encryption_key()?;
+    charter_server::check_production(production, demo, key_encryption.as_ref())?;
+    let seed_demo = charter_server::seeds_demo(demo, no_demo, production, &db.database_url);
+    let database =
+        charter_server::prepare_database_with(&db.database_url, seed_demo, key_encryption.clone())
+            .await?;
+    let config = Config {
+        database_url: db.database_url,
+        addr,
+        site_root,
+        secure_cookies: secure_cookies || production,
+        seed_demo,
+        session_idle: charter_server::time::Duration::hours(8),
+        tokens: charter_server::tokens::TokenConfig {
+            ttl: chrono::Duration::seconds(i64::from(token_ttl)),
+            max_depth: max_delegation_depth,
+            issuer,
+            key_encryption,
+        },
+        webhooks: charter_server::WebhookPolicy {
+            allow_insecure: allow_insecure_webhooks,
+            ..Default::default()
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");
+    eprintln!("Charter is running at http://{}", listener.local_addr()?);
+    serve(listener, database, config, shutdown_signal()).await?;
+    Ok(())
+}
+
 async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
     match command {
-        Command::Serve {
-            db,
-            addr,
-            site_root,
-            secure_cookies,
-            no_demo,
-            issuer,
-            token_ttl,
-            max_delegation_depth,
-        } => {
-            let database = prepare_database(&db.database_url, !no_demo).await?;
-            let config = Config {
-                database_url: db.database_url,
-                addr,
-                site_root,
-                secure_cookies,
-                seed_demo: !no_demo,
-                session_idle: charter_server::time::Duration::hours(8),
-                tokens: charter_server::tokens::TokenConfig {
-                    ttl: chrono::Duration::seconds(i64::from(token_ttl)),
-                    max_depth: max_delegation_depth,
-                    issuer: issuer.unwrap_or_else(|| format!("http://{addr}")),
-                },
-            };
-            let listener = tokio::net::TcpListener::bind(config.addr).await?;
-            tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");
-            eprintln!("Charter is running at http://{}", listener.local_addr()?);
-            serve(listener, database, config, shutdown_signal()).await?;
-        }
+        Command::Serve(args) => serve_command(args).await?,
         Command::DemoAgent { db, url } => {
             let database = prepare_database(&db.database_url, false).await?;
             let summary = charter_server::demo_agent::run(&database.store(), &url).await?;
@@ -186,9 +237,17 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             eprintln!("{} calls ({})", summary.calls.len(), counts.join(", "));
         }
         Command::Keys { db, action } => {
-            let database = prepare_database(&db.database_url, false).await?;
+            let key_encryption = key_encryption_key()?;
+            let database = charter_server::prepare_database_with(
+                &db.database_url,
+                false,
+                key_encryption.clone(),
+            )
+            .await?;
             let store = database.store();
-            let ring = charter_server::tokens::KeyRing::load_or_create(&store).await?;
+            let ring =
+                charter_server::tokens::KeyRing::load_or_create_sealed(&store, key_encryption)
+                    .await?;
             match action {
                 KeysAction::List => {}
                 KeysAction::Rotate => {

@@ -142,6 +142,8 @@ impl Verdicted {
 
 struct CachedToken {
     claims: Claims,
+    /// The signing key's id: a cached token stops verifying when its key is retired.
+    kid: Option<u32>,
     /// The holder's appended blocks as policies, by block index; `Err` when a block uses a
     /// check Charter cannot read as a policy (then the full Biscuit authorizer runs).
     blocks: Result<Vec<(usize, Vec<Policy>)>, String>,
@@ -228,6 +230,12 @@ impl Enforcer {
         }
     }
 
+    /// Breaker alerts follow `policy` (`--allow-insecure-webhooks`, the resolver).
+    pub fn with_webhook_policy(mut self, policy: app::enforce::webhook::WebhookPolicy) -> Self {
+        self.alerts = crate::alerts::Alerts::with_policy(self.store.clone(), policy);
+        self
+    }
+
     /// Verifies a token, from the cache when it was verified before.
     async fn token(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<CachedToken>, TokenError> {
         let token = token.trim();
@@ -240,6 +248,11 @@ impl Enforcer {
             if now < t.claims.not_before {
                 return Err(TokenError::NotYetValid(t.claims.not_before));
             }
+            if !self.tokens.keys.is_live(t.kid) {
+                return Err(TokenError::UnknownKey(
+                    t.kid.map_or("none".into(), |k| k.to_string()),
+                ));
+            }
             return Ok(t.clone());
         }
         let v = self.tokens.verify_offline(token, None, None, now).await?;
@@ -249,6 +262,7 @@ impl Enforcer {
             .map(|b| b.policies().map(|p| (b.index, p)))
             .collect::<Result<Vec<_>, String>>();
         let cached = Arc::new(CachedToken {
+            kid: v.biscuit.root_key_id(),
             claims: v.claims,
             blocks,
         });

@@ -3,6 +3,11 @@
 //! its root key id and the JWKS publishes as `kid`. Rotation adds a key that becomes the active
 //! signer; older keys stay published (and accepted) until they are retired, which must not
 //! happen before the last token they signed has expired (at most [`super::MAX_TTL`]).
+//!
+//! Every server process follows rotations and retirements made anywhere (another server,
+//! `charter keys rotate|retire`) within a second: [`watch`] reloads the ring when the store
+//! reports a key change (PostgreSQL: the `LISTEN` connection of the revocation index), and on
+//! SQLite, which has no notifications, re-reads the key list every [`KEY_POLL_INTERVAL`].
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +17,8 @@ use charter_store::{DynStore, SigningKeyRecord, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+
+use super::sealing::{self, KeyEncryptionKey};
 
 #[derive(Clone)]
 struct Entry {
@@ -25,6 +32,8 @@ pub struct KeyRing {
     keys: RwLock<BTreeMap<u32, Entry>>,
     /// When the keys were last read, to rate-limit reloads for unknown key ids.
     loaded_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Encrypts keys at rest ([`super::sealing`]); `None`: keys are stored in plain text.
+    sealing: Option<KeyEncryptionKey>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -37,24 +46,128 @@ fn corrupt(kid: u32) -> StoreError {
     StoreError::Corrupt(format!("signing key `{kid}`"))
 }
 
-fn entry(r: &SigningKeyRecord) -> Result<Entry, StoreError> {
-    let private = PrivateKey::from_bytes_hex(&r.private_key, Algorithm::Ed25519)
-        .map_err(|_| corrupt(r.kid))?;
+fn entry(r: &SigningKeyRecord, sealing: Option<&KeyEncryptionKey>) -> Result<Entry, StoreError> {
+    let hex = if sealing::is_sealed(&r.private_key) {
+        let kek = sealing.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "signing key `{}` is encrypted at rest: set {} (or {}) to the key-encryption key",
+                r.kid,
+                sealing::ENV_KEY,
+                sealing::ENV_KEY_FILE
+            ))
+        })?;
+        kek.open(r.kid, &r.private_key)
+            .map_err(StoreError::Corrupt)?
+    } else {
+        r.private_key.clone()
+    };
+    let private =
+        PrivateKey::from_bytes_hex(&hex, Algorithm::Ed25519).map_err(|_| corrupt(r.kid))?;
     Ok(Entry {
         keypair: Arc::new(KeyPair::from(&private)),
         retired_at: r.retired_at,
     })
 }
 
+/// How often a server on SQLite re-reads the key list (a few rows; the ring is rebuilt only
+/// when a key was added or retired).
+pub const KEY_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// On PostgreSQL the notifications carry key changes; the key list is still re-read this often
+/// as a safety net.
+pub const KEY_SAFETY_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Keeps `tokens`' key ring current with the database (see the module documentation). Ends
+/// when the token service is dropped.
+pub fn watch(
+    tokens: &Arc<super::TokenService>,
+    notifications: bool,
+) -> tokio::task::JoinHandle<()> {
+    let weak = Arc::downgrade(tokens);
+    let mut changes = tokens.store.revocations().key_changes();
+    let every = if notifications {
+        KEY_SAFETY_POLL_INTERVAL
+    } else {
+        KEY_POLL_INTERVAL
+    };
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(every) => {}
+            }
+            let Some(tokens) = weak.upgrade() else {
+                return;
+            };
+            if let Err(e) = tokens.keys.refresh(&tokens.store).await {
+                tracing::warn!(error = %e, "signing keys could not be re-read");
+            }
+        }
+    })
+}
+
 impl KeyRing {
-    /// Loads the keys, creating the first one on an empty database.
+    /// Loads the keys (stored in plain text), creating the first one on an empty database.
     pub async fn load_or_create(store: &DynStore) -> Result<KeyRing, StoreError> {
-        let ring = KeyRing::default();
+        KeyRing::load_or_create_sealed(store, None).await
+    }
+
+    /// Loads the keys, decrypting them with `sealing`; with a key-encryption key, keys still in
+    /// plain text are encrypted in place first, and new keys are stored encrypted.
+    pub async fn load_or_create_sealed(
+        store: &DynStore,
+        sealing: Option<KeyEncryptionKey>,
+    ) -> Result<KeyRing, StoreError> {
+        let ring = KeyRing {
+            sealing,
+            ..KeyRing::default()
+        };
+        ring.seal_plain_keys(store).await?;
         ring.reload(store).await?;
         if ring.is_empty() {
             ring.rotate(store).await?;
         }
         Ok(ring)
+    }
+
+    /// Makes sure the database holds a key without reading any (so commands that sign nothing
+    /// need no key-encryption key): creates the first one on an empty database.
+    pub async fn ensure_one(
+        store: &DynStore,
+        sealing: Option<KeyEncryptionKey>,
+    ) -> Result<(), StoreError> {
+        if store.signing_keys().await?.is_empty() {
+            let ring = KeyRing {
+                sealing,
+                ..KeyRing::default()
+            };
+            ring.rotate(store).await?;
+        }
+        Ok(())
+    }
+
+    /// Encrypts every key still stored in plain text (when this ring has a key-encryption key).
+    async fn seal_plain_keys(&self, store: &DynStore) -> Result<(), StoreError> {
+        let Some(kek) = &self.sealing else {
+            return Ok(());
+        };
+        for r in store.signing_keys().await? {
+            if sealing::is_sealed(&r.private_key) {
+                continue;
+            }
+            // Refuse to seal something that is not a key (it would hide the corruption).
+            entry(&r, None)?;
+            let sealed = kek
+                .seal(r.kid, &r.private_key)
+                .map_err(StoreError::Corrupt)?;
+            if store
+                .seal_signing_key(r.kid, &r.private_key, &sealed)
+                .await?
+            {
+                tracing::info!(kid = r.kid, "signing key encrypted at rest");
+            }
+        }
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
@@ -65,13 +178,39 @@ impl KeyRing {
     pub async fn reload(&self, store: &DynStore) -> Result<(), StoreError> {
         let mut fresh = BTreeMap::new();
         for r in store.signing_keys().await? {
-            fresh.insert(r.kid, entry(&r)?);
+            fresh.insert(r.kid, entry(&r, self.sealing.as_ref())?);
         }
         match self.keys.write() {
             Ok(mut k) => *k = fresh,
             Err(p) => *p.into_inner() = fresh,
         }
         Ok(())
+    }
+
+    /// Re-reads the key list and rebuilds the ring when a key was added or retired since the
+    /// last read.
+    pub async fn refresh(&self, store: &DynStore) -> Result<(), StoreError> {
+        let records = store.signing_keys().await?;
+        let same = {
+            let keys = match self.keys.read() {
+                Ok(k) => k,
+                Err(p) => p.into_inner(),
+            };
+            keys.len() == records.len()
+                && records.iter().all(|r| {
+                    keys.get(&r.kid)
+                        .is_some_and(|e| e.retired_at.is_some() == r.retired_at.is_some())
+                })
+        };
+        if same {
+            return Ok(());
+        }
+        self.reload(store).await
+    }
+
+    /// Whether `kid` is a live key of this ring (tokens it signed are accepted).
+    pub fn is_live(&self, kid: Option<u32>) -> bool {
+        self.public(kid).is_ok()
     }
 
     /// Re-reads the keys when a token names an unknown key id (another process rotated), at
@@ -104,9 +243,14 @@ impl KeyRing {
                 .map(|k| k.keys().next_back().map_or(1, |k| k + 1))
                 .unwrap_or(1);
             let keypair = KeyPair::new_with_algorithm(Algorithm::Ed25519);
+            let private_hex = keypair.private().to_bytes_hex();
+            let private_key = match &self.sealing {
+                Some(kek) => kek.seal(kid, &private_hex).map_err(StoreError::Corrupt)?,
+                None => private_hex,
+            };
             let record = SigningKeyRecord {
                 kid,
-                private_key: keypair.private().to_bytes_hex(),
+                private_key,
                 public_key: keypair.public().to_bytes_hex(),
                 created_at: Utc::now(),
                 retired_at: None,

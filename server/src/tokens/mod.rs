@@ -4,6 +4,7 @@
 //! re-exported here.
 
 pub mod keys;
+pub mod sealing;
 
 use biscuit_auth::PublicKey;
 use charter_store::DynStore;
@@ -26,6 +27,9 @@ pub struct TokenConfig {
     pub max_depth: u32,
     /// The public base URL (`iss`, and the audience of client assertions).
     pub issuer: String,
+    /// Encrypts the signing keys at rest ([`sealing`]); `None` stores them in plain text
+    /// (refused in production mode: see `charter_server::check_production`).
+    pub key_encryption: Option<sealing::KeyEncryptionKey>,
 }
 
 impl Default for TokenConfig {
@@ -34,6 +38,7 @@ impl Default for TokenConfig {
             ttl: Duration::minutes(10),
             max_depth: 3,
             issuer: "http://127.0.0.1:3000".into(),
+            key_encryption: None,
         }
     }
 }
@@ -50,7 +55,7 @@ impl TokenService {
         store: DynStore,
         config: TokenConfig,
     ) -> Result<TokenService, charter_store::StoreError> {
-        let keys = KeyRing::load_or_create(&store).await?;
+        let keys = KeyRing::load_or_create_sealed(&store, config.key_encryption.clone()).await?;
         Ok(TokenService {
             store,
             keys,

@@ -9,6 +9,11 @@
 //!
 //! A grant the index has never seen (created in another process a moment ago) is looked up in
 //! the database by the caller, never assumed valid: see [`Lookup::Unknown`].
+//!
+//! The token-signing keys travel the same path: a rotation or retirement sends
+//! [`Change::SigningKeys`], and every process's key ring reloads when
+//! [`RevocationIndex::key_changes`] moves (on SQLite, which has no notifications, the server
+//! polls the keys instead; see `charter_server::tokens::keys`).
 
 use crate::model::*;
 use chrono::{DateTime, Utc};
@@ -54,6 +59,8 @@ pub enum Change {
         jtis: Vec<String>,
         expires_at: DateTime<Utc>,
     },
+    /// A signing key was added or retired: reload the key ring.
+    SigningKeys,
 }
 
 pub use crate::revoked::Revoked;
@@ -75,9 +82,19 @@ struct State {
 }
 
 /// See the module documentation.
-#[derive(Default)]
 pub struct RevocationIndex {
     state: RwLock<State>,
+    /// Counts signing-key changes (and full reloads, after which keys may have changed too).
+    keys: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for RevocationIndex {
+    fn default() -> Self {
+        RevocationIndex {
+            state: RwLock::default(),
+            keys: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl std::fmt::Debug for RevocationIndex {
@@ -89,6 +106,16 @@ impl std::fmt::Debug for RevocationIndex {
 impl RevocationIndex {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Moves whenever the signing keys may have changed: a [`Change::SigningKeys`] from any
+    /// process, or a full [`load`](Self::load) (after a lost notification connection).
+    pub fn key_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.keys.subscribe()
+    }
+
+    fn keys_changed(&self) {
+        self.keys.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Replaces everything (at start-up, and after the notification connection was lost).
@@ -107,9 +134,14 @@ impl RevocationIndex {
             Ok(mut s) => *s = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
+        self.keys_changed();
     }
 
     pub fn apply(&self, change: &Change) {
+        if let Change::SigningKeys = change {
+            self.keys_changed();
+            return;
+        }
         let mut s = match self.state.write() {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
@@ -143,6 +175,7 @@ impl RevocationIndex {
                     s.revoked_tokens.insert(j.clone(), *expires_at);
                 }
             }
+            Change::SigningKeys => {}
         }
     }
 

@@ -71,6 +71,8 @@ pub async fn alone_within_deadline(name: &str, story: impl std::future::Future<O
 }
 
 pub struct TestApp {
+    /// The database URL (for a second server or the `charter` binary on the same database).
+    pub url: String,
     pub addr: SocketAddr,
     pub base: String,
     pub store: DynStore,
@@ -129,6 +131,7 @@ pub async fn spawn_app_with(backend: Backend, seed: demo::SeedOptions) -> TestAp
     demo::seed(&db.store(), seed).await.expect("seed demo data");
     let (addr, tx) = serve_on_port_0(&url, db.clone()).await;
     TestApp {
+        url: url.clone(),
         addr,
         base: format!("http://{addr}"),
         store: db.store(),
@@ -379,6 +382,10 @@ async fn serve_on_port_0(url: &str, db: Db) -> (SocketAddr, tokio::sync::oneshot
         session_idle: charter_server::time::Duration::hours(1),
         tokens: charter_server::tokens::TokenConfig {
             issuer: format!("http://{addr}"),
+            ..Default::default()
+        },
+        webhooks: charter_server::WebhookPolicy {
+            allow_insecure: true,
             ..Default::default()
         },
     };

@@ -184,6 +184,9 @@ pub trait IdentityStore: Send + Sync {
     /// Adds a key; `Conflict` when the kid exists (another process won the race).
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<()>;
     async fn retire_signing_key(&self, kid: u32, at: DateTime<Utc>) -> Result<()>;
+    /// Replaces a key stored in plain text (`plain`) by its encrypted form, audited. `false`
+    /// (and nothing changed) when the stored value is no longer `plain`.
+    async fn seal_signing_key(&self, kid: u32, plain: &str, sealed: &str) -> Result<bool>;
 
     // --- grants and tokens ---------------------------------------------------------------
     /// The grant of `agent` on `advertiser`, whatever its state.

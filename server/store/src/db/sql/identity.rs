@@ -480,7 +480,9 @@ macro_rules! identity_store {
                     reason: None,
                 })
                 .await?;
+                Self::notify(&mut *tx, &Change::SigningKeys).await?;
                 tx.commit().await?;
+                self.index.apply(&Change::SigningKeys);
                 Ok(())
             }
 
@@ -507,8 +509,38 @@ macro_rules! identity_store {
                     reason: None,
                 })
                 .await?;
+                Self::notify(&mut *tx, &Change::SigningKeys).await?;
                 tx.commit().await?;
+                self.index.apply(&Change::SigningKeys);
                 Ok(())
+            }
+
+            async fn seal_signing_key(&self, kid: u32, plain: &str, sealed: &str) -> Result<bool> {
+                let kid_i = i32::try_from(kid).map_err(|_| StoreError::NotFound)?;
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE signing_keys SET private_key = $1 WHERE kid = $2 AND private_key = $3")
+                    .bind(sealed)
+                    .bind(kid_i)
+                    .bind(plain)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: None,
+                    actor: Actor::System { label: "Charter".into() },
+                    action: "signing_key.encrypted",
+                    target_kind: "signing_key",
+                    target_id: kid.to_string(),
+                    before: None,
+                    after: Some(json!({ "encrypted": true })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn grant_for(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Option<Grant>> {
