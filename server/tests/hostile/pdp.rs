@@ -210,7 +210,7 @@ fn captured() -> &'static Mutex<Vec<u8>> {
         }
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "debug,sqlx=warn,hyper=warn",
+                "info,sqlx=warn,tower_sessions=warn,charter_server=debug,app=debug,charter_store=debug",
             ))
             .with_writer(|| Sink)
             .try_init();
