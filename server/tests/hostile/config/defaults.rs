@@ -1,4 +1,4 @@
-//! Item 13: insecure defaults (see `docs/security-notes/config.md`).
+//! Item 13: insecure defaults (see `docs/security.md`).
 
 use super::*;
 use crate::common::{self, Backend, spawn_app};

@@ -1,4 +1,4 @@
-//! Item 8: key rotation reaches every running server (see `docs/security-notes/config.md`).
+//! Item 8: key rotation reaches every running server (see `docs/security.md`).
 
 use super::*;
 use crate::common::{self, Backend, spawn_app};

@@ -1,4 +1,4 @@
-//! Item 9: SSRF through the alert webhook (see `docs/security-notes/config.md`).
+//! Item 9: SSRF through the alert webhook (see `docs/security.md`).
 
 use super::*;
 use crate::common::{self, Backend, spawn_app};
