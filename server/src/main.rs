@@ -60,6 +60,8 @@ enum Command {
         /// How many times a token may be delegated (token exchange).
         #[arg(long, env = "CHARTER_MAX_DELEGATION_DEPTH", default_value_t = 3)]
         max_delegation_depth: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Create a client secret for an agent (an operator's shortcut; partners use the partner
     /// console). Prints shell variables: the client id, the secret (shown once) and the
@@ -100,6 +102,48 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         extra_agents: usize,
     },
+}
+
+/// Abuse limits of `charter serve` (see `charter_server::limits`).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Calls a minute to /oauth/token, /oauth/introspect and /oauth/revoke per client address
+    /// (bursts up to --oauth-burst-per-address); over it: 429 with Retry-After.
+    #[arg(long, env = "CHARTER_OAUTH_RATE_PER_ADDRESS", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_ADDRESS.per_minute)]
+    oauth_rate_per_address: u32,
+    #[arg(long, env = "CHARTER_OAUTH_BURST_PER_ADDRESS", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_ADDRESS.burst)]
+    oauth_burst_per_address: u32,
+    /// Calls a minute to the same endpoints per client id (bursts up to --oauth-burst-per-client).
+    #[arg(long, env = "CHARTER_OAUTH_RATE_PER_CLIENT", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_CLIENT.per_minute)]
+    oauth_rate_per_client: u32,
+    #[arg(long, env = "CHARTER_OAUTH_BURST_PER_CLIENT", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_CLIENT.burst)]
+    oauth_burst_per_client: u32,
+    /// A reverse proxy in front of Charter (repeat for several): only requests from these
+    /// addresses have their client address read from X-Forwarded-For. Without it the header is
+    /// ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHARTER_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl LimitArgs {
+    fn limits(self) -> charter_server::limits::Limits {
+        use charter_server::limits::{Limits, RateLimit};
+        Limits {
+            oauth_per_address: RateLimit {
+                per_minute: self.oauth_rate_per_address,
+                burst: self.oauth_burst_per_address,
+            },
+            oauth_per_client: RateLimit {
+                per_minute: self.oauth_rate_per_client,
+                burst: self.oauth_burst_per_client,
+            },
+            trusted_proxies: self.trusted_proxies,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -149,6 +193,7 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             issuer,
             token_ttl,
             max_delegation_depth,
+            limits,
         } => {
             let database = prepare_database(&db.database_url, !no_demo).await?;
             let config = Config {
@@ -163,6 +208,7 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
                     max_depth: max_delegation_depth,
                     issuer: issuer.unwrap_or_else(|| format!("http://{addr}")),
                 },
+                limits: limits.limits(),
             };
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
             tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");
