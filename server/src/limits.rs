@@ -132,7 +132,10 @@ impl OAuthLimiter {
 
     fn tidy(&self) {
         // Bounded memory: now and then, drop the keys that are back at full allowance.
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 0
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
             || self.by_address.len() > MAX_TRACKED_KEYS
             || self.by_client.len() > MAX_TRACKED_KEYS
         {

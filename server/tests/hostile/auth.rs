@@ -19,6 +19,7 @@ backend_tests!(
     replayed_assertion_inside_the_leeway_is_refused,
     long_lived_assertions_are_refused,
     junk_client_credentials_cost_no_argon2,
+    argon2_client_secrets_from_before_still_work_and_are_rehashed,
     junk_flood_gets_429_with_retry_after,
     one_client_id_is_limited_across_addresses,
     parallel_wrong_guesses_cannot_all_pass_the_check,
@@ -303,6 +304,76 @@ async fn junk_client_credentials_cost_no_argon2(backend: Backend) {
             "{} junk requests took {:?}, over {bound:?} (/healthz ×50: {healthz:?}, one argon2id: {argon2:?})",
             i + 1,
             t.elapsed()
+        );
+    }
+}
+
+/// The stored hash of a client secret, read straight from the database.
+async fn stored_secret_hash(app: &common::TestApp, id: &SecretId) -> String {
+    let sql = "SELECT secret_hash FROM client_secrets WHERE id = $1";
+    let (hash,): (String,) = match &app.db.pool {
+        charter_store::Pool::Sqlite(p) => sqlx::query_as(sql).bind(id.as_str()).fetch_one(p).await,
+        charter_store::Pool::Postgres(p) => {
+            sqlx::query_as(sql).bind(id.as_str()).fetch_one(p).await
+        }
+    }
+    .expect("stored hash");
+    hash
+}
+
+/// A client secret stored before keyed hashes (an argon2id PHC string) still authenticates;
+/// that first use rewrites it to its keyed hash, which then authenticates too.
+async fn argon2_client_secrets_from_before_still_work_and_are_rehashed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (agent, partner, account) = bid_pilot(&app).await;
+    let issued = app
+        .store
+        .create_client_secret(&system(), &partner, &agent)
+        .await
+        .expect("secret");
+    let fresh = stored_secret_hash(&app, &issued.info.id).await;
+    assert!(fresh.starts_with("hmac-sha256$"), "{fresh}");
+    // Make it a secret from before: its argon2id hash, as the old code stored it.
+    let legacy = charter_store::hash_password(&issued.secret).expect("argon2id");
+    let sql = "UPDATE client_secrets SET secret_hash = $1 WHERE id = $2";
+    match &app.db.pool {
+        charter_store::Pool::Sqlite(p) => sqlx::query(sql)
+            .bind(&legacy)
+            .bind(issued.info.id.as_str())
+            .execute(p)
+            .await
+            .map(|_| ()),
+        charter_store::Pool::Postgres(p) => sqlx::query(sql)
+            .bind(&legacy)
+            .bind(issued.info.id.as_str())
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .expect("set the legacy hash");
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{agent}:{}", issued.secret))
+    );
+    let resource = format!("urn:charter:account:{account}");
+    let http = reqwest::Client::new();
+    for round in ["legacy", "rehashed"] {
+        let res = http
+            .post(format!("{}/oauth/token", app.base))
+            .header("authorization", &basic)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("resource", resource.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), 200, "{round}");
+        let after = stored_secret_hash(&app, &issued.info.id).await;
+        assert!(after.starts_with("hmac-sha256$"), "{round}: {after}");
+        assert_eq!(
+            after, fresh,
+            "{round}: the keyed hash is the one made at creation"
         );
     }
 }
