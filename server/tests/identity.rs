@@ -1015,13 +1015,15 @@ impl Rng {
 /// allowed by the child and denied by the parent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_exchange_mints_a_broader_child() {
-    // 150 exchanges by one client in a few seconds: far past an honest client's rate limit,
-    // which this property test is not about.
+    // 150 exchanges by one client from one address in a few seconds: far past the default
+    // rate limits, which this property test is not about.
     let f = fixture_with(Backend::Sqlite, |c| {
-        c.limits.oauth_per_client = charter_server::limits::RateLimit {
+        let generous = charter_server::limits::RateLimit {
             per_minute: 60_000,
             burst: 1_000,
         };
+        c.limits.oauth_per_client = generous;
+        c.limits.oauth_per_address = generous;
     })
     .await;
     let acct = format!("arn:ads:us:{}", f.adv.id);
