@@ -41,8 +41,8 @@ pub struct OAuthError {
     pub extra: Option<Value>,
     /// Set when the client used HTTP Basic: the 401 then carries `WWW-Authenticate`.
     basic: bool,
-    /// Set on `rate_limited` (429): the `Retry-After` seconds.
-    retry_after: Option<RetryAfter>,
+    /// Set on `rate_limited` (429): the `Retry-After` seconds (small, so the error stays small).
+    retry_after: Option<std::num::NonZeroU16>,
 }
 
 impl OAuthError {
@@ -75,7 +75,7 @@ impl OAuthError {
             "rate_limited",
             format!("too many requests {what}; retry after {} s", retry.0),
         );
-        e.retry_after = Some(retry);
+        e.retry_after = std::num::NonZeroU16::new(u16::try_from(retry.0).unwrap_or(u16::MAX));
         e
     }
     fn server_error(e: impl std::fmt::Display) -> Self {
@@ -97,9 +97,9 @@ impl IntoResponse for OAuthError {
             obj.extend(extra);
         }
         let mut res = (status, no_store(), axum::Json(body)).into_response();
-        if let Some(RetryAfter(secs)) = self.retry_after {
+        if let Some(secs) = self.retry_after {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.get()));
         }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = if self.basic {
