@@ -7,6 +7,7 @@ pub mod audit;
 pub mod demo;
 pub mod demo_agent;
 pub mod gateway;
+pub mod limits;
 pub mod middleware;
 pub mod oauth;
 pub mod pdp;
@@ -45,6 +46,8 @@ pub struct Config {
     pub tokens: tokens::TokenConfig,
     /// Where breaker-alert webhooks may point (`--allow-insecure-webhooks`), and the resolver.
     pub webhooks: app::enforce::webhook::WebhookPolicy,
+    /// Rate limits of the OAuth endpoints and the trusted proxies (see [`limits`]).
+    pub limits: limits::Limits,
 }
 
 impl Config {
@@ -201,7 +204,10 @@ pub fn router(
         .layer(axum::middleware::from_fn(middleware::check_origin));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(oauth::routes(tokens))
+        .merge(oauth::routes(
+            tokens,
+            std::sync::Arc::new(limits::OAuthLimiter::new(&config.limits)),
+        ))
         // Machine endpoints: bearer tokens, no session or CSRF.
         .merge(pdp::routes(enforcer.clone()))
         .nest(
@@ -209,6 +215,10 @@ pub fn router(
             gateway::layer::sandbox_router(enforcer, store.clone()),
         )
         .merge(ui)
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::<[std::net::IpAddr]>::from(config.limits.trusted_proxies.clone()),
+            limits::resolve_client_addr,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

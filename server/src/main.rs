@@ -118,6 +118,50 @@ struct ServeArgs {
     /// development and tests only; by default they must be https to a public address).
     #[arg(long, env = "CHARTER_ALLOW_INSECURE_WEBHOOKS")]
     allow_insecure_webhooks: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Abuse limits of `charter serve` (see `charter_server::limits`).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Calls a minute to /oauth/token, /oauth/introspect and /oauth/revoke per client address
+    /// (bursts up to --oauth-burst-per-address); over it: 429 with Retry-After.
+    #[arg(long, env = "CHARTER_OAUTH_RATE_PER_ADDRESS", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_ADDRESS.per_minute)]
+    oauth_rate_per_address: u32,
+    #[arg(long, env = "CHARTER_OAUTH_BURST_PER_ADDRESS", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_ADDRESS.burst)]
+    oauth_burst_per_address: u32,
+    /// Calls a minute to the same endpoints per client id (bursts up to --oauth-burst-per-client).
+    #[arg(long, env = "CHARTER_OAUTH_RATE_PER_CLIENT", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_CLIENT.per_minute)]
+    oauth_rate_per_client: u32,
+    #[arg(long, env = "CHARTER_OAUTH_BURST_PER_CLIENT", default_value_t = charter_server::limits::DEFAULT_OAUTH_PER_CLIENT.burst)]
+    oauth_burst_per_client: u32,
+    /// A reverse proxy in front of Charter (repeat for several): only requests from these
+    /// addresses have their client address read from X-Forwarded-For. Without it the header is
+    /// ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHARTER_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl LimitArgs {
+    fn limits(self) -> charter_server::limits::Limits {
+        use charter_server::limits::{Limits, RateLimit};
+        Limits {
+            oauth_per_address: RateLimit {
+                per_minute: self.oauth_rate_per_address,
+                burst: self.oauth_burst_per_address,
+            },
+            oauth_per_client: RateLimit {
+                per_minute: self.oauth_rate_per_client,
+                burst: self.oauth_burst_per_client,
+            },
+            trusted_proxies: self.trusted_proxies,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,6 +227,7 @@ async fn serve_command(args: ServeArgs) -> charter_server::anyhow_like::Result<(
         token_ttl,
         max_delegation_depth,
         allow_insecure_webhooks,
+        limits,
     } = args;
     let issuer = issuer.unwrap_or_else(|| format!("http://{addr}"));
     let production = charter_server::is_production(production, &issuer);
@@ -209,6 +254,7 @@ async fn serve_command(args: ServeArgs) -> charter_server::anyhow_like::Result<(
             allow_insecure: allow_insecure_webhooks,
             ..Default::default()
         },
+        limits: limits.limits(),
     };
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, backend = database.store().backend(), "Charter is listening");

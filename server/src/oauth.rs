@@ -6,18 +6,22 @@
 //! `private_key_jwt` (an EdDSA-signed assertion, RFC 7523). Every error body has the RFC 6749
 //! shape `{ "error", "error_description" }`; an unauthenticated client gets 401.
 
+mod client_auth;
+
+use client_auth::authenticate;
+pub use client_auth::{ASSERTION_LEEWAY_SECS, MAX_ASSERTION_LIFETIME_SECS};
+
+use crate::limits::{OAuthLimiter, RetryAfter};
 use crate::tokens::{Claims, TokenError, TokenService, attenuation, epoch};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use charter_store::model::*;
 use charter_store::{AgentIdentity, StoreError, TokenRecord};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +32,6 @@ pub const TOKEN_TYPE_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_tok
 pub const ASSERTION_JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The RFC 8707 resource for an advertiser account: this prefix and the advertiser id.
 pub const RESOURCE_PREFIX: &str = "urn:charter:account:";
-
 /// An RFC 6749 §5.2 error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuthError {
@@ -38,6 +41,8 @@ pub struct OAuthError {
     pub extra: Option<Value>,
     /// Set when the client used HTTP Basic: the 401 then carries `WWW-Authenticate`.
     basic: bool,
+    /// Set on `rate_limited` (429): the `Retry-After` seconds (small, so the error stays small).
+    retry_after: Option<std::num::NonZeroU16>,
 }
 
 impl OAuthError {
@@ -47,6 +52,7 @@ impl OAuthError {
             description: description.into(),
             extra: None,
             basic: false,
+            retry_after: None,
         }
     }
     fn invalid_request(d: impl Into<String>) -> Self {
@@ -64,6 +70,14 @@ impl OAuthError {
     fn invalid_target(d: impl Into<String>) -> Self {
         Self::new("invalid_target", d)
     }
+    fn rate_limited(retry: RetryAfter, what: &str) -> Self {
+        let mut e = Self::new(
+            "rate_limited",
+            format!("too many requests {what}; retry after {} s", retry.0),
+        );
+        e.retry_after = std::num::NonZeroU16::new(u16::try_from(retry.0).unwrap_or(u16::MAX));
+        e
+    }
     fn server_error(e: impl std::fmt::Display) -> Self {
         tracing::error!("oauth: {e}");
         Self::new("server_error", "the server could not complete the request")
@@ -74,6 +88,7 @@ impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = match self.code {
             "invalid_client" => StatusCode::UNAUTHORIZED,
+            "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
             "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
@@ -82,6 +97,10 @@ impl IntoResponse for OAuthError {
             obj.extend(extra);
         }
         let mut res = (status, no_store(), axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.get()));
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = if self.basic {
                 "Basic realm=\"charter\""
@@ -106,12 +125,21 @@ fn no_store() -> [(header::HeaderName, &'static str); 2] {
 
 type OResult<T> = Result<T, OAuthError>;
 
-/// The routes, outside the session and CSRF layers (machines carry no cookies).
-pub fn routes(svc: Arc<TokenService>) -> Router {
-    Router::new()
+/// The routes, outside the session and CSRF layers (machines carry no cookies). The three that
+/// authenticate clients are rate limited per source address (before any work) and per client
+/// id (see [`crate::limits`]).
+pub fn routes(svc: Arc<TokenService>, limiter: Arc<OAuthLimiter>) -> Router {
+    let authenticating = Router::new()
         .route("/oauth/token", post(token))
         .route("/oauth/introspect", post(introspect))
         .route("/oauth/revoke", post(revoke))
+        .route_layer(axum::middleware::from_fn_with_state(
+            limiter.clone(),
+            crate::limits::limit_oauth_by_address,
+        ))
+        .layer(Extension(limiter));
+    Router::new()
+        .merge(authenticating)
         .route("/.well-known/jwks.json", get(jwks))
         .route("/.well-known/oauth-authorization-server", get(metadata))
         .with_state(svc)
@@ -182,193 +210,6 @@ fn required<'a>(p: &'a HashMap<String, String>, name: &str) -> OResult<&'a str> 
     param(p, name).ok_or_else(|| OAuthError::invalid_request(format!("`{name}` is required")))
 }
 
-/// Authenticates the calling agent by whichever one method it used.
-async fn authenticate(
-    svc: &TokenService,
-    headers: &HeaderMap,
-    p: &HashMap<String, String>,
-) -> OResult<AgentIdentity> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.get(..6)
-                .filter(|s| s.eq_ignore_ascii_case("basic "))
-                .map(|_| v[6..].trim().to_string())
-        });
-    let post_secret = param(p, "client_secret");
-    let assertion = param(p, "client_assertion");
-    let methods = [basic.is_some(), post_secret.is_some(), assertion.is_some()]
-        .iter()
-        .filter(|m| **m)
-        .count();
-    if methods > 1 {
-        return Err(OAuthError::invalid_request(
-            "use exactly one client authentication method",
-        ));
-    }
-    let fail = |basic: bool, d: &str| {
-        let mut e = OAuthError::invalid_client(d);
-        e.basic = basic;
-        e
-    };
-    let (client_id, secret, via_basic) = if let Some(b) = &basic {
-        let decoded = STANDARD
-            .decode(b)
-            .ok()
-            .and_then(|d| String::from_utf8(d).ok())
-            .ok_or_else(|| fail(true, "the Basic credentials are not valid base64"))?;
-        let (id, secret) = decoded
-            .split_once(':')
-            .ok_or_else(|| fail(true, "the Basic credentials have no `:`"))?;
-        // RFC 6749 §2.3.1: both parts are form-urlencoded first.
-        let dec = |s: &str| {
-            form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default()
-        };
-        (dec(id), Some(dec(secret)), true)
-    } else if let Some(s) = post_secret {
-        (
-            required(p, "client_id")?.to_string(),
-            Some(s.to_string()),
-            false,
-        )
-    } else if let Some(a) = assertion {
-        if param(p, "client_assertion_type") != Some(ASSERTION_JWT_BEARER) {
-            return Err(OAuthError::invalid_request(format!(
-                "`client_assertion_type` must be `{ASSERTION_JWT_BEARER}`"
-            )));
-        }
-        let agent = verify_assertion(svc, a, param(p, "client_id")).await?;
-        return active_agent(svc, &agent, false).await;
-    } else {
-        return Err(fail(
-            false,
-            "client authentication is required (client_secret_basic, client_secret_post or private_key_jwt)",
-        ));
-    };
-    let secret = secret.unwrap_or_default();
-    // An unknown or malformed client id still costs one verification.
-    let agent = AgentId::parse(&client_id).unwrap_or_else(|_| AgentId::generate());
-    let ok = svc
-        .store
-        .verify_client_secret(&agent, &secret)
-        .await
-        .map_err(OAuthError::server_error)?;
-    if !ok || AgentId::parse(&client_id).is_err() {
-        return Err(fail(via_basic, "unknown client or wrong secret"));
-    }
-    active_agent(svc, &agent, via_basic).await
-}
-
-async fn active_agent(svc: &TokenService, agent: &AgentId, basic: bool) -> OResult<AgentIdentity> {
-    let ident = svc
-        .store
-        .agent_identity(agent)
-        .await
-        .map_err(OAuthError::server_error)?;
-    match ident {
-        Some(i) if i.agent.status == AgentStatus::Active => Ok(i),
-        _ => {
-            let mut e = OAuthError::invalid_client("the client is disabled or unknown");
-            e.basic = basic;
-            Err(e)
-        }
-    }
-}
-
-/// Verifies a `private_key_jwt` assertion (RFC 7523 §3) signed with EdDSA by a registered key.
-async fn verify_assertion(
-    svc: &TokenService,
-    jwt: &str,
-    client_id: Option<&str>,
-) -> OResult<AgentId> {
-    let bad = |d: &str| OAuthError::invalid_client(format!("client assertion: {d}"));
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let [h, b, s] = parts[..] else {
-        return Err(bad("not a compact JWS"));
-    };
-    let decode = |x: &str| URL_SAFE_NO_PAD.decode(x).map_err(|_| bad("not base64url"));
-    let header: Value =
-        serde_json::from_slice(&decode(h)?).map_err(|_| bad("the header is not JSON"))?;
-    let claims: Value =
-        serde_json::from_slice(&decode(b)?).map_err(|_| bad("the payload is not JSON"))?;
-    if header.get("alg").and_then(Value::as_str) != Some("EdDSA") {
-        return Err(bad("`alg` must be `EdDSA`"));
-    }
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    if iss.is_empty() || iss != sub || client_id.is_some_and(|c| c != iss) {
-        return Err(bad("`iss` and `sub` must both be the client id"));
-    }
-    let agent = AgentId::parse(iss).map_err(|_| bad("unknown client"))?;
-    let iss_url = svc.config.issuer.trim_end_matches('/');
-    let token_url = format!("{iss_url}/oauth/token");
-    let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => *a == token_url || a == iss_url,
-        Some(Value::Array(list)) => list
-            .iter()
-            .any(|a| a.as_str() == Some(&token_url) || a.as_str() == Some(iss_url)),
-        _ => false,
-    };
-    if !aud_ok {
-        return Err(bad(&format!("`aud` must be `{token_url}`")));
-    }
-    let now = Utc::now();
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .and_then(crate::tokens::from_epoch)
-        .ok_or_else(|| bad("`exp` is required"))?;
-    if exp <= now - Duration::seconds(30) {
-        return Err(bad("it expired"));
-    }
-    if exp > now + Duration::minutes(10) {
-        return Err(bad("`exp` is more than 10 minutes ahead"));
-    }
-    let jti = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .filter(|j| !j.is_empty() && j.len() <= 200)
-        .ok_or_else(|| bad("`jti` is required"))?;
-    let sig: [u8; 64] = decode(s)?
-        .try_into()
-        .map_err(|_| bad("the signature is not 64 bytes"))?;
-    let sig = ed25519_dalek::Signature::from_bytes(&sig);
-    let signing_input = format!("{h}.{b}");
-    let kid = header.get("kid").and_then(Value::as_str);
-    let keys = svc
-        .store
-        .active_client_keys(&agent)
-        .await
-        .map_err(OAuthError::server_error)?;
-    let verified = keys
-        .iter()
-        .filter(|k| kid.is_none_or(|kid| kid == k.kid))
-        .any(|k| {
-            URL_SAFE_NO_PAD
-                .decode(&k.public_key)
-                .ok()
-                .and_then(|x| <[u8; 32]>::try_from(x).ok())
-                .and_then(|x| ed25519_dalek::VerifyingKey::from_bytes(&x).ok())
-                .is_some_and(|vk| vk.verify_strict(signing_input.as_bytes(), &sig).is_ok())
-        });
-    if !verified {
-        return Err(bad("the signature does not verify with a registered key"));
-    }
-    let fresh = svc
-        .store
-        .remember_assertion(jti, &agent, exp)
-        .await
-        .map_err(OAuthError::server_error)?;
-    if !fresh {
-        return Err(bad("it was already used (`jti` replayed)"));
-    }
-    Ok(agent)
-}
-
 /// `resource` → advertiser id. Accepts `urn:charter:account:<id>` (RFC 8707 wants an absolute
 /// URI) and, for convenience, the bare id.
 fn parse_resource(r: &str) -> OResult<AdvertiserId> {
@@ -398,14 +239,24 @@ pub fn grant_policy_text(grant: &Grant, advertiser: &Advertiser) -> Option<Strin
     })
 }
 
-async fn token(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: Bytes) -> Response {
-    match token_inner(&svc, &headers, &body).await {
+async fn token(
+    State(svc): State<Arc<TokenService>>,
+    Extension(limiter): Extension<Arc<OAuthLimiter>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match token_inner(&svc, &limiter, &headers, &body).await {
         Ok(v) => (StatusCode::OK, no_store(), axum::Json(v)).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-async fn token_inner(svc: &TokenService, headers: &HeaderMap, body: &[u8]) -> OResult<Value> {
+async fn token_inner(
+    svc: &TokenService,
+    limiter: &OAuthLimiter,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> OResult<Value> {
     let p = parse_form(headers, body)?;
     let grant_type = required(&p, "grant_type")?.to_string();
     if grant_type != GRANT_CLIENT_CREDENTIALS && grant_type != GRANT_TOKEN_EXCHANGE {
@@ -414,7 +265,7 @@ async fn token_inner(svc: &TokenService, headers: &HeaderMap, body: &[u8]) -> OR
             format!("grant type `{grant_type}` is not supported"),
         ));
     }
-    let client = authenticate(svc, headers, &p).await?;
+    let client = authenticate(svc, limiter, headers, &p).await?;
     if grant_type == GRANT_CLIENT_CREDENTIALS {
         client_credentials(svc, &client, &p).await
     } else {
@@ -699,12 +550,13 @@ fn prove_subset(parent: &authz::Policy, child: &authz::Policy, what: &str) -> OR
 
 async fn introspect(
     State(svc): State<Arc<TokenService>>,
+    Extension(limiter): Extension<Arc<OAuthLimiter>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let run = async {
         let p = parse_form(&headers, &body)?;
-        let client = authenticate(&svc, &headers, &p).await?;
+        let client = authenticate(&svc, &limiter, &headers, &p).await?;
         let token = required(&p, "token")?;
         let inactive: Value = json!({ "active": false });
         let Ok(v) = svc.verify(token, None, None, Utc::now()).await else {
@@ -760,10 +612,15 @@ fn introspection(c: &Claims) -> Value {
     v
 }
 
-async fn revoke(State(svc): State<Arc<TokenService>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(
+    State(svc): State<Arc<TokenService>>,
+    Extension(limiter): Extension<Arc<OAuthLimiter>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let run = async {
         let p = parse_form(&headers, &body)?;
-        let client = authenticate(&svc, &headers, &p).await?;
+        let client = authenticate(&svc, &limiter, &headers, &p).await?;
         let token = required(&p, "token")?;
         // RFC 7009 §2.2: an invalid or unknown token is not an error.
         let far_future: DateTime<Utc> = Utc::now();

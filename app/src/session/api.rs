@@ -50,13 +50,38 @@ pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     })
 }
 
-/// Failed sign-ins allowed per email (and, ×4, per client address) in the window.
+/// Sign-in attempts in a row that go at once for one email from one client address; after
+/// that each further attempt waits [`SIGN_IN_BACKOFF_BASE_SECS`], doubling per attempt up to
+/// [`SIGN_IN_BACKOFF_MAX_SECS`]. Only that address is slowed: the owner of the email signs in
+/// from anywhere else at once.
 pub const MAX_FAILURES: u64 = 5;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// Attempts in a row that go at once from one client address, whatever the email.
+pub const MAX_FAILURES_PER_ADDRESS: u64 = MAX_FAILURES * 4;
+/// The first wait after the free attempts, in seconds.
+pub const SIGN_IN_BACKOFF_BASE_SECS: i64 = 10;
+/// The longest wait between attempts, in seconds.
+pub const SIGN_IN_BACKOFF_MAX_SECS: i64 = 15 * 60;
+/// A throttle key left alone this long starts from zero again (seconds).
+pub const SIGN_IN_WINDOW_SECS: i64 = 15 * 60;
+
+/// The sign-in throttle keys of an attempt: the email at this address, and the address.
+#[cfg(feature = "ssr")]
+fn sign_in_keys(email: &str, ip: &str) -> [(String, charter_store::Backoff); 2] {
+    let backoff = |free| charter_store::Backoff {
+        free,
+        base_secs: SIGN_IN_BACKOFF_BASE_SECS,
+        max_secs: SIGN_IN_BACKOFF_MAX_SECS,
+        window_secs: SIGN_IN_WINDOW_SECS,
+    };
+    [
+        (format!("email:{email}|addr:{ip}"), backoff(MAX_FAILURES)),
+        (format!("addr:{ip}"), backoff(MAX_FAILURES_PER_ADDRESS)),
+    ]
+}
 
 /// Signs in with email and password. Outcomes travel as redirects so the form works without
-/// JavaScript: success goes to `next` (a local path) or the account list; failure back to the
-/// sign-in page with an error code.
+/// JavaScript: success goes to `next` (a local path, see `local_next`) or the account list;
+/// failure back to the sign-in page with an error code (`locked` while this address must wait).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
@@ -73,8 +98,8 @@ pub async fn sign_in(
     let back = |code: &str| {
         let next = next
             .as_deref()
-            .filter(|n| n.starts_with('/'))
-            .map(|n| format!("&next={}", urlencode(n)))
+            .and_then(local_next)
+            .map(|n| format!("&next={}", urlencode(&n)))
             .unwrap_or_default();
         leptos_axum::redirect(&format!("/signin?error={code}{next}"));
     };
@@ -82,25 +107,22 @@ pub async fn sign_in(
         back("invalid");
         return Ok(());
     };
-    let since = chrono::Utc::now() - chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let failures = store
-        .login_failures_since(email.as_str(), &ip, since)
-        .await?;
-    if failures.by_email >= MAX_FAILURES || failures.by_ip >= MAX_FAILURES * 4 {
-        tracing::warn!(email = %email, %ip, "sign-in rate limited");
+    let keys = sign_in_keys(email.as_str(), &ip);
+    // Claimed before the password is checked, atomically: parallel guesses are counted one
+    // after another, so no more than the free attempts reach the check.
+    if let Some(wait) = store.claim_login_attempt(&keys, chrono::Utc::now()).await? {
+        tracing::warn!(wait_secs = wait, "sign-in throttled");
         back("locked");
         return Ok(());
     }
     match store.authenticate(&email, &password).await? {
         Some(person) => {
-            store.clear_login_failures(email.as_str()).await?;
+            let [(email_key, _), (addr_key, _)] = keys;
+            store.login_succeeded(&[email_key], &[addr_key]).await?;
             sign_in_session(&session, &person.id).await?;
             leptos_axum::redirect(&safe_next(next.as_deref()));
         }
-        None => {
-            store.record_login_failure(email.as_str(), &ip).await?;
-            back("invalid");
-        }
+        None => back("invalid"),
     }
     Ok(())
 }

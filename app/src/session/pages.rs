@@ -11,7 +11,9 @@ fn sign_in_messages(kind: &str, code: &str) -> Option<String> {
     Some(
         match (kind, code) {
             ("error", "invalid") => "That email and password do not match an account.",
-            ("error", "locked") => "Too many failed sign-ins. Wait 15 minutes and try again.",
+            ("error", "locked") => {
+                "Too many failed sign-ins from here. Wait a little and try again: each failure makes the wait longer."
+            }
             ("notice", "signed_out") => "You have signed out.",
             _ => return None,
         }

@@ -357,29 +357,63 @@ pub async fn take_fresh_secret(
     take_once(session, FRESH_SECRET_KEY, agent.as_str()).await
 }
 
-/// The client address, for sign-in rate limiting.
+/// The client's address as the server resolved it: the TCP peer, or, when the peer is a
+/// trusted proxy (`--trusted-proxy`), the address it put in `X-Forwarded-For`. The server's
+/// `client_addr` middleware sets it on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The client address, for sign-in throttling (see [`ClientAddr`]).
 pub async fn client_ip() -> String {
-    use axum::extract::ConnectInfo;
+    use axum::extract::{ConnectInfo, Extension};
+    if let Ok(Extension(ClientAddr(ip))) = leptos_axum::extract::<Extension<ClientAddr>>().await {
+        return ip.to_string();
+    }
     match leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await {
         Ok(ConnectInfo(addr)) => addr.ip().to_string(),
         Err(_) => "unknown".to_string(),
     }
 }
 
-/// Only local paths are accepted as a post-sign-in destination (no open redirects).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && !n.contains("://")
-                && n.len() < 512 =>
-        {
-            n.to_string()
-        }
-        _ => "/accounts".to_string(),
+/// The longest `next` (post-sign-in destination) accepted, in bytes.
+pub const MAX_NEXT_LEN: usize = 512;
+
+/// The one rule for a post-sign-in destination (no open redirects): `next` must be a path of
+/// this site, at most [`MAX_NEXT_LEN`] bytes, with no control characters and no backslash, and
+/// it must parse (WHATWG rules, as a browser reads a `Location`) as a URL of the same origin
+/// whose path does not start with `//`. The result is the parsed path, query and fragment
+/// (ASCII, percent-encoded), so what is sent is exactly what was checked. `None` otherwise.
+pub fn local_next(next: &str) -> Option<String> {
+    if next.len() > MAX_NEXT_LEN
+        || !next.starts_with('/')
+        || next.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return None;
     }
+    let base = url::Url::parse("http://charter.invalid/").ok()?;
+    let parsed = base.join(next).ok()?;
+    if parsed.origin() != base.origin() || !parsed.username().is_empty() {
+        return None;
+    }
+    let mut out = parsed.path().to_string();
+    if out.starts_with("//") {
+        return None;
+    }
+    if let Some(q) = parsed.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = parsed.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
+/// Where sign-in sends a person: [`local_next`], or the account list.
+pub fn safe_next(next: Option<&str>) -> String {
+    next.and_then(local_next)
+        .unwrap_or_else(|| "/accounts".to_string())
 }
 
 #[cfg(test)]
@@ -397,12 +431,36 @@ mod tests {
             (Some("https://evil.example/"), "/accounts"),
             (Some("//evil.example/x"), "/accounts"),
             (Some("/\\evil.example"), "/accounts"),
-            (Some("/redirect?to=https://evil.example"), "/accounts"),
+            // A query is part of a local path: it stays on this site.
+            (
+                Some("/redirect?to=https://evil.example"),
+                "/redirect?to=https://evil.example",
+            ),
             (Some("accounts"), "/accounts"),
             (Some(""), "/accounts"),
+            // Issue 10, item 11: tab and newline (browsers drop them, then read `//host`).
+            (Some("/\t/example.org"), "/accounts"),
+            (Some("/\n/example.org"), "/accounts"),
+            (Some("/accounts\r\nSet-Cookie: x=1"), "/accounts"),
+            (Some("/%09/example.org"), "/%09/example.org"),
+            (Some("//x"), "/accounts"),
+            (Some("/\\x"), "/accounts"),
+            (Some("https:example.org"), "/accounts"),
+            (Some("https://example.org/"), "/accounts"),
+            (Some("/.//example.org"), "/accounts"),
+            (Some("/%2e%2e//example.org"), "/accounts"),
+            (Some("/a/..//example.org"), "/accounts"),
+            (Some("/\u{7f}/x"), "/accounts"),
+            (Some("/\u{85}/x"), "/accounts"),
+            (Some("/caf\u{e9}?q=\u{e9}"), "/caf%C3%A9?q=%C3%A9"),
+            (Some("/accounts?x=1#top"), "/accounts?x=1#top"),
         ];
         for (input, expect) in cases {
             assert_eq!(safe_next(*input), *expect, "{input:?}");
         }
+        let long = format!("/{}", "a".repeat(super::MAX_NEXT_LEN));
+        assert_eq!(safe_next(Some(&long)), "/accounts");
+        let fits = format!("/{}", "a".repeat(super::MAX_NEXT_LEN - 1));
+        assert_eq!(safe_next(Some(&fits)), fits);
     }
 }

@@ -124,12 +124,22 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, seed: demo::SeedOptions) -> TestApp {
+    spawn_app_configured(backend, seed, |_| {}).await
+}
+
+/// [`spawn_app_with`], with the server's [`Config`] adjusted by `configure` (limits, trusted
+/// proxies, …) before it starts.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    seed: demo::SeedOptions,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let (url, dir, pg_name) = database_url(backend).await;
     let db = charter_server::prepare_database(&url, false)
         .await
         .expect("prepare database");
     demo::seed(&db.store(), seed).await.expect("seed demo data");
-    let (addr, tx) = serve_on_port_0(&url, db.clone()).await;
+    let (addr, tx) = serve_configured(&url, db.clone(), configure).await;
     TestApp {
         url: url.clone(),
         addr,
@@ -369,11 +379,19 @@ pub async fn serve_second(url: &str) -> SecondServer {
 
 /// Serves the real router for `db` on 127.0.0.1:0; dropping the sender shuts it down.
 async fn serve_on_port_0(url: &str, db: Db) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    serve_configured(url, db, |_| {}).await
+}
+
+async fn serve_configured(
+    url: &str,
+    db: Db,
+    configure: impl FnOnce(&mut Config),
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    let config = Config {
+    let mut config = Config {
         database_url: url.to_string(),
         addr,
         site_root: "target/site".into(),
@@ -388,7 +406,9 @@ async fn serve_on_port_0(url: &str, db: Db) -> (SocketAddr, tokio::sync::oneshot
             allow_insecure: true,
             ..Default::default()
         },
+        limits: Default::default(),
     };
+    configure(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = charter_server::serve(listener, db, config, async {

@@ -49,6 +49,7 @@ async fn serve(url: &str, tweak: impl FnOnce(&mut Config)) -> Server {
             ..Default::default()
         },
         webhooks: WebhookPolicy::default(),
+        limits: Default::default(),
     };
     tweak(&mut config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

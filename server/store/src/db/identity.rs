@@ -166,8 +166,10 @@ pub trait IdentityStore: Send + Sync {
     // --- machine authentication (unscoped: the caller is the agent itself) -----------
     /// The agent, its application and partner, if it exists.
     async fn agent_identity(&self, agent: &AgentId) -> Result<Option<AgentIdentity>>;
-    /// Verifies a presented client secret in constant time (one argon2id verification
-    /// whatever the input); `true` when it is a live secret of `agent`.
+    /// Verifies a presented client secret: its keyed hash (HMAC-SHA-256 under the server key)
+    /// compared in constant time with the stored one; `true` when it is a live secret of
+    /// `agent`. A secret stored before keyed hashes (argon2id) still verifies, and is rewritten
+    /// to its keyed hash on that first successful use.
     async fn verify_client_secret(&self, agent: &AgentId, presented: &str) -> Result<bool>;
     /// The live public keys of `agent`.
     async fn active_client_keys(&self, agent: &AgentId) -> Result<Vec<ClientKey>>;

@@ -6,7 +6,7 @@
 //! front, so a read-then-write transaction cannot fail with a stale snapshot) and row locking
 //! (`FOR UPDATE` on PostgreSQL).
 
-use super::password::{dummy_hash, hash_password, verify_password};
+use super::password::{bounded_argon2, dummy_hash, hash_password, verify_password};
 use super::*;
 use crate::revocation::{Change, GrantState, RevocationIndex};
 use chrono::{DateTime, Utc};
@@ -391,6 +391,8 @@ macro_rules! sql_store {
         pub struct $store {
             pool: $pool,
             index: Arc<RevocationIndex>,
+            /// The client-secret hashing key, read from `server_keys` once (see `identity.rs`).
+            secret_key: Arc<std::sync::OnceLock<super::password::ServerKey>>,
         }
 
         impl $store {
@@ -399,7 +401,7 @@ macro_rules! sql_store {
 
             /// A store with an empty revocation index: call `reload_revocations` before serving.
             pub fn new(pool: $pool) -> Self {
-                Self { pool, index: Arc::new(RevocationIndex::new()) }
+                Self { pool, index: Arc::new(RevocationIndex::new()), secret_key: Arc::default() }
             }
 
             pub fn pool(&self) -> &$pool {
@@ -555,9 +557,7 @@ macro_rules! sql_store {
             async fn create_person(&self, actor: &Actor, email: &Email, display_name: &Name, password: &str, is_support: bool) -> Result<Person> {
                 let hash = {
                     let password = password.to_string();
-                    tokio::task::spawn_blocking(move || hash_password(&password))
-                        .await
-                        .map_err(|e| StoreError::Password(e.to_string()))??
+                    bounded_argon2(move || hash_password(&password)).await??
                 };
                 let person = Person {
                     id: PersonId::generate(),
@@ -609,9 +609,7 @@ macro_rules! sql_store {
                 // one argon2id verification.
                 let hash = row.as_ref().map_or_else(|| dummy_hash().to_string(), |r| r.password_hash.clone());
                 let password = password.to_string();
-                let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                    .await
-                    .map_err(|e| StoreError::Password(e.to_string()))?;
+                let ok = bounded_argon2(move || verify_password(&password, &hash)).await?;
                 match row {
                     Some(r) if ok => Ok(Some(Person::try_from(r)?)),
                     _ => Ok(None),
@@ -1148,32 +1146,58 @@ macro_rules! sql_store {
                 Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page, per_page })
             }
 
-            async fn record_login_failure(&self, email: &str, ip: &str) -> Result<()> {
-                sqlx::query("INSERT INTO login_failures (id, email, ip, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(ulid::Ulid::new().to_string())
-                    .bind(email)
-                    .bind(ip)
-                    .bind(Utc::now())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+            async fn claim_login_attempt(&self, keys: &[(String, Backoff)], now: DateTime<Utc>) -> Result<Option<i64>> {
+                let mut keys = keys.to_vec();
+                // One lock order for every caller: no deadlock between parallel claims.
+                keys.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut tx = self.begin_write().await?;
+                let mut counts = Vec::with_capacity(keys.len());
+                let mut wait = 0i64;
+                for (key, backoff) in &keys {
+                    sqlx::query("INSERT INTO login_throttle (key, failures, next_at, updated_at) VALUES ($1, 0, $2, $2) ON CONFLICT (key) DO NOTHING")
+                        .bind(key)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    let sql = format!("SELECT failures, next_at, updated_at FROM login_throttle WHERE key = $1{}", Self::FOR_UPDATE);
+                    let (failures, next_at, updated_at): (i64, DateTime<Utc>, DateTime<Utc>) =
+                        sqlx::query_as(&sql).bind(key).fetch_one(&mut *tx).await?;
+                    if next_at > now {
+                        // Whole seconds, rounded up.
+                        wait = wait.max((next_at - now).num_milliseconds().saturating_add(999) / 1000);
+                    }
+                    let stale = now - updated_at > chrono::Duration::seconds(backoff.window_secs);
+                    let n = if stale { 1 } else { u64::try_from(failures).unwrap_or(0).saturating_add(1) };
+                    counts.push(n);
+                }
+                if wait > 0 {
+                    return Ok(Some(wait));
+                }
+                for ((key, backoff), n) in keys.iter().zip(counts) {
+                    sqlx::query("UPDATE login_throttle SET failures = $1, next_at = $2, updated_at = $3 WHERE key = $4")
+                        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                        .bind(now + chrono::Duration::seconds(backoff.delay_after(n)))
+                        .bind(now)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(None)
             }
 
-            async fn login_failures_since(&self, email: &str, ip: &str, since: DateTime<Utc>) -> Result<LoginFailures> {
-                let (by_email, by_ip): (i64, i64) = sqlx::query_as(
-                    "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND created_at > $3), \
-                            (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND created_at > $3)",
-                )
-                .bind(email)
-                .bind(ip)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(LoginFailures { by_email: u64::try_from(by_email).unwrap_or(0), by_ip: u64::try_from(by_ip).unwrap_or(0) })
-            }
-
-            async fn clear_login_failures(&self, email: &str) -> Result<()> {
-                sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(&self.pool).await?;
+            async fn login_succeeded(&self, clear: &[String], refund: &[String]) -> Result<()> {
+                let mut tx = self.begin_write().await?;
+                for key in clear {
+                    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *tx).await?;
+                }
+                for key in refund {
+                    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
         }

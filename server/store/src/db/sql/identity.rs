@@ -1,13 +1,17 @@
 //! [`IdentityStore`] for both backends, instantiated by `identity_store!` like `sql_store!`.
 
 use super::super::identity::*;
+use super::super::password::{KEYED_HASH_PREFIX, ServerKey, keyed_hash, verify_keyed};
 use super::*;
 use crate::revocation::{CHANNEL, Change, GrantState};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// A client secret is `<secret id>.<43 characters of base64url randomness>`. The id part tells
-/// which stored hash to verify against, so a check costs exactly one argon2id verification.
+/// The name of the client-secret hashing key in `server_keys`.
+const CLIENT_SECRET_KEY: &str = "client_secret";
+
+/// A client secret is `<secret id>.<43 characters of base64url randomness>` (256 bits). The id
+/// part tells which stored hash to check against, so a check costs one keyed hash.
 fn new_secret() -> Result<(SecretId, String)> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| StoreError::Password(e.to_string()))?;
@@ -197,6 +201,32 @@ macro_rules! identity_store {
                 Ok(())
             }
 
+            /// The server key of client secrets' keyed hashes: made once per database (the
+            /// first process to ask inserts it; every process then reads the same row) and
+            /// kept in memory after the first read.
+            async fn client_secret_key(&self) -> Result<ServerKey> {
+                if let Some(k) = self.secret_key.get() {
+                    return Ok(*k);
+                }
+                let mut fresh = [0u8; 32];
+                getrandom::getrandom(&mut fresh).map_err(|e| StoreError::Password(e.to_string()))?;
+                sqlx::query("INSERT INTO server_keys (name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                    .bind(CLIENT_SECRET_KEY)
+                    .bind(hex::encode(fresh))
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                let (stored,): (String,) = sqlx::query_as("SELECT key FROM server_keys WHERE name = $1")
+                    .bind(CLIENT_SECRET_KEY)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let key: ServerKey = hex::decode(&stored)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| StoreError::Corrupt("server key `client_secret` is not 32 hex bytes".into()))?;
+                Ok(*self.secret_key.get_or_init(|| key))
+            }
+
             fn partner_event(partner: &PartnerId, actor: &Actor, action: &'static str, kind: &'static str, id: String, after: serde_json::Value) -> NewAuditEvent {
                 NewAuditEvent {
                     advertiser_id: None,
@@ -237,10 +267,7 @@ macro_rules! identity_store {
 
             async fn create_client_secret(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId) -> Result<IssuedSecret> {
                 let (id, secret) = new_secret()?;
-                let to_hash = secret.clone();
-                let hash = tokio::task::spawn_blocking(move || hash_password(&to_hash))
-                    .await
-                    .map_err(|e| StoreError::Password(e.to_string()))??;
+                let hash = keyed_hash(&self.client_secret_key().await?, &secret);
                 let hint = secret_hint(&secret);
                 let info = ClientSecretInfo { id, agent_id: agent.clone(), hint, created_at: Utc::now(), revoked_at: None, last_used_at: None };
                 let mut tx = self.begin_write().await?;
@@ -401,7 +428,9 @@ macro_rules! identity_store {
             }
 
             async fn verify_client_secret(&self, agent: &AgentId, presented: &str) -> Result<bool> {
-                let stored: Option<(String,)> = match split_secret(presented) {
+                let key = self.client_secret_key().await?;
+                let id = split_secret(presented);
+                let stored: Option<(String,)> = match &id {
                     Some(id) => sqlx::query_as("SELECT secret_hash FROM client_secrets WHERE id = $1 AND agent_id = $2 AND revoked_at IS NULL")
                         .bind(id.as_str())
                         .bind(agent.as_str())
@@ -409,20 +438,31 @@ macro_rules! identity_store {
                         .await?,
                     None => None,
                 };
-                // One argon2id verification whatever happened above (dummy hash when unknown).
-                let known = stored.is_some();
-                let hash = stored.map_or_else(|| dummy_hash().to_string(), |(h,)| h);
-                let presented_owned = presented.to_string();
-                let ok = tokio::task::spawn_blocking(move || verify_password(&presented_owned, &hash))
-                    .await
-                    .map_err(|e| StoreError::Password(e.to_string()))?;
-                if known && ok {
-                    if let Some(id) = split_secret(presented) {
-                        sqlx::query("UPDATE client_secrets SET last_used_at = $1 WHERE id = $2").bind(Utc::now()).bind(id.as_str()).execute(&self.pool).await?;
+                let (Some(id), Some((hash,))) = (id, stored) else {
+                    // The same keyed hash is computed whatever happened above.
+                    let _ = keyed_hash(&key, presented);
+                    return Ok(false);
+                };
+                let ok = if hash.starts_with(KEYED_HASH_PREFIX) {
+                    verify_keyed(&key, presented, &hash)
+                } else {
+                    // A secret stored before keyed hashes (argon2id): verified once more, then
+                    // rewritten to its keyed hash on this first successful use.
+                    let presented_owned = presented.to_string();
+                    let legacy = bounded_argon2(move || verify_password(&presented_owned, &hash)).await?;
+                    if legacy {
+                        sqlx::query("UPDATE client_secrets SET secret_hash = $1 WHERE id = $2")
+                            .bind(keyed_hash(&key, presented))
+                            .bind(id.as_str())
+                            .execute(&self.pool)
+                            .await?;
                     }
-                    return Ok(true);
+                    legacy
+                };
+                if ok {
+                    sqlx::query("UPDATE client_secrets SET last_used_at = $1 WHERE id = $2").bind(Utc::now()).bind(id.as_str()).execute(&self.pool).await?;
                 }
-                Ok(false)
+                Ok(ok)
             }
 
             async fn active_client_keys(&self, agent: &AgentId) -> Result<Vec<ClientKey>> {
