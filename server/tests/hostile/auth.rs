@@ -28,15 +28,7 @@ backend_tests!(
 
 /// Bid Pilot (a demo agent) and an account it holds an active grant on.
 async fn bid_pilot(app: &common::TestApp) -> (AgentId, PartnerId, AdvertiserId) {
-    let agent = charter_server::demo_agent::find_agent(&app.store, "Bid Pilot")
-        .await
-        .expect("Bid Pilot");
-    let ident = app
-        .store
-        .agent_identity(&agent)
-        .await
-        .expect("identity")
-        .expect("Bid Pilot exists");
+    let (agent, partner) = crate::holder::bid_pilot(app).await;
     let mut account = None;
     for adv in app.store.search_advertisers("", 100).await.expect("list") {
         if let Some(g) = app.store.grant_for(&adv.id, &agent).await.expect("grant")
@@ -46,7 +38,7 @@ async fn bid_pilot(app: &common::TestApp) -> (AgentId, PartnerId, AdvertiserId) 
             break;
         }
     }
-    (agent, ident.partner_id, account.expect("an active grant"))
+    (agent, partner, account.expect("an active grant"))
 }
 
 fn system() -> Actor {

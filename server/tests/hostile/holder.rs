@@ -16,9 +16,8 @@ pub struct Holder {
     pub token: String,
 }
 
-pub async fn holder(backend: Backend) -> Holder {
-    let app = spawn_app(backend).await;
-    let adv = app.advertiser(charter_server::demo::NORTHWIND).await;
+/// Bid Pilot, a demo agent, and its partner.
+pub async fn bid_pilot(app: &TestApp) -> (AgentId, PartnerId) {
     let agent = charter_server::demo_agent::find_agent(&app.store, "Bid Pilot")
         .await
         .expect("Bid Pilot");
@@ -28,12 +27,19 @@ pub async fn holder(backend: Backend) -> Holder {
         .await
         .expect("identity")
         .expect("Bid Pilot's identity");
+    (agent, ident.partner_id)
+}
+
+pub async fn holder(backend: Backend) -> Holder {
+    let app = spawn_app(backend).await;
+    let adv = app.advertiser(charter_server::demo::NORTHWIND).await;
+    let (agent, partner) = bid_pilot(&app).await;
     let actor = Actor::System {
         label: "hostile test".into(),
     };
     let issued = app
         .store
-        .create_client_secret(&actor, &ident.partner_id, &agent)
+        .create_client_secret(&actor, &partner, &agent)
         .await
         .expect("a client secret");
     let mut h = Holder {

@@ -15,16 +15,8 @@ backend_tests!(
 
 /// Bid Pilot's partner and id, as its developer sees them.
 async fn bid_pilot(app: &common::TestApp) -> (PartnerId, AgentId) {
-    let agent = charter_server::demo_agent::find_agent(&app.store, "Bid Pilot")
-        .await
-        .expect("Bid Pilot");
-    let ident = app
-        .store
-        .agent_identity(&agent)
-        .await
-        .expect("identity")
-        .expect("Bid Pilot's identity");
-    (ident.partner_id, agent)
+    let (agent, partner) = crate::holder::bid_pilot(app).await;
+    (partner, agent)
 }
 
 async fn pending_on(app: &common::TestApp, partner: &PartnerId, adv: &AdvertiserId) -> usize {
