@@ -77,7 +77,8 @@ async fn pending_requests_have_a_quota_under_concurrency(backend: Backend) {
     let (c, csrf) = app.signed_in(demo::DEVELOPER).await;
     let c = std::sync::Arc::new(c);
     let mut calls = Vec::new();
-    for i in 0..10 {
+    let attempts = MAX_PENDING_REQUESTS_PER_ACCOUNT as usize + 5;
+    for i in 0..attempts {
         let (c, csrf) = (c.clone(), csrf.clone());
         let (partner, agent, adv) = (partner.clone(), agent.clone(), adv.id.clone());
         calls.push(tokio::spawn(async move {

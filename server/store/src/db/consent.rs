@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 /// The most pending requests one partner may have on one account.
-pub const MAX_PENDING_REQUESTS_PER_ACCOUNT: i64 = 3;
+pub const MAX_PENDING_REQUESTS_PER_ACCOUNT: i64 = 10;
 /// The most pending requests one partner may have across all accounts.
-pub const MAX_PENDING_REQUESTS_PER_PARTNER: i64 = 25;
+pub const MAX_PENDING_REQUESTS_PER_PARTNER: i64 = 50;
 
 /// A request to file.
 #[derive(Debug, Clone)]
