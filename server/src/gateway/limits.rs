@@ -1,5 +1,5 @@
-//! What a caller may put in a request to decide: the limits named in the API, and the context
-//! keys only Charter sets. Every field of an [`AuthzRequest`] is attacker input (a partner's
+//! A request to decide ([`AuthzRequest`]) and what a caller may put in it: the limits named in
+//! the API, and the context keys only Charter sets. Every field of an [`AuthzRequest`] is attacker input (a partner's
 //! gateway, or a rogue agent calling the PDP itself), and what passes here is written to the
 //! advertiser's permanent audit trail.
 //!
@@ -14,7 +14,48 @@
 //! not echoing its value) before any token is read: nothing of it is decided, recorded or
 //! logged.
 
-use super::AuthzRequest;
+use charter_store::model::MAX_AMOUNT_MINOR;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A request to decide.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthzRequest {
+    /// The catalog action, e.g. `sp:UpdateCampaignBudget`.
+    pub action: String,
+    /// The resource name, `arn:ads:<marketplace>:<advertiser id>:<type>/<id>`.
+    pub resource: String,
+    /// Money the call commits, in minor units of the account's currency: a whole number of at
+    /// most [`MAX_AMOUNT_MINOR`]; a larger one (or one that is not a whole number) makes the
+    /// body invalid (a `400` naming `amountMinor`).
+    #[serde(
+        default,
+        deserialize_with = "bounded_amount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amount_minor: Option<i64>,
+    /// The declared intent: one of the purpose codes; it must be the grant's purpose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
+    /// Extra context keys for policy conditions (`ads:CurrentTime` is always set by Charter).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, String>,
+}
+
+/// Reads `amountMinor`: `null`, or a whole number no larger than [`MAX_AMOUNT_MINOR`].
+fn bounded_amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    match v {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) if n.as_i64().is_some_and(|a| a <= MAX_AMOUNT_MINOR) => {
+            Ok(n.as_i64())
+        }
+        Some(_) => Err(serde::de::Error::custom(format!(
+            "`amountMinor`: expected a whole number of minor units of at most {MAX_AMOUNT_MINOR}"
+        ))),
+    }
+}
 
 /// The longest `action`; catalog actions are far shorter.
 pub const MAX_ACTION_BYTES: usize = 128;

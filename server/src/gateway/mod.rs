@@ -24,6 +24,7 @@ pub mod breaker;
 pub mod layer;
 pub mod limits;
 pub mod reason;
+pub mod verdict;
 
 use crate::tokens::{Claims, TokenError, TokenService};
 use authz::{Decision, Outcome, Policy, Request};
@@ -32,113 +33,16 @@ use charter_store::model::*;
 use charter_store::revocation::Revoked;
 use charter_store::{DynStore, LedgerEntry, NewReservation, ReserveOutcome};
 use chrono::{DateTime, Duration, Utc};
+pub use limits::AuthzRequest;
 pub use reason::{Problem, Reason};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+pub use verdict::{Subject, Verdicted};
 
 /// How stale the cached guardrails of an account may get.
 pub const GUARDRAIL_REFRESH: Duration = Duration::seconds(1);
 /// Verified tokens kept in memory (each is dropped at its expiry at the latest).
 const TOKEN_CACHE_CAP: usize = 50_000;
-
-/// A request to decide.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AuthzRequest {
-    /// The catalog action, e.g. `sp:UpdateCampaignBudget`.
-    pub action: String,
-    /// The resource name, `arn:ads:<marketplace>:<advertiser id>:<type>/<id>`.
-    pub resource: String,
-    /// Money the call commits, in minor units of the account's currency: a whole number of at
-    /// most [`MAX_AMOUNT_MINOR`]; a larger one (or one that is not a whole number) makes the
-    /// body invalid (a `400` naming `amountMinor`).
-    #[serde(
-        default,
-        deserialize_with = "bounded_amount",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub amount_minor: Option<i64>,
-    /// The declared intent: one of the purpose codes; it must be the grant's purpose.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intent: Option<String>,
-    /// Extra context keys for policy conditions (`ads:CurrentTime` is always set by Charter).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub context: BTreeMap<String, String>,
-}
-
-/// Reads `amountMinor`: `null`, or a whole number no larger than [`MAX_AMOUNT_MINOR`].
-fn bounded_amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    match v {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) if n.as_i64().is_some_and(|a| a <= MAX_AMOUNT_MINOR) => {
-            Ok(n.as_i64())
-        }
-        Some(_) => Err(serde::de::Error::custom(format!(
-            "`amountMinor`: expected a whole number of minor units of at most {MAX_AMOUNT_MINOR}"
-        ))),
-    }
-}
-
-/// Who is asking, once the token verified.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subject {
-    pub advertiser: Advertiser,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub partner_id: Option<PartnerId>,
-    pub grant_id: GrantId,
-    pub grant_version: u32,
-    pub purpose: Purpose,
-    /// Token ids root → holder.
-    pub token_chain: Vec<TokenId>,
-    /// Agents root → holder.
-    pub agent_chain: Vec<AgentId>,
-}
-
-/// A decision with everything the caller, the audit trail and the breaker need.
-#[derive(Debug, Clone)]
-pub struct Verdicted {
-    pub allowed: bool,
-    pub reason: Reason,
-    pub detail: String,
-    /// Ids of the statements that decided (Allow statements on an allow, Deny statements or
-    /// the guardrail on a deny).
-    pub statements: Vec<String>,
-    pub nearest_miss: Option<String>,
-    /// The spend reservation held for an allowed call that moves money.
-    pub reservation: Option<LedgerEntry>,
-    pub subject: Option<Subject>,
-    pub retry_after: Option<Duration>,
-    /// The audit event id of this decision.
-    pub decision_id: Option<String>,
-}
-
-impl Verdicted {
-    fn deny(reason: Reason, detail: impl Into<String>) -> Verdicted {
-        Verdicted {
-            allowed: false,
-            reason,
-            detail: detail.into(),
-            statements: Vec::new(),
-            nearest_miss: None,
-            reservation: None,
-            subject: None,
-            retry_after: None,
-            decision_id: None,
-        }
-    }
-
-    /// The problem-details body of a denial.
-    pub fn problem(&self) -> Problem {
-        let mut p = Problem::new(self.reason, self.detail.clone());
-        p.nearest_miss = self.nearest_miss.clone();
-        p.decision_id = self.decision_id.clone();
-        p.retry_after_seconds = self.retry_after.map(|d| d.num_seconds());
-        p
-    }
-}
 
 struct CachedToken {
     claims: Claims,
