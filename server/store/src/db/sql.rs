@@ -348,6 +348,10 @@ fn collect<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>>
 
 const GRANT_COLUMNS: &str = "id, advertiser_id, agent_id, status, purpose, policy, created_at, expires_at, revoked_at, updated_at, version, not_before";
 const AUDIT_COLUMNS: &str = audit_cols!();
+/// The partner-side events of an agent an advertiser sees in its history: its registration
+/// and its being disabled or enabled. Its credentials (secrets, keys: ids, hints, key ids) are
+/// the partner's business and stay on the partner's side.
+const AGENT_LIFECYCLE: &str = "('agent.registered', 'agent.disabled', 'agent.enabled')";
 
 /// The joins and filters of the Agents page; `$1` advertiser, `$2` raw search, `$3` LIKE
 /// pattern, `$4` partner id or '', `$5` status filter or '', `$6` now (for expiry).
@@ -1026,7 +1030,8 @@ macro_rules! sql_store {
                 .await?;
                 let sql = format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit_events \
-                     WHERE (advertiser_id = $1 AND target_id IN ($2, $3)) OR (advertiser_id IS NULL AND target_id = $3) \
+                     WHERE (advertiser_id = $1 AND target_id IN ($2, $3)) \
+                     OR (advertiser_id IS NULL AND target_id = $3 AND action IN {AGENT_LIFECYCLE}) \
                      ORDER BY id DESC LIMIT 200"
                 );
                 let history: Vec<AuditRow> = sqlx::query_as(&sql)
