@@ -11,6 +11,7 @@ pub mod limits;
 pub mod middleware;
 pub mod oauth;
 pub mod pdp;
+pub mod routes;
 pub mod sandbox;
 pub mod sessions;
 pub mod tokens;
@@ -20,7 +21,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use charter_store::{Db, DynStore};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::LeptosRoutes;
 use std::net::SocketAddr;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -183,16 +184,12 @@ pub fn router(
             provide_context(webhooks.clone());
         }
     };
-    let routes = generate_route_list(app::App);
     let ui = Router::new()
-        .leptos_routes_with_context(&state, routes, context.clone(), {
+        .leptos_routes_with_context(&state, routes::pages(), context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
         })
-        .route(
-            "/accounts/{adv}/activity/export",
-            get(audit::export_handler),
-        )
+        .route(routes::ACTIVITY_EXPORT, get(audit::export_handler))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -203,7 +200,7 @@ pub fn router(
         .layer(session_layer)
         .layer(axum::middleware::from_fn(middleware::check_origin));
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route(routes::HEALTHZ, get(|| async { "ok" }))
         .merge(oauth::routes(
             tokens,
             std::sync::Arc::new(limits::OAuthLimiter::new(&config.limits)),

@@ -125,14 +125,30 @@ fn no_store() -> [(header::HeaderName, &'static str); 2] {
 
 type OResult<T> = Result<T, OAuthError>;
 
+pub const TOKEN: &str = "/oauth/token";
+pub const INTROSPECT: &str = "/oauth/introspect";
+pub const REVOKE: &str = "/oauth/revoke";
+pub const JWKS: &str = "/.well-known/jwks.json";
+pub const METADATA: &str = "/.well-known/oauth-authorization-server";
+
+/// Every route [`routes`] mounts (for [`crate::routes::mounted_routes`]): the three that
+/// authenticate a client, then the two public documents.
+pub const ROUTES: &[(http::Method, &str)] = &[
+    (http::Method::POST, TOKEN),
+    (http::Method::POST, INTROSPECT),
+    (http::Method::POST, REVOKE),
+    (http::Method::GET, JWKS),
+    (http::Method::GET, METADATA),
+];
+
 /// The routes, outside the session and CSRF layers (machines carry no cookies). The three that
 /// authenticate clients are rate limited per source address (before any work) and per client
 /// id (see [`crate::limits`]).
 pub fn routes(svc: Arc<TokenService>, limiter: Arc<OAuthLimiter>) -> Router {
     let authenticating = Router::new()
-        .route("/oauth/token", post(token))
-        .route("/oauth/introspect", post(introspect))
-        .route("/oauth/revoke", post(revoke))
+        .route(TOKEN, post(token))
+        .route(INTROSPECT, post(introspect))
+        .route(REVOKE, post(revoke))
         .route_layer(axum::middleware::from_fn_with_state(
             limiter.clone(),
             crate::limits::limit_oauth_by_address,
@@ -140,8 +156,8 @@ pub fn routes(svc: Arc<TokenService>, limiter: Arc<OAuthLimiter>) -> Router {
         .layer(Extension(limiter));
     Router::new()
         .merge(authenticating)
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route(JWKS, get(jwks))
+        .route(METADATA, get(metadata))
         .with_state(svc)
 }
 

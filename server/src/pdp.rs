@@ -35,12 +35,26 @@ pub const MAX_BATCH: usize = 100;
 /// The largest body the PDP reads.
 pub const MAX_BODY: usize = 256 * 1024;
 
+pub const AUTHORIZE: &str = "/v1/authorize";
+pub const AUTHORIZE_BATCH: &str = "/v1/authorize/batch";
+pub const COMMIT: &str = "/v1/reservations/{id}/commit";
+pub const RELEASE: &str = "/v1/reservations/{id}/release";
+
+/// Every route [`routes`] mounts (for [`crate::routes::mounted_routes`]); all take a bearer
+/// token.
+pub const ROUTES: &[(http::Method, &str)] = &[
+    (http::Method::POST, AUTHORIZE),
+    (http::Method::POST, AUTHORIZE_BATCH),
+    (http::Method::POST, COMMIT),
+    (http::Method::POST, RELEASE),
+];
+
 pub fn routes(enforcer: Enforcer) -> Router {
     Router::new()
-        .route("/v1/authorize", post(authorize))
-        .route("/v1/authorize/batch", post(authorize_batch))
-        .route("/v1/reservations/{id}/commit", post(commit))
-        .route("/v1/reservations/{id}/release", post(release))
+        .route(AUTHORIZE, post(authorize))
+        .route(AUTHORIZE_BATCH, post(authorize_batch))
+        .route(COMMIT, post(commit))
+        .route(RELEASE, post(release))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(enforcer)
 }
