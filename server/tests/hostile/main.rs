@@ -11,5 +11,6 @@ mod config;
 mod holder;
 mod money;
 mod pdp;
+mod races;
 mod requests;
 mod tokens;
