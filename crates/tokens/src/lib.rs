@@ -177,6 +177,19 @@ pub fn sign(claims: &Claims, kid: u32, keypair: &KeyPair) -> Result<String, Toke
     token.to_base64().map_err(internal)
 }
 
+/// A token's bytes: URL-safe base64, padded or not (as biscuit-auth itself reads it).
+fn decode_token(token: &str) -> Result<Vec<u8>, TokenError> {
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const URL_SAFE_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    URL_SAFE_ANY_PADDING
+        .decode(token)
+        .map_err(|_| TokenError::Malformed("the token does not parse as a Biscuit".into()))
+}
+
 /// A token whose signature verified and whose appended blocks passed [`screen`], with its
 /// claims read from the authority block. None of the holder's Datalog has run yet.
 pub struct Screened {
@@ -192,8 +205,9 @@ impl Screened {
         if token.is_empty() || token.len() > screen::MAX_TOKEN_BYTES {
             return Err(TokenError::Malformed("empty or longer than 16 KiB".into()));
         }
+        let bytes = decode_token(token)?;
         let asked = std::cell::Cell::new(None::<u32>);
-        let biscuit = Biscuit::from_base64(token, |kid: Option<u32>| {
+        let biscuit = Biscuit::from(&bytes, |kid: Option<u32>| {
             asked.set(kid);
             kid.and_then(|k| keys.get(&k).copied())
                 .ok_or(biscuit_auth::error::Format::UnknownPublicKey)
@@ -212,7 +226,7 @@ impl Screened {
         // Charter never asks for third-party blocks, so it trusts no external key: a token
         // carrying one is refused outright (see CVE-2024-42350 for what trusting them wrongly
         // allowed in biscuit-auth < 5). The screen refuses facts, rules and scopes too.
-        screen::appended_blocks(&biscuit)?;
+        screen::appended_blocks(&bytes, &biscuit)?;
         let claims = read_claims(&biscuit)?;
         Ok(Screened { claims, biscuit })
     }

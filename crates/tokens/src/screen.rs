@@ -50,13 +50,10 @@ fn refused(block: usize, why: &str) -> TokenError {
     TokenError::BlockRefused(format!("block {block} {why}"))
 }
 
-/// Checks every appended block of `biscuit` against the rules of this module.
-pub fn appended_blocks(biscuit: &Biscuit) -> Result<(), TokenError> {
-    // The signed blocks' bytes, as serialized (the signature check has already passed).
-    let bytes = biscuit
-        .to_vec()
-        .map_err(|e| TokenError::Malformed(e.to_string()))?;
-    let token = schema::Biscuit::decode(bytes.as_slice())
+/// Checks every appended block of `biscuit`, read from `bytes` (the token as received, whose
+/// signatures have already been checked), against the rules of this module.
+pub fn appended_blocks(bytes: &[u8], biscuit: &Biscuit) -> Result<(), TokenError> {
+    let token = schema::Biscuit::decode(bytes)
         .map_err(|_| TokenError::Malformed("the token does not decode".into()))?;
     if token.blocks.len() > MAX_APPENDED_BLOCKS {
         return Err(TokenError::BlockRefused(format!(

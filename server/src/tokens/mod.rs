@@ -76,8 +76,9 @@ impl TokenService {
 
     /// Verifies a token presented for `account` (`None`: the token's own): signature, the
     /// screen of appended blocks, expiry, audience, depth and intent from the authority block,
-    /// then revocation, and only then the holder's checks. The Datalog runs off the async
-    /// workers under [`VERIFY_DEADLINE`].
+    /// then revocation, and only then the holder's checks. All of it is one trip to the
+    /// blocking pool under [`VERIFY_DEADLINE`]; only a grant the revocation index has not seen
+    /// yet costs a database read and a second trip for the Datalog.
     pub async fn verify(
         &self,
         token: &str,
@@ -85,15 +86,35 @@ impl TokenService {
         request: Option<&RequestFacts>,
         now: DateTime<Utc>,
     ) -> Result<Verified, TokenError> {
-        let screened = self.screen(token).await?;
-        screened.check_claims(account, request, now, self.config.max_depth)?;
-        self.check_revocation(&screened.claims, now).await?;
         let (account, request) = (account.cloned(), request.cloned());
-        off_thread(move || screened.authorize(account.as_ref(), request.as_ref(), now)).await
+        let max_depth = self.config.max_depth;
+        let index = self.store.revocations().clone();
+        let pass = {
+            let (account, request) = (account.clone(), request.clone());
+            self.screened(token, move |screened| {
+                screened.check_claims(account.as_ref(), request.as_ref(), now, max_depth)?;
+                match revocation_lookup(&index, &screened.claims, now) {
+                    Lookup::Valid => screened
+                        .authorize(account.as_ref(), request.as_ref(), now)
+                        .map(|v| Pass::Verified(Box::new(v))),
+                    Lookup::Denied(r) => Err(TokenError::Revoked(r)),
+                    Lookup::Unknown => Ok(Pass::GrantUnseen(Box::new(screened))),
+                }
+            })
+            .await?
+        };
+        match pass {
+            Pass::Verified(v) => Ok(*v),
+            Pass::GrantUnseen(screened) => {
+                self.check_revocation(&screened.claims, now).await?;
+                off_thread(move || screened.authorize(account.as_ref(), request.as_ref(), now))
+                    .await
+            }
+        }
     }
 
-    /// Everything but revocation: what a partner's gateway can do with the JWKS alone. Runs
-    /// off the async workers under [`VERIFY_DEADLINE`].
+    /// Everything but revocation: what a partner's gateway can do with the JWKS alone. One
+    /// trip to the blocking pool under [`VERIFY_DEADLINE`].
     pub async fn verify_offline(
         &self,
         token: &str,
@@ -101,27 +122,32 @@ impl TokenService {
         request: Option<&RequestFacts>,
         now: DateTime<Utc>,
     ) -> Result<Verified, TokenError> {
-        let screened = self.screen(token).await?;
         let max_depth = self.config.max_depth;
         let (account, request) = (account.cloned(), request.cloned());
-        off_thread(move || {
+        self.screened(token, move |screened| {
             screened.check_claims(account.as_ref(), request.as_ref(), now, max_depth)?;
             screened.authorize(account.as_ref(), request.as_ref(), now)
         })
         .await
     }
 
-    /// Reads and screens a token off the async workers, reloading the keys once when it names
-    /// a key this process has not seen (another process rotated).
-    async fn screen(&self, token: &str) -> Result<Screened, TokenError> {
+    /// Reads and screens a token, then runs `then` on it, in one trip off the async workers;
+    /// when the token names a key this process has not seen (another process rotated), the
+    /// keys are reloaded once and the trip is made again.
+    async fn screened<T: Send + 'static>(
+        &self,
+        token: &str,
+        then: impl Fn(Screened) -> Result<T, TokenError> + Send + Sync + 'static,
+    ) -> Result<T, TokenError> {
         if token.trim().len() > screen::MAX_TOKEN_BYTES {
             return Err(TokenError::Malformed("empty or longer than 16 KiB".into()));
         }
-        let read = |keys: BTreeMap<u32, PublicKey>| {
-            let token = token.to_string();
-            off_thread(move || Screened::read(&token, &keys))
+        let then = Arc::new(then);
+        let trip = |keys: BTreeMap<u32, PublicKey>| {
+            let (token, then) = (token.to_string(), then.clone());
+            off_thread(move || Screened::read(&token, &keys).and_then(|s| then(s)))
         };
-        match read(self.keys.live_public_keys()).await {
+        match trip(self.keys.live_public_keys()).await {
             Err(TokenError::UnknownKey(_))
                 if self
                     .keys
@@ -129,7 +155,7 @@ impl TokenService {
                     .await
                     .map_err(|e| TokenError::Internal(e.to_string()))? =>
             {
-                read(self.keys.live_public_keys()).await
+                trip(self.keys.live_public_keys()).await
             }
             other => other,
         }
@@ -141,20 +167,8 @@ impl TokenService {
         claims: &Claims,
         now: DateTime<Utc>,
     ) -> Result<(), TokenError> {
-        let mut agents: Vec<&str> = claims.actor_chain.iter().map(|a| a.as_str()).collect();
-        agents.push(claims.agent.as_str());
-        let mut jtis: Vec<&str> = claims.ancestors.iter().map(|t| t.as_str()).collect();
-        jtis.push(claims.jti.as_str());
         let index = self.store.revocations();
-        let check = || {
-            index.check(
-                claims.grant.as_str(),
-                claims.grant_version,
-                &agents,
-                &jtis,
-                now,
-            )
-        };
+        let check = || revocation_lookup(index, claims, now);
         let mut answer = check();
         if answer == Lookup::Unknown {
             // Loads the grant into the index (or finds it missing).
@@ -175,6 +189,34 @@ impl TokenService {
             Lookup::Unknown => Err(TokenError::Revoked(Revoked::GrantRevoked)),
         }
     }
+}
+
+/// What the first trip of [`TokenService::verify`] came to.
+enum Pass {
+    Verified(Box<Verified>),
+    /// The revocation index has not seen the token's grant: it is read from the database
+    /// before the holder's checks run.
+    GrantUnseen(Box<Screened>),
+}
+
+/// The revocation index's answer for a token: its grant and version, every agent of its actor
+/// chain and every token it descends from.
+fn revocation_lookup(
+    index: &charter_store::revocation::RevocationIndex,
+    claims: &Claims,
+    now: DateTime<Utc>,
+) -> Lookup {
+    let mut agents: Vec<&str> = claims.actor_chain.iter().map(|a| a.as_str()).collect();
+    agents.push(claims.agent.as_str());
+    let mut jtis: Vec<&str> = claims.ancestors.iter().map(|t| t.as_str()).collect();
+    jtis.push(claims.jti.as_str());
+    index.check(
+        claims.grant.as_str(),
+        claims.grant_version,
+        &agents,
+        &jtis,
+        now,
+    )
 }
 
 /// How long one step of a token's verification may take off the async workers, waiting for a
