@@ -5,6 +5,7 @@
 // not carry a per-function `allow`.
 #[allow(clippy::too_many_arguments)]
 pub mod api;
+pub mod guardrails;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
