@@ -211,6 +211,8 @@ pub struct AgentOption {
 pub struct PartnerRequestsPage {
     pub partner: Partner,
     pub agents: Vec<AgentOption>,
+    /// The accounts that know the partner: the only ones it may ask.
+    pub accounts: Vec<Advertiser>,
     pub purposes: Vec<PurposeOption>,
     pub requests: Vec<AccessRequestRow>,
 }
@@ -237,16 +239,20 @@ pub async fn partner_requests(partner_id: String) -> Result<PartnerRequestsPage,
         })
         .collect();
     let requests = store.partner_access_requests(&partner.id).await?;
+    let accounts = store.known_advertisers(&partner.id).await?;
     Ok(PartnerRequestsPage {
         partner,
         agents,
+        accounts,
         purposes: Purpose::ALL.iter().map(|p| purpose_option(*p)).collect(),
         requests,
     })
 }
 
-/// Files a request for one of the partner's agents on an account. An empty policy requests
-/// exactly the purpose's template for that account.
+/// Files a request for one of the partner's agents on an account that knows the partner (see
+/// `charter_store::ConsentStore::known_advertiser`); any other account is a 404, exactly as
+/// one that does not exist. An empty policy requests exactly the purpose's template for that
+/// account.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "file_access_request")]
 pub async fn file_access_request(
@@ -272,13 +278,14 @@ pub async fn file_access_request(
     if !owned {
         return Err(AppError::NotFound);
     }
-    let purpose = Purpose::parse(&purpose)?;
-    let no_account = || AppError::BadRequest("no such account".into());
-    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| no_account())?;
+    // Before anything that depends on the account: one that does not know the partner answers
+    // exactly like one that does not exist.
+    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| AppError::NotFound)?;
     let advertiser = store
-        .advertiser(&advertiser_id)
+        .known_advertiser(&partner.id, &advertiser_id)
         .await?
-        .ok_or_else(no_account)?;
+        .ok_or(AppError::NotFound)?;
+    let purpose = Purpose::parse(&purpose)?;
     let policy = match policy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
             parse_new_policy("requested policy", text)?;
@@ -311,13 +318,9 @@ pub async fn file_access_request(
         None => None,
     };
     let note = parse_text("note", note.as_deref().unwrap_or(""), 0, 1000)?;
-    let actor = Actor::Person {
-        id: person.id.clone(),
-        label: format!("{} (partner)", person.display_name),
-    };
     let request = store
         .create_access_request(
-            &actor,
+            &partner_actor(&person),
             &partner.id,
             charter_store::NewAccessRequest {
                 advertiser_id: advertiser.id,
@@ -342,6 +345,7 @@ pub async fn file_access_request(
 pub struct AccountRequestsPage {
     pub account: AccountView,
     pub requests: Vec<AccessRequestRow>,
+    pub invitations: super::invitations::InvitationsView,
 }
 
 #[server(endpoint = "account_requests")]
@@ -351,9 +355,12 @@ pub async fn account_requests(advertiser_id: String) -> Result<AccountRequestsPa
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "requests").await?;
     let requests = store()?.access_requests(&advertiser.id).await?;
+    let invitations =
+        super::invitations::invitations_view(&session, &advertiser, access.can_manage()).await?;
     Ok(AccountRequestsPage {
         account: account_view(advertiser, &access).await?,
         requests,
+        invitations,
     })
 }
 

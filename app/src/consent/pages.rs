@@ -2,6 +2,7 @@
 //! guardrails page is in `super::guardrails`.
 
 use super::api::*;
+use super::invitations::{InvitationsPanel, RedeemInvitationPanel};
 use crate::accounts::pages::AccountBanner;
 use crate::components::*;
 use charter_store::model::*;
@@ -23,6 +24,13 @@ pub(super) fn consent_messages(kind: &str, code: &str) -> Option<String> {
                 "Request sent. The account's owners and admins will review it."
             }
             ("notice", "request_denied") => "Request denied. No access was granted.",
+            ("notice", "invitation_created") => {
+                "Invitation created. Copy the code below and give it to the partner; it is shown once."
+            }
+            ("notice", "invitation_withdrawn") => "Invitation withdrawn. Its code no longer works.",
+            ("notice", "invitation_redeemed") => {
+                "Invitation accepted. The account that invited you is chosen in the form below."
+            }
             ("notice", "guardrail_added") => {
                 "Guardrail added. Every future request is checked against it."
             }
@@ -68,26 +76,12 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
     let PartnerRequestsPage {
         partner,
         agents,
+        accounts,
         purposes,
         requests,
     } = data;
-    let file = ServerAction::<FileAccessRequest>::new();
     let highlight = use_query_map().get_untracked().get("request");
     let back = format!("/partners/{}", partner.id);
-    let agent_options = agents
-        .iter()
-        .map(|a| {
-            view! { <option value=a.id.to_string()>{format!("{} · {}", a.name, a.application_name)}</option> }
-        })
-        .collect_view();
-    let purpose_options = purposes
-        .iter()
-        .map(|p| view! { <option value=p.code.clone()>{format!("{} — {}", p.title, p.description)}</option> })
-        .collect_view();
-    let purpose_list = purposes
-        .iter()
-        .map(|p| view! { <div><dt>{p.title.clone()}</dt><dd>{p.description.clone()}</dd></div> })
-        .collect_view();
     let rows = requests
         .iter()
         .map(|r| {
@@ -109,7 +103,6 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
         })
         .collect_view();
     let empty = requests.is_empty();
-    let no_agents = agents.is_empty();
     view! {
         <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
         <div class="page-head">
@@ -143,54 +136,96 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
                 }.into_any()
             }}
         </section>
+        <NewRequestPanel partner=partner.clone() agents=agents accounts=accounts purposes=purposes csrf=csrf.clone()/>
+        <RedeemInvitationPanel partner=partner.id.to_string() csrf=csrf/>
+    }
+}
+
+/// The request form: one of the partner's agents, one of the accounts that know the partner
+/// (the one just introduced by an invitation, `?account=`, is chosen), a purpose and a policy.
+#[component]
+fn NewRequestPanel(
+    partner: Partner,
+    agents: Vec<AgentOption>,
+    accounts: Vec<Advertiser>,
+    purposes: Vec<PurposeOption>,
+    csrf: String,
+) -> impl IntoView {
+    let file = ServerAction::<FileAccessRequest>::new();
+    let chosen = use_query_map().get_untracked().get("account");
+    let agent_options = agents
+        .iter()
+        .map(|a| {
+            view! { <option value=a.id.to_string()>{format!("{} · {}", a.name, a.application_name)}</option> }
+        })
+        .collect_view();
+    let account_options = accounts
+        .iter()
+        .map(|a| {
+            let selected = chosen.as_deref() == Some(a.id.as_str());
+            view! { <option value=a.id.to_string() selected=selected>{format!("{} · {}", a.name, a.marketplace)}</option> }
+        })
+        .collect_view();
+    let purpose_options = purposes
+        .iter()
+        .map(|p| view! { <option value=p.code.clone()>{format!("{} — {}", p.title, p.description)}</option> })
+        .collect_view();
+    let purpose_list = purposes
+        .iter()
+        .map(|p| view! { <div><dt>{p.title.clone()}</dt><dd>{p.description.clone()}</dd></div> })
+        .collect_view();
+    let form = view! {
+        {action_error(file)}
+        <ActionForm action=file attr:class="form consent-form">
+            <CsrfField token=csrf/>
+            <input type="hidden" name="partner_id" value=partner.id.to_string()/>
+            <div class="consent-grid">
+                <div class="field">
+                    <label for="req-agent">"Agent"</label>
+                    <select id="req-agent" name="agent_id" required>{agent_options}</select>
+                </div>
+                <div class="field">
+                    <label for="req-account">"Advertiser account"</label>
+                    <select id="req-account" name="advertiser_id" required aria-describedby="req-account-hint">{account_options}</select>
+                    <p id="req-account-hint" class="hint">"The accounts that know your company: where your agents hold or held access, or that invited you."</p>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-purpose">"Purpose"</label>
+                    <select id="req-purpose" name="purpose" required aria-describedby="req-purpose-hint">{purpose_options}</select>
+                    <details id="req-purpose-hint" class="hint">
+                        <summary>"What each purpose allows"</summary>
+                        <dl class="purpose-list">{purpose_list}</dl>
+                    </details>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-policy">"Policy (optional)"</label>
+                    <textarea id="req-policy" name="policy" rows="8" class="code-input" spellcheck="false" aria-describedby="req-policy-hint"
+                        placeholder="{\n  \"Statement\": [ … ]\n}"></textarea>
+                    <p id="req-policy-hint" class="hint">"Leave empty to request exactly the purpose template for that account. Anything beyond the template is flagged to the advertiser."</p>
+                </div>
+                <div class="field">
+                    <label for="req-expiry">"Expires on (optional)"</label>
+                    <input id="req-expiry" name="expires_on" type="date"/>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-note">"Note to the advertiser"</label>
+                    <textarea id="req-note" name="note" rows="2" maxlength="1000" placeholder="Why the agent needs this access"></textarea>
+                </div>
+            </div>
+            <div class="form__actions">
+                <button class="button button--primary" type="submit">"Send request"</button>
+            </div>
+        </ActionForm>
+    };
+    view! {
         <section class="panel" aria-labelledby="new-request-title">
             <h2 id="new-request-title">"Request access"</h2>
-            {if no_agents {
+            {if agents.is_empty() {
                 view! { <p class="muted">"Register an agent first; then request access for it here."</p> }.into_any()
+            } else if accounts.is_empty() {
+                view! { <p class="muted">{format!("No advertiser has introduced {} yet. Ask an advertiser for an invitation code and redeem it below; then you can ask that account for access here.", partner.name)}</p> }.into_any()
             } else {
-                view! {
-                    {action_error(file)}
-                    <ActionForm action=file attr:class="form consent-form">
-                        <CsrfField token=csrf/>
-                        <input type="hidden" name="partner_id" value=partner.id.to_string()/>
-                        <div class="consent-grid">
-                            <div class="field">
-                                <label for="req-agent">"Agent"</label>
-                                <select id="req-agent" name="agent_id" required>{agent_options}</select>
-                            </div>
-                            <div class="field">
-                                <label for="req-account">"Advertiser account id"</label>
-                                <input id="req-account" name="advertiser_id" type="text" required placeholder="adv_…" autocomplete="off" spellcheck="false" class="mono" aria-describedby="req-account-hint"/>
-                                <p id="req-account-hint" class="hint">"The advertiser gives you this id."</p>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-purpose">"Purpose"</label>
-                                <select id="req-purpose" name="purpose" required aria-describedby="req-purpose-hint">{purpose_options}</select>
-                                <details id="req-purpose-hint" class="hint">
-                                    <summary>"What each purpose allows"</summary>
-                                    <dl class="purpose-list">{purpose_list}</dl>
-                                </details>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-policy">"Policy (optional)"</label>
-                                <textarea id="req-policy" name="policy" rows="8" class="code-input" spellcheck="false" aria-describedby="req-policy-hint"
-                                    placeholder="{\n  \"Statement\": [ … ]\n}"></textarea>
-                                <p id="req-policy-hint" class="hint">"Leave empty to request exactly the purpose template for that account. Anything beyond the template is flagged to the advertiser."</p>
-                            </div>
-                            <div class="field">
-                                <label for="req-expiry">"Expires on (optional)"</label>
-                                <input id="req-expiry" name="expires_on" type="date"/>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-note">"Note to the advertiser"</label>
-                                <textarea id="req-note" name="note" rows="2" maxlength="1000" placeholder="Why the agent needs this access"></textarea>
-                            </div>
-                        </div>
-                        <div class="form__actions">
-                            <button class="button button--primary" type="submit">"Send request"</button>
-                        </div>
-                    </ActionForm>
-                }.into_any()
+                form.into_any()
             }}
         </section>
     }
@@ -221,7 +256,11 @@ pub fn AccountRequestsPage() -> impl IntoView {
 
 #[component]
 fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
-    let AccountRequestsPage { account, requests } = data;
+    let AccountRequestsPage {
+        account,
+        requests,
+        invitations,
+    } = data;
     let adv = account.advertiser.id.to_string();
     let pending = requests
         .iter()
@@ -294,6 +333,7 @@ fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
                 </div>
             }.into_any()
         }}
+        <InvitationsPanel adv=adv.clone() data=invitations/>
     }
 }
 
