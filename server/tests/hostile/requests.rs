@@ -6,9 +6,10 @@
 //! account that made them, and guessing them is throttled per partner.
 
 use crate::common::{self, Backend, location, post, spawn_app};
+use app::consent::invitations::{MAX_LABEL_CHARS, REDEEM_FREE_ATTEMPTS};
 use charter_server::demo;
-use charter_store::MAX_PENDING_REQUESTS_PER_ACCOUNT;
 use charter_store::model::*;
+use charter_store::{MAX_OPEN_INVITATIONS, MAX_PENDING_REQUESTS_PER_ACCOUNT};
 
 backend_tests!(
     request_policies_are_bounded,
@@ -18,6 +19,7 @@ backend_tests!(
     invitation_codes_work_once_and_only_while_open,
     only_owners_and_admins_create_invitations,
     redemption_attempts_are_throttled_per_partner,
+    open_invitations_and_their_labels_are_bounded,
 );
 
 /// Bid Pilot's partner and id, as its developer sees them.
@@ -563,7 +565,7 @@ async fn redemption_attempts_are_throttled_per_partner(backend: Backend) {
     let (known, _) = bid_pilot(&app).await;
     let code = invite(&app, demo::OWNER, &northwind.id).await;
     let (c, csrf) = app.signed_in(demo::DEVELOPER).await;
-    for i in 0..10 {
+    for i in 0..REDEEM_FREE_ATTEMPTS {
         let (status, _, _) = redeem(&c, &csrf, &partner, &format!("chinv_guess{i}")).await;
         assert_eq!(status, 400, "guess {i}");
     }
@@ -572,4 +574,59 @@ async fn redemption_attempts_are_throttled_per_partner(backend: Backend) {
     assert_eq!(redeem(&c, &csrf, &partner, &code).await.0, 429);
     assert_eq!(redeem(&c, &csrf, &known, "chinv_guess").await.0, 400);
     assert_eq!(redeem(&c, &csrf, &known, &code).await.0, 302);
+}
+
+async fn open_invitations_and_their_labels_are_bounded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let northwind = app.advertiser(demo::NORTHWIND).await;
+    let owner_actor = Actor::System {
+        label: "hostile test".into(),
+    };
+    for _ in 0..MAX_OPEN_INVITATIONS {
+        app.store
+            .create_invitation(&owner_actor, &northwind.id, "")
+            .await
+            .expect("an invitation under the quota");
+    }
+    let (c, csrf) = app.signed_in(demo::OWNER).await;
+    let create = |label: String| {
+        let (c, csrf, adv) = (&c, &csrf, northwind.id.to_string());
+        async move {
+            let res = post(
+                c,
+                csrf,
+                "/api/create_invitation",
+                &[("advertiser_id", adv.as_str()), ("label", &label)],
+            )
+            .await;
+            let status = res.status().as_u16();
+            (status, location(&res), res.text().await.unwrap_or_default())
+        }
+    };
+    let (status, _, body) = create(String::new()).await;
+    assert_eq!(status, 400, "one more than the quota: {body}");
+    assert!(body.contains("open invitations"), "{body}");
+    assert_eq!(
+        invitations(&app, &northwind.id).await.len(),
+        MAX_OPEN_INVITATIONS as usize
+    );
+
+    // A withdrawn one no longer counts.
+    let newest = invitations(&app, &northwind.id).await[0].0.clone();
+    let res = post(
+        &c,
+        &csrf,
+        "/api/withdraw_invitation",
+        &[
+            ("advertiser_id", northwind.id.as_str()),
+            ("invitation_id", newest.as_str()),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("notice=invitation_withdrawn"));
+    // A label over the limit is refused; one at the limit is taken.
+    let (status, _, _) = create("x".repeat(MAX_LABEL_CHARS + 1)).await;
+    assert_eq!(status, 400);
+    let (status, to, _) = create("y".repeat(MAX_LABEL_CHARS)).await;
+    assert_eq!(status, 302, "{to}");
 }
