@@ -17,7 +17,7 @@ pub enum AppError {
     BadRequest(String),
     #[error("support access to this account needs a reason first")]
     SupportReasonRequired,
-    #[error("too many failed sign-ins; try again in a few minutes")]
+    #[error("too many attempts; try again in a few minutes")]
     RateLimited,
     #[error("this form has expired; reload the page and try again")]
     Csrf,

@@ -9,7 +9,7 @@ async function switchTo(page: Page, who: { email: string; password: string }, ne
 /** Files a request on the partner's Access requests page; returns the new request id. */
 async function fileRequest(page: Page, agent: string, adv: string, policy: string, note: string) {
   await page.getByLabel("Agent", { exact: true }).selectOption({ label: agent });
-  await page.getByLabel("Advertiser account id").fill(adv);
+  await page.getByLabel("Advertiser account").selectOption(adv);
   await page.getByLabel("Purpose", { exact: true }).selectOption("reporting");
   await page.getByLabel("Policy (optional)").fill(policy);
   await page.getByLabel("Note to the advertiser").fill(note);
@@ -68,7 +68,7 @@ test("a partner requests access; the owner reviews, is stopped by a guardrail, n
 
   // A policy that does not parse is refused with its path and line:col.
   await page.getByLabel("Agent", { exact: true }).selectOption({ label: agentOption });
-  await page.getByLabel("Advertiser account id").fill(adv);
+  await page.getByLabel("Advertiser account").selectOption(adv);
   await page.getByLabel("Policy (optional)").fill('{"Statement": [{"Effect": "Allow", "Action": 5}]}');
   await page.getByRole("button", { name: "Send request" }).click();
   await expect(page.getByText(/\$\.Statement\[0\]\.Action at line 1:\d+/)).toBeVisible();

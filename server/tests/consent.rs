@@ -82,6 +82,44 @@ async fn consent_lifecycle(backend: Backend) {
         Err(StoreError::NotFound)
     ));
 
+    // Northwind does not know the new partner yet: as absent as an account that does not
+    // exist, until it introduces the partner with an invitation.
+    assert!(matches!(
+        store
+            .create_access_request(&actor("dev"), &partner.id, new(read))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .known_advertiser(&partner.id, &adv.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let issued = store
+        .create_invitation(&actor("owner"), &adv.id, "for Consent Partner")
+        .await
+        .unwrap();
+    let introduced = store
+        .redeem_invitation(&actor("dev"), &partner.id, &issued.code)
+        .await
+        .unwrap();
+    assert_eq!(introduced.id, adv.id);
+    assert_eq!(
+        store
+            .known_advertisers(&partner.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>(),
+        vec![adv.id.clone()]
+    );
+    let listed = store.invitations(&adv.id).await.unwrap();
+    assert_eq!(listed[0].state(Utc::now()), InvitationState::Redeemed);
+    assert_eq!(listed[0].partner_name.as_deref(), Some("Consent Partner"));
+
     let req = store
         .create_access_request(&actor("dev"), &partner.id, new(read))
         .await

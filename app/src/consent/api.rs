@@ -1,6 +1,6 @@
 //! Server functions for consent: partners file access requests for their agents; advertisers
 //! review them (capabilities in plain words, guardrails, the application's ceiling, new access
-//! for an upgrade), narrow, approve or deny; guardrails and ceilings per account.
+//! for an upgrade), narrow, approve or deny. Guardrails and ceilings are in `super::guardrails`.
 //!
 //! Every proof is made by `authz::consent::review`, on the server, again at decision time: what
 //! the page showed is never trusted.
@@ -211,6 +211,8 @@ pub struct AgentOption {
 pub struct PartnerRequestsPage {
     pub partner: Partner,
     pub agents: Vec<AgentOption>,
+    /// The accounts that know the partner: the only ones it may ask.
+    pub accounts: Vec<Advertiser>,
     pub purposes: Vec<PurposeOption>,
     pub requests: Vec<AccessRequestRow>,
 }
@@ -237,16 +239,20 @@ pub async fn partner_requests(partner_id: String) -> Result<PartnerRequestsPage,
         })
         .collect();
     let requests = store.partner_access_requests(&partner.id).await?;
+    let accounts = store.known_advertisers(&partner.id).await?;
     Ok(PartnerRequestsPage {
         partner,
         agents,
+        accounts,
         purposes: Purpose::ALL.iter().map(|p| purpose_option(*p)).collect(),
         requests,
     })
 }
 
-/// Files a request for one of the partner's agents on an account. An empty policy requests
-/// exactly the purpose's template for that account.
+/// Files a request for one of the partner's agents on an account that knows the partner (see
+/// `charter_store::ConsentStore::known_advertiser`); any other account is a 404, exactly as
+/// one that does not exist. An empty policy requests exactly the purpose's template for that
+/// account.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "file_access_request")]
 pub async fn file_access_request(
@@ -272,13 +278,14 @@ pub async fn file_access_request(
     if !owned {
         return Err(AppError::NotFound);
     }
-    let purpose = Purpose::parse(&purpose)?;
-    let no_account = || AppError::BadRequest("no such account".into());
-    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| no_account())?;
+    // Before anything that depends on the account: one that does not know the partner answers
+    // exactly like one that does not exist.
+    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| AppError::NotFound)?;
     let advertiser = store
-        .advertiser(&advertiser_id)
+        .known_advertiser(&partner.id, &advertiser_id)
         .await?
-        .ok_or_else(no_account)?;
+        .ok_or(AppError::NotFound)?;
+    let purpose = Purpose::parse(&purpose)?;
     let policy = match policy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) => {
             parse_new_policy("requested policy", text)?;
@@ -311,13 +318,9 @@ pub async fn file_access_request(
         None => None,
     };
     let note = parse_text("note", note.as_deref().unwrap_or(""), 0, 1000)?;
-    let actor = Actor::Person {
-        id: person.id.clone(),
-        label: format!("{} (partner)", person.display_name),
-    };
     let request = store
         .create_access_request(
-            &actor,
+            &partner_actor(&person),
             &partner.id,
             charter_store::NewAccessRequest {
                 advertiser_id: advertiser.id,
@@ -342,6 +345,7 @@ pub async fn file_access_request(
 pub struct AccountRequestsPage {
     pub account: AccountView,
     pub requests: Vec<AccessRequestRow>,
+    pub invitations: super::invitations::InvitationsView,
 }
 
 #[server(endpoint = "account_requests")]
@@ -351,9 +355,12 @@ pub async fn account_requests(advertiser_id: String) -> Result<AccountRequestsPa
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "requests").await?;
     let requests = store()?.access_requests(&advertiser.id).await?;
+    let invitations =
+        super::invitations::invitations_view(&session, &advertiser, access.can_manage()).await?;
     Ok(AccountRequestsPage {
         account: account_view(advertiser, &access).await?,
         requests,
+        invitations,
     })
 }
 
@@ -552,276 +559,6 @@ pub async fn deny_access_request(
         })?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/requests/{id}?notice=request_denied",
-        advertiser.id
-    ));
-    Ok(())
-}
-
-// --- guardrails and ceilings ---------------------------------------------------------------
-
-/// An active grant that a guardrail finds at fault.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GrantViolation {
-    pub guardrail: String,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub application_name: String,
-    pub check: CheckView,
-}
-
-/// One grant under an application's ceiling, with its proof.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CeilingGrant {
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub status: GrantStatus,
-    pub check: CheckView,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplicationCeiling {
-    pub application_id: ApplicationId,
-    pub application_name: String,
-    pub partner_name: String,
-    pub ceiling: CeilingView,
-    pub policy: String,
-    pub grants: Vec<CeilingGrant>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardrailsPage {
-    pub account: AccountView,
-    pub guardrails: Vec<Guardrail>,
-    /// Active grants checked against the guardrails.
-    pub grants_checked: usize,
-    pub violations: Vec<GrantViolation>,
-    pub ceilings: Vec<ApplicationCeiling>,
-}
-
-/// How many active grants the guardrails page checks.
-pub const GRANTS_CHECKED_LIMIT: usize = 500;
-
-#[server(endpoint = "guardrails")]
-pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, AppError> {
-    use super::server::*;
-    use crate::session::server::*;
-    let (session, person) = require_person().await?;
-    let (advertiser, access) =
-        account_access(&session, &person, &advertiser_id, "guardrails").await?;
-    let store = store()?;
-    let guardrails = store.guardrails(&advertiser.id).await?;
-    let specs: Vec<_> = guardrails.iter().map(guardrail_spec).collect();
-    // Every active grant, with its agent and application.
-    let mut details = Vec::new();
-    let mut page = 1u32;
-    'pages: loop {
-        let query = AgentQuery {
-            status: Some(StatusFilter::Active),
-            page,
-            per_page: AgentQuery::MAX_PER_PAGE,
-            ..AgentQuery::default()
-        };
-        let rows = store.list_agent_grants(&advertiser.id, &query).await?;
-        let count = rows.page_count();
-        for row in rows.items {
-            if details.len() >= GRANTS_CHECKED_LIMIT {
-                break 'pages;
-            }
-            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
-                details.push(d);
-            }
-        }
-        if page >= count {
-            break;
-        }
-        page += 1;
-    }
-    let mut violations = Vec::new();
-    let mut applications: Vec<(ApplicationId, String, String)> = Vec::new();
-    for d in &details {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == d.application.id)
-        {
-            applications.push((
-                d.application.id.clone(),
-                d.application.name.clone(),
-                d.partner.name.clone(),
-            ));
-        }
-        if specs.is_empty() {
-            continue;
-        }
-        let Some(text) = grant_policy_text(&d.grant, &advertiser) else {
-            continue;
-        };
-        let Ok(policy) = authz::parse_policy(&text) else {
-            continue;
-        };
-        for g in &specs {
-            let check = match authz::try_check_access_not_granted(&policy, &g.actions, &g.resources)
-            {
-                Ok(c) => check_view(&c),
-                Err(e) => unproved(format!("could not be proved: {e}")),
-            };
-            if !check.passed {
-                violations.push(GrantViolation {
-                    guardrail: g.name.clone(),
-                    agent_id: d.agent.id.clone(),
-                    agent_name: d.agent.name.clone(),
-                    application_name: d.application.name.clone(),
-                    check,
-                });
-            }
-        }
-    }
-    // Applications that only asked (no grant yet) may have a ceiling too.
-    for r in store.access_requests(&advertiser.id).await? {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == r.request.application_id)
-        {
-            applications.push((
-                r.request.application_id.clone(),
-                r.application_name.clone(),
-                r.partner_name.clone(),
-            ));
-        }
-    }
-    let mut ceilings = Vec::new();
-    for (app_id, app_name, partner_name) in applications {
-        let Some(ceiling) = store.app_ceiling(&advertiser.id, &app_id).await? else {
-            continue;
-        };
-        let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
-        let mut grants = Vec::new();
-        for g in store.application_grants(&advertiser.id, &app_id).await? {
-            let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
-                Some(d) => d.agent.name,
-                None => g.agent_id.to_string(),
-            };
-            let check = match (&ceiling_policy, grant_policy_text(&g, &advertiser)) {
-                (Some(c), Some(text)) => match authz::parse_policy(&text) {
-                    Ok(p) => match authz::try_check_no_new_access(c, &p) {
-                        Ok(r) => check_view(&r),
-                        Err(e) => unproved(format!("could not be proved: {e}")),
-                    },
-                    Err(_) => unproved("the grant's policy cannot be read".into()),
-                },
-                (None, _) => unproved("the ceiling cannot be read".into()),
-                (_, None) => unproved("the grant has no policy".into()),
-            };
-            grants.push(CeilingGrant {
-                agent_id: g.agent_id.clone(),
-                agent_name,
-                status: g.status,
-                check,
-            });
-        }
-        ceilings.push(ApplicationCeiling {
-            application_id: app_id,
-            application_name: app_name,
-            partner_name,
-            ceiling: CeilingView {
-                version: ceiling.version,
-                updated_at: ceiling.updated_at,
-                updated_by: ceiling.updated_by.clone(),
-            },
-            policy: pretty(&ceiling.policy),
-            grants,
-        });
-    }
-    Ok(GuardrailsPage {
-        account: account_view(advertiser, &access).await?,
-        guardrails,
-        grants_checked: details.len(),
-        violations,
-        ceilings,
-    })
-}
-
-#[cfg(feature = "ssr")]
-fn patterns(what: &str, text: &str, default: Option<&str>) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    out.dedup();
-    if out.is_empty()
-        && let Some(d) = default
-    {
-        out.push(d.to_string());
-    }
-    if out.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "give at least one {what} pattern"
-        )));
-    }
-    if out.len() > 50 {
-        return Err(AppError::BadRequest(format!("at most 50 {what} patterns")));
-    }
-    if let Some(bad) = out
-        .iter()
-        .find(|p| p.len() > 200 || p.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(AppError::BadRequest(format!(
-            "`{}` is not a valid {what} pattern",
-            bad.chars().take(64).collect::<String>()
-        )));
-    }
-    Ok(out)
-}
-
-#[server(endpoint = "add_guardrail")]
-pub async fn add_guardrail(
-    advertiser_id: String,
-    name: String,
-    actions: String,
-    resources: Option<String>,
-    csrf: String,
-) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
-    let name = Name::parse("guardrail name", &name)?;
-    let actions = patterns("action", &actions, None)?;
-    let resources = patterns("resource", resources.as_deref().unwrap_or(""), Some("*"))?;
-    // The patterns must make a valid statement (the analyzer reads them as one).
-    let probe = serde_json::json!({ "Statement": [{ "Effect": "Deny", "Action": actions, "Resource": resources }] });
-    super::server::parse_policy("guardrail", &probe.to_string())?;
-    let g = store()?
-        .add_guardrail(
-            &actor(&person),
-            &advertiser.id,
-            name.as_str(),
-            &actions,
-            &resources,
-        )
-        .await?;
-    leptos_axum::redirect(&format!(
-        "/accounts/{}/guardrails?notice=guardrail_added#{}",
-        advertiser.id, g.id
-    ));
-    Ok(())
-}
-
-#[server(endpoint = "remove_guardrail")]
-pub async fn remove_guardrail(
-    advertiser_id: String,
-    guardrail_id: String,
-    csrf: String,
-) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
-    let id = GuardrailId::parse(&guardrail_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .remove_guardrail(&actor(&person), &advertiser.id, &id)
-        .await?;
-    leptos_axum::redirect(&format!(
-        "/accounts/{}/guardrails?notice=guardrail_removed",
         advertiser.id
     ));
     Ok(())

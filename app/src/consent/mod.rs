@@ -1,10 +1,12 @@
-//! Consent: access requests (partner side and the advertiser's consent screen), guardrails and
-//! application ceilings.
+//! Consent: access requests (partner side and the advertiser's consent screen), the invitations
+//! by which an advertiser introduces a partner, guardrails and application ceilings.
 
 // `#[server]` functions take one argument per form field; the hydrate build's client stubs do
 // not carry a per-function `allow`.
 #[allow(clippy::too_many_arguments)]
 pub mod api;
+pub mod guardrails;
+pub mod invitations;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

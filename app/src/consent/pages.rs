@@ -1,7 +1,8 @@
-//! Consent pages: the partner's requests, the account's requests, the consent screen, and the
-//! account's guardrails and application ceilings.
+//! Consent pages: the partner's requests, the account's requests and the consent screen. The
+//! guardrails page is in `super::guardrails`.
 
 use super::api::*;
+use super::invitations::{InvitationsPanel, RedeemInvitationPanel};
 use crate::accounts::pages::AccountBanner;
 use crate::components::*;
 use charter_store::model::*;
@@ -11,18 +12,25 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+pub(super) fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let params = use_params_map();
     move || params.get().get(name).unwrap_or_default()
 }
 
-fn consent_messages(kind: &str, code: &str) -> Option<String> {
+pub(super) fn consent_messages(kind: &str, code: &str) -> Option<String> {
     Some(
         match (kind, code) {
             ("notice", "request_filed") => {
                 "Request sent. The account's owners and admins will review it."
             }
             ("notice", "request_denied") => "Request denied. No access was granted.",
+            ("notice", "invitation_created") => {
+                "Invitation created. Copy the code below and give it to the partner; it is shown once."
+            }
+            ("notice", "invitation_withdrawn") => "Invitation withdrawn. Its code no longer works.",
+            ("notice", "invitation_redeemed") => {
+                "Invitation accepted. The account that invited you is chosen in the form below."
+            }
             ("notice", "guardrail_added") => {
                 "Guardrail added. Every future request is checked against it."
             }
@@ -68,26 +76,12 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
     let PartnerRequestsPage {
         partner,
         agents,
+        accounts,
         purposes,
         requests,
     } = data;
-    let file = ServerAction::<FileAccessRequest>::new();
     let highlight = use_query_map().get_untracked().get("request");
     let back = format!("/partners/{}", partner.id);
-    let agent_options = agents
-        .iter()
-        .map(|a| {
-            view! { <option value=a.id.to_string()>{format!("{} · {}", a.name, a.application_name)}</option> }
-        })
-        .collect_view();
-    let purpose_options = purposes
-        .iter()
-        .map(|p| view! { <option value=p.code.clone()>{format!("{} — {}", p.title, p.description)}</option> })
-        .collect_view();
-    let purpose_list = purposes
-        .iter()
-        .map(|p| view! { <div><dt>{p.title.clone()}</dt><dd>{p.description.clone()}</dd></div> })
-        .collect_view();
     let rows = requests
         .iter()
         .map(|r| {
@@ -109,7 +103,6 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
         })
         .collect_view();
     let empty = requests.is_empty();
-    let no_agents = agents.is_empty();
     view! {
         <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
         <div class="page-head">
@@ -143,54 +136,96 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
                 }.into_any()
             }}
         </section>
+        <NewRequestPanel partner=partner.clone() agents=agents accounts=accounts purposes=purposes csrf=csrf.clone()/>
+        <RedeemInvitationPanel partner=partner.id.to_string() csrf=csrf/>
+    }
+}
+
+/// The request form: one of the partner's agents, one of the accounts that know the partner
+/// (the one just introduced by an invitation, `?account=`, is chosen), a purpose and a policy.
+#[component]
+fn NewRequestPanel(
+    partner: Partner,
+    agents: Vec<AgentOption>,
+    accounts: Vec<Advertiser>,
+    purposes: Vec<PurposeOption>,
+    csrf: String,
+) -> impl IntoView {
+    let file = ServerAction::<FileAccessRequest>::new();
+    let chosen = use_query_map().get_untracked().get("account");
+    let agent_options = agents
+        .iter()
+        .map(|a| {
+            view! { <option value=a.id.to_string()>{format!("{} · {}", a.name, a.application_name)}</option> }
+        })
+        .collect_view();
+    let account_options = accounts
+        .iter()
+        .map(|a| {
+            let selected = chosen.as_deref() == Some(a.id.as_str());
+            view! { <option value=a.id.to_string() selected=selected>{format!("{} · {}", a.name, a.marketplace)}</option> }
+        })
+        .collect_view();
+    let purpose_options = purposes
+        .iter()
+        .map(|p| view! { <option value=p.code.clone()>{format!("{} — {}", p.title, p.description)}</option> })
+        .collect_view();
+    let purpose_list = purposes
+        .iter()
+        .map(|p| view! { <div><dt>{p.title.clone()}</dt><dd>{p.description.clone()}</dd></div> })
+        .collect_view();
+    let form = view! {
+        {action_error(file)}
+        <ActionForm action=file attr:class="form consent-form">
+            <CsrfField token=csrf/>
+            <input type="hidden" name="partner_id" value=partner.id.to_string()/>
+            <div class="consent-grid">
+                <div class="field">
+                    <label for="req-agent">"Agent"</label>
+                    <select id="req-agent" name="agent_id" required>{agent_options}</select>
+                </div>
+                <div class="field">
+                    <label for="req-account">"Advertiser account"</label>
+                    <select id="req-account" name="advertiser_id" required aria-describedby="req-account-hint">{account_options}</select>
+                    <p id="req-account-hint" class="hint">"The accounts that know your company: where your agents hold or held access, or that invited you."</p>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-purpose">"Purpose"</label>
+                    <select id="req-purpose" name="purpose" required aria-describedby="req-purpose-hint">{purpose_options}</select>
+                    <details id="req-purpose-hint" class="hint">
+                        <summary>"What each purpose allows"</summary>
+                        <dl class="purpose-list">{purpose_list}</dl>
+                    </details>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-policy">"Policy (optional)"</label>
+                    <textarea id="req-policy" name="policy" rows="8" class="code-input" spellcheck="false" aria-describedby="req-policy-hint"
+                        placeholder="{\n  \"Statement\": [ … ]\n}"></textarea>
+                    <p id="req-policy-hint" class="hint">"Leave empty to request exactly the purpose template for that account. Anything beyond the template is flagged to the advertiser."</p>
+                </div>
+                <div class="field">
+                    <label for="req-expiry">"Expires on (optional)"</label>
+                    <input id="req-expiry" name="expires_on" type="date"/>
+                </div>
+                <div class="field field--wide">
+                    <label for="req-note">"Note to the advertiser"</label>
+                    <textarea id="req-note" name="note" rows="2" maxlength="1000" placeholder="Why the agent needs this access"></textarea>
+                </div>
+            </div>
+            <div class="form__actions">
+                <button class="button button--primary" type="submit">"Send request"</button>
+            </div>
+        </ActionForm>
+    };
+    view! {
         <section class="panel" aria-labelledby="new-request-title">
             <h2 id="new-request-title">"Request access"</h2>
-            {if no_agents {
+            {if agents.is_empty() {
                 view! { <p class="muted">"Register an agent first; then request access for it here."</p> }.into_any()
+            } else if accounts.is_empty() {
+                view! { <p class="muted">{format!("No advertiser has introduced {} yet. Ask an advertiser for an invitation code and redeem it below; then you can ask that account for access here.", partner.name)}</p> }.into_any()
             } else {
-                view! {
-                    {action_error(file)}
-                    <ActionForm action=file attr:class="form consent-form">
-                        <CsrfField token=csrf/>
-                        <input type="hidden" name="partner_id" value=partner.id.to_string()/>
-                        <div class="consent-grid">
-                            <div class="field">
-                                <label for="req-agent">"Agent"</label>
-                                <select id="req-agent" name="agent_id" required>{agent_options}</select>
-                            </div>
-                            <div class="field">
-                                <label for="req-account">"Advertiser account id"</label>
-                                <input id="req-account" name="advertiser_id" type="text" required placeholder="adv_…" autocomplete="off" spellcheck="false" class="mono" aria-describedby="req-account-hint"/>
-                                <p id="req-account-hint" class="hint">"The advertiser gives you this id."</p>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-purpose">"Purpose"</label>
-                                <select id="req-purpose" name="purpose" required aria-describedby="req-purpose-hint">{purpose_options}</select>
-                                <details id="req-purpose-hint" class="hint">
-                                    <summary>"What each purpose allows"</summary>
-                                    <dl class="purpose-list">{purpose_list}</dl>
-                                </details>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-policy">"Policy (optional)"</label>
-                                <textarea id="req-policy" name="policy" rows="8" class="code-input" spellcheck="false" aria-describedby="req-policy-hint"
-                                    placeholder="{\n  \"Statement\": [ … ]\n}"></textarea>
-                                <p id="req-policy-hint" class="hint">"Leave empty to request exactly the purpose template for that account. Anything beyond the template is flagged to the advertiser."</p>
-                            </div>
-                            <div class="field">
-                                <label for="req-expiry">"Expires on (optional)"</label>
-                                <input id="req-expiry" name="expires_on" type="date"/>
-                            </div>
-                            <div class="field field--wide">
-                                <label for="req-note">"Note to the advertiser"</label>
-                                <textarea id="req-note" name="note" rows="2" maxlength="1000" placeholder="Why the agent needs this access"></textarea>
-                            </div>
-                        </div>
-                        <div class="form__actions">
-                            <button class="button button--primary" type="submit">"Send request"</button>
-                        </div>
-                    </ActionForm>
-                }.into_any()
+                form.into_any()
             }}
         </section>
     }
@@ -221,7 +256,11 @@ pub fn AccountRequestsPage() -> impl IntoView {
 
 #[component]
 fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
-    let AccountRequestsPage { account, requests } = data;
+    let AccountRequestsPage {
+        account,
+        requests,
+        invitations,
+    } = data;
     let adv = account.advertiser.id.to_string();
     let pending = requests
         .iter()
@@ -294,6 +333,7 @@ fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
                 </div>
             }.into_any()
         }}
+        <InvitationsPanel adv=adv.clone() data=invitations/>
     }
 }
 
@@ -353,7 +393,7 @@ fn ReasonItem(reason: ReasonView) -> impl IntoView {
 }
 
 #[component]
-fn Reasons(check: CheckView) -> impl IntoView {
+pub(super) fn Reasons(check: CheckView) -> impl IntoView {
     let items = check
         .reasons
         .into_iter()
@@ -748,216 +788,5 @@ fn ConsentView(data: ConsentPage, csrf: String) -> impl IntoView {
             </details>
             {decision}
         </div>
-    }
-}
-
-// --- advertiser: guardrails and ceilings ---------------------------------------------------
-
-#[component]
-pub fn GuardrailsPage() -> impl IntoView {
-    let adv = param("adv");
-    let query = use_query_map();
-    let SessionResource(info) = expect_context();
-    let data = Resource::new(
-        move || (adv(), query.get().to_query_string()),
-        |(adv, _)| load_guardrails(adv),
-    );
-    view! {
-        <Title text="Guardrails"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading guardrails…"</p> }>
-            {move || Suspend::new(async move {
-                match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => view! { <GuardrailsView data=d csrf=i.csrf/> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
-    let GuardrailsPage {
-        account,
-        guardrails,
-        grants_checked,
-        violations,
-        ceilings,
-    } = data;
-    let adv = account.advertiser.id.to_string();
-    let can_manage = account.can_manage;
-    let add = ServerAction::<AddGuardrail>::new();
-    let remove = ServerAction::<RemoveGuardrail>::new();
-    let items = guardrails
-        .iter()
-        .map(|g| {
-            let csrf = csrf.clone();
-            let adv = adv.clone();
-            let name = g.name.clone();
-            let gid = g.id.to_string();
-            view! {
-                <tr id=g.id.to_string()>
-                    <th scope="row">{g.name.clone()}<div class="muted small">{format!("Added by {} · {}", g.created_by, fmt_date(&g.created_at))}</div></th>
-                    <td><ul class="patterns">{g.actions.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
-                    <td><ul class="patterns">{g.resources.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
-                    <td class="actions">
-                        {can_manage.then(move || view! {
-                            <ActionForm action=remove attr:class="inline-form">
-                                <CsrfField token=csrf/>
-                                <input type="hidden" name="advertiser_id" value=adv/>
-                                <input type="hidden" name="guardrail_id" value=gid/>
-                                <button class="button button--danger-ghost button--small" type="submit" aria-label=format!("Remove guardrail {name}")>"Remove"</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let no_guardrails = guardrails.is_empty();
-    let violation_items = violations
-        .iter()
-        .map(|v| {
-            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
-            view! {
-                <li class="violation">
-                    <div class="guardrail__head">
-                        <Badge tone="danger" label="Violates"/>
-                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
-                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
-                    </div>
-                    <Reasons check=v.check.clone()/>
-                </li>
-            }
-        })
-        .collect_view();
-    let no_violations = violations.is_empty();
-    let ceiling_items = ceilings
-        .iter()
-        .map(|c| {
-            let grants = c
-                .grants
-                .iter()
-                .map(|g| {
-                    let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
-                    view! {
-                        <li class="proof">
-                            {if g.check.passed {
-                                view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
-                            } else {
-                                view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
-                            }}
-                            " " <a href=href>{g.agent_name.clone()}</a>
-                            <span class="muted small">{format!(" · {}", g.status.label())}</span>
-                            {(!g.check.passed).then(|| view! {
-                                {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
-                                <Reasons check=g.check.clone()/>
-                            })}
-                        </li>
-                    }
-                })
-                .collect_view();
-            let no_grants = c.grants.is_empty();
-            view! {
-                <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
-                    <div class="ceiling__head">
-                        <h3>{c.application_name.clone()}</h3>
-                        <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
-                    </div>
-                    {if no_grants {
-                        view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
-                    } else {
-                        view! { <ul class="proofs">{grants}</ul> }.into_any()
-                    }}
-                    <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
-                </article>
-            }
-        })
-        .collect_view();
-    let no_ceilings = ceilings.is_empty();
-    view! {
-        <AccountBanner account=account.clone()/>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
-                <h1>"Guardrails"</h1>
-                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
-            </div>
-        </div>
-        <Flash messages=consent_messages/>
-        <section class="panel" aria-labelledby="list-title">
-            <h2 id="list-title">"Guardrails on this account"</h2>
-            {if no_guardrails {
-                view! { <p class="muted">"No guardrails yet."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Guardrails"</caption>
-                            <thead><tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"No agent may"</th>
-                                <th scope="col">"On resources"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{items}</tbody>
-                        </table>
-                    </div>
-                }.into_any()
-            }}
-            {action_error(remove)}
-        </section>
-        {can_manage.then(|| view! {
-            <section class="panel" aria-labelledby="add-title">
-                <h2 id="add-title">"Add a guardrail"</h2>
-                {action_error(add)}
-                <ActionForm action=add attr:class="form">
-                    <CsrfField token=csrf.clone()/>
-                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                    <div class="consent-grid">
-                        <div class="field field--wide">
-                            <label for="g-name">"Guardrail name"</label>
-                            <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
-                        </div>
-                        <div class="field">
-                            <label for="g-actions">"Actions"</label>
-                            <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
-                            <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
-                        </div>
-                        <div class="field">
-                            <label for="g-resources">"Resources"</label>
-                            <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
-                            <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
-                        </div>
-                    </div>
-                    <div class="form__actions">
-                        <button class="button button--primary" type="submit">"Add guardrail"</button>
-                    </div>
-                </ActionForm>
-            </section>
-        })}
-        <section class="panel" aria-labelledby="violations-title">
-            <h2 id="violations-title">"Current grants against your guardrails"</h2>
-            <p class="muted">{format!("{grants_checked} active grant(s) checked.")}</p>
-            {if no_guardrails {
-                view! { <p class="muted">"Add a guardrail to check the current grants against it."</p> }.into_any()
-            } else if no_violations {
-                view! { <p><Badge tone="ok" label="All clear"/>" No active grant breaks a guardrail."</p> }.into_any()
-            } else {
-                view! {
-                    <p>"These agents already hold access a guardrail forbids. Revoke or replace their grants."</p>
-                    <ul class="violations">{violation_items}</ul>
-                }.into_any()
-            }}
-        </section>
-        <section class="panel" aria-labelledby="ceilings-title">
-            <h2 id="ceilings-title">"Application ceilings"</h2>
-            <p class="muted">"The most each application's agents may hold on this account, set when you approve its first request. Every grant is proved against it."</p>
-            {if no_ceilings {
-                view! { <p class="muted">"No application has a ceiling on this account yet."</p> }.into_any()
-            } else {
-                view! { <div class="ceilings">{ceiling_items}</div> }.into_any()
-            }}
-        </section>
     }
 }

@@ -147,6 +147,14 @@ pub fn actor(person: &Person) -> Actor {
     }
 }
 
+/// A partner developer as advertisers see them in their activity: the name, not the email.
+pub fn partner_actor(person: &Person) -> Actor {
+    Actor::Person {
+        id: person.id.clone(),
+        label: format!("{} (partner)", person.display_name),
+    }
+}
+
 /// A support person's read-only view of one account, opened with a reason.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SupportView {

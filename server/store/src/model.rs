@@ -82,6 +82,10 @@ prefixed_id!(/** An application's request for access to an account. */ AccessReq
 prefixed_id!(/** An advertiser's guardrail (a critical permission no agent may hold). */ GuardrailId, "grd_", "guardrail id");
 prefixed_id!(/** A spend reservation in the ledger. */ ReservationId, "rsv_", "reservation id");
 
+// Consent: access requests, guardrails, ceilings and invitations.
+mod consent;
+pub use consent::*;
+
 /// The largest amount one call may commit, in minor units of the account's currency
 /// (10,000,000,000.00 in a two-decimal currency). The PDP refuses a larger `amountMinor` with a
 /// 400 naming the field, the gateway denies it and the store never reserves it, so no ledger row
@@ -747,6 +751,13 @@ pub struct ApplicationWithAgents {
     pub agents: Vec<Agent>,
 }
 
+/// The last four characters of a secret, shown so people can tell secrets apart (the secret
+/// itself is never shown again).
+pub fn secret_hint(secret: &str) -> String {
+    let skip = secret.chars().count().saturating_sub(4);
+    secret.chars().skip(skip).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,67 +881,4 @@ mod tests {
         };
         assert_eq!(p.page_count(), 1);
     }
-}
-
-/// An application's request for access to an account, for one of its agents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessRequest {
-    pub id: AccessRequestId,
-    pub advertiser_id: AdvertiserId,
-    pub application_id: ApplicationId,
-    pub agent_id: AgentId,
-    pub purpose: Purpose,
-    /// The requested policy (JSON).
-    pub policy: String,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub note: String,
-    pub status: RequestStatus,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub decided_at: Option<DateTime<Utc>>,
-    pub decided_by: Option<String>,
-    pub decision_note: Option<String>,
-    /// What was approved (the request's policy, or the advertiser's narrowed version).
-    pub approved_policy: Option<String>,
-}
-
-/// An access request with the names the advertiser sees.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessRequestRow {
-    pub request: AccessRequest,
-    pub agent_name: String,
-    pub application_name: String,
-    pub partner_name: String,
-    pub advertiser_name: String,
-}
-
-/// A critical permission of an advertiser: no agent may be granted any of `actions` on any of
-/// `resources` (patterns).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Guardrail {
-    pub id: GuardrailId,
-    pub advertiser_id: AdvertiserId,
-    pub name: String,
-    pub actions: Vec<String>,
-    pub resources: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-}
-
-/// What an application may hold on an account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppCeiling {
-    pub application_id: ApplicationId,
-    pub advertiser_id: AdvertiserId,
-    pub policy: String,
-    pub version: u32,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-}
-
-/// The last four characters of a secret, shown so people can tell secrets apart (the secret
-/// itself is never shown again).
-pub fn secret_hint(secret: &str) -> String {
-    let skip = secret.chars().count().saturating_sub(4);
-    secret.chars().skip(skip).collect()
 }

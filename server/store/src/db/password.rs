@@ -1,6 +1,6 @@
 //! Credential hashing: argon2id (RFC 9106 defaults from the `argon2` crate) for people's
-//! passwords, and a keyed SHA-256 (HMAC-SHA-256 under a server key) for client secrets, which
-//! are 256-bit random values that need no slow hash. Argon2id verifications are bounded: at most
+//! passwords, and a keyed SHA-256 (HMAC-SHA-256 under a server key) for client secrets and
+//! invitation codes, which are 256-bit random values that need no slow hash. Argon2id verifications are bounded: at most
 //! [`MAX_CONCURRENT_ARGON2`] run at once (each holds about 19 MiB).
 
 use super::{Result, StoreError};
@@ -85,7 +85,8 @@ fn client_secret_mac(key: &ServerKey, secret: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// `hmac-sha256$<hex HMAC-SHA-256(server key, secret)>`: how a client secret is stored.
+/// `hmac-sha256$<hex HMAC-SHA-256(server key, secret)>`: how a client secret is stored, and an
+/// invitation code (looked up by this value; codes and secrets have distinct prefixes).
 pub fn keyed_hash(key: &ServerKey, secret: &str) -> String {
     let tag = client_secret_mac(key, secret).finalize().into_bytes();
     format!("{KEYED_HASH_PREFIX}{}", hex::encode(tag))

@@ -1,8 +1,11 @@
 //! [`ConsentStore`] for both backends, instantiated by `consent_store!`.
 
 use super::super::consent::*;
+use super::super::password::keyed_hash;
 use super::*;
 use crate::revocation::{Change, GrantState};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 #[derive(FromRow)]
 struct RequestRow {
@@ -105,6 +108,70 @@ const REQUEST_JOINS: &str = " FROM access_requests r JOIN agents a ON a.id = r.a
                              JOIN advertisers ad ON ad.id = r.advertiser_id";
 const REQUEST_NAMES: &str = ", a.name AS agent_name, ap.name AS application_name, p.name AS partner_name, ad.name AS advertiser_name";
 
+/// The one rule of which accounts a partner may ask for access, as a condition over
+/// `advertisers ad` with the partner at `$1`: an agent of the partner holds or held a grant on
+/// the account (any status), or the partner redeemed one of the account's invitations.
+const KNOWN_TO_PARTNER: &str = "(EXISTS (SELECT 1 FROM grants g JOIN agents a ON a.id = g.agent_id \
+                                JOIN applications ap ON ap.id = a.application_id WHERE g.advertiser_id = ad.id AND ap.partner_id = $1) \
+                                OR EXISTS (SELECT 1 FROM partner_advertisers pa WHERE pa.advertiser_id = ad.id AND pa.partner_id = $1))";
+const KNOWN_COLUMNS: &str = "ad.id, ad.name, ad.marketplace, ad.currency, ad.created_at";
+
+/// An invitation's columns over `invitations i`; `partner_name` comes from a join, or is NULL
+/// where the row is read for update (a join's nullable side cannot be locked).
+const INVITATION_COLUMNS: &str = "i.id, i.advertiser_id, i.label, i.created_at, i.created_by, i.expires_at, i.redeemed_at, \
+                                  i.redeemed_by, i.partner_id, i.withdrawn_at, i.withdrawn_by";
+
+#[derive(FromRow)]
+struct InvitationRow {
+    id: String,
+    advertiser_id: String,
+    label: String,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    expires_at: DateTime<Utc>,
+    redeemed_at: Option<DateTime<Utc>>,
+    redeemed_by: Option<String>,
+    partner_id: Option<String>,
+    partner_name: Option<String>,
+    withdrawn_at: Option<DateTime<Utc>>,
+    withdrawn_by: Option<String>,
+}
+
+impl TryFrom<InvitationRow> for Invitation {
+    type Error = StoreError;
+    fn try_from(r: InvitationRow) -> Result<Self> {
+        Ok(Invitation {
+            id: InvitationId::parse(&r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            label: r.label,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            expires_at: r.expires_at,
+            redeemed_at: r.redeemed_at,
+            redeemed_by: r.redeemed_by,
+            partner_id: r
+                .partner_id
+                .as_deref()
+                .map(PartnerId::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            partner_name: r.partner_name,
+            withdrawn_at: r.withdrawn_at,
+            withdrawn_by: r.withdrawn_by,
+        })
+    }
+}
+
+/// A fresh invitation code: [`INVITATION_CODE_PREFIX`] and 32 random bytes in base64url.
+fn new_invitation_code() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| StoreError::Password(e.to_string()))?;
+    Ok(format!(
+        "{INVITATION_CODE_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(bytes)
+    ))
+}
+
 macro_rules! consent_store {
     ($store:ident, $db:ty) => {
         #[async_trait]
@@ -119,7 +186,9 @@ macro_rules! consent_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((application,)) = app else { return Err(StoreError::NotFound) };
-                let adv: Option<(String,)> = sqlx::query_as("SELECT id FROM advertisers WHERE id = $1")
+                // An account that does not know the partner is as absent as one that does not exist.
+                let adv: Option<(String,)> = sqlx::query_as(&format!("SELECT ad.id FROM advertisers ad WHERE ad.id = $2 AND {KNOWN_TO_PARTNER}"))
+                    .bind(partner.as_str())
                     .bind(new.advertiser_id.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -378,6 +447,210 @@ macro_rules! consent_store {
                     self.index.apply(&change);
                 }
                 Ok(req)
+            }
+
+            async fn known_advertiser(&self, partner: &PartnerId, advertiser: &AdvertiserId) -> Result<Option<Advertiser>> {
+                let row: Option<AdvertiserRow> = sqlx::query_as(&format!("SELECT {KNOWN_COLUMNS} FROM advertisers ad WHERE ad.id = $2 AND {KNOWN_TO_PARTNER}"))
+                    .bind(partner.as_str())
+                    .bind(advertiser.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(Advertiser::try_from).transpose()
+            }
+
+            async fn known_advertisers(&self, partner: &PartnerId) -> Result<Vec<Advertiser>> {
+                let rows: Vec<AdvertiserRow> = sqlx::query_as(&format!(
+                    "SELECT {KNOWN_COLUMNS} FROM advertisers ad WHERE {KNOWN_TO_PARTNER} ORDER BY lower(ad.name), ad.id LIMIT 500"
+                ))
+                .bind(partner.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn create_invitation(&self, actor: &Actor, advertiser: &AdvertiserId, label: &str) -> Result<IssuedInvitation> {
+                let code = new_invitation_code()?;
+                let hash = keyed_hash(&self.client_secret_key().await?, &code);
+                // Microseconds, as PostgreSQL keeps them: the returned row equals the stored one.
+                let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+                let invitation = Invitation {
+                    id: InvitationId::generate(),
+                    advertiser_id: advertiser.clone(),
+                    label: label.to_string(),
+                    created_at: now,
+                    created_by: actor.label().to_string(),
+                    expires_at: now + chrono::Duration::days(INVITATION_TTL_DAYS),
+                    redeemed_at: None,
+                    redeemed_by: None,
+                    partner_id: None,
+                    partner_name: None,
+                    withdrawn_at: None,
+                    withdrawn_by: None,
+                };
+                let mut tx = self.begin_write().await?;
+                // One creation at a time per account, so the quota holds under concurrency
+                // (SQLite serializes writers already).
+                let adv: Option<(String,)> = sqlx::query_as(&format!("SELECT id FROM advertisers WHERE id = $1{}", Self::FOR_UPDATE))
+                    .bind(advertiser.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if adv.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let (open,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM invitations WHERE advertiser_id = $1 AND redeemed_at IS NULL AND withdrawn_at IS NULL AND expires_at > $2",
+                )
+                .bind(advertiser.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                if open >= MAX_OPEN_INVITATIONS {
+                    return Err(StoreError::Limit(format!(
+                        "this account already has {MAX_OPEN_INVITATIONS} open invitations; withdraw one first"
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO invitations (id, advertiser_id, code_hash, label, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(invitation.id.as_str())
+                .bind(advertiser.as_str())
+                .bind(&hash)
+                .bind(&invitation.label)
+                .bind(invitation.created_at)
+                .bind(&invitation.created_by)
+                .bind(invitation.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "invitation.created",
+                    target_kind: "invitation",
+                    target_id: invitation.id.to_string(),
+                    before: None,
+                    after: Some(json!({ "label": invitation.label, "expires_at": invitation.expires_at })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(IssuedInvitation { invitation, code })
+            }
+
+            async fn invitations(&self, advertiser: &AdvertiserId) -> Result<Vec<Invitation>> {
+                let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+                    "SELECT {INVITATION_COLUMNS}, p.name AS partner_name FROM invitations i LEFT JOIN partners p ON p.id = i.partner_id \
+                     WHERE i.advertiser_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 100"
+                ))
+                .bind(advertiser.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                collect(rows)
+            }
+
+            async fn withdraw_invitation(&self, actor: &Actor, advertiser: &AdvertiserId, id: &InvitationId) -> Result<Invitation> {
+                let mut tx = self.begin_write().await?;
+                let row: Option<InvitationRow> = sqlx::query_as(&format!(
+                    "SELECT {INVITATION_COLUMNS}, CAST(NULL AS TEXT) AS partner_name FROM invitations i WHERE i.advertiser_id = $1 AND i.id = $2{}",
+                    Self::FOR_UPDATE
+                ))
+                .bind(advertiser.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let mut invitation = Invitation::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let now = Utc::now();
+                let state = invitation.state(now);
+                match state {
+                    InvitationState::Redeemed => return Err(StoreError::Conflict("a redemption of this invitation")),
+                    InvitationState::Withdrawn => return Ok(invitation),
+                    InvitationState::Open | InvitationState::Expired => {}
+                }
+                invitation.withdrawn_at = Some(now);
+                invitation.withdrawn_by = Some(actor.label().to_string());
+                sqlx::query("UPDATE invitations SET withdrawn_at = $1, withdrawn_by = $2 WHERE id = $3")
+                    .bind(now)
+                    .bind(&invitation.withdrawn_by)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "invitation.withdrawn",
+                    target_kind: "invitation",
+                    target_id: id.to_string(),
+                    before: Some(json!({ "state": state.label(), "label": invitation.label })),
+                    after: Some(json!({ "state": InvitationState::Withdrawn.label() })),
+                    reason: None,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(invitation)
+            }
+
+            async fn redeem_invitation(&self, actor: &Actor, partner: &PartnerId, code: &str) -> Result<Advertiser> {
+                let code = code.trim();
+                // The same keyed hash is computed for every code; the lookup is by that hash, so
+                // no stored secret is ever compared with what was typed.
+                let hash = keyed_hash(&self.client_secret_key().await?, code);
+                if code.len() > MAX_INVITATION_CODE_LEN {
+                    return Err(StoreError::NotFound);
+                }
+                let now = Utc::now();
+                let mut tx = self.begin_write().await?;
+                let row: Option<InvitationRow> = sqlx::query_as(&format!(
+                    "SELECT {INVITATION_COLUMNS}, CAST(NULL AS TEXT) AS partner_name FROM invitations i WHERE i.code_hash = $1{}",
+                    Self::FOR_UPDATE
+                ))
+                .bind(&hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let invitation = match row.map(Invitation::try_from).transpose()? {
+                    Some(i) if i.state(now) == InvitationState::Open => i,
+                    _ => return Err(StoreError::NotFound),
+                };
+                let partner_name: Option<(String,)> = sqlx::query_as("SELECT name FROM partners WHERE id = $1")
+                    .bind(partner.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some((partner_name,)) = partner_name else { return Err(StoreError::NotFound) };
+                sqlx::query("UPDATE invitations SET redeemed_at = $1, redeemed_by = $2, partner_id = $3 WHERE id = $4")
+                    .bind(now)
+                    .bind(actor.label())
+                    .bind(partner.as_str())
+                    .bind(invitation.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO partner_advertisers (partner_id, advertiser_id, invitation_id, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (partner_id, advertiser_id) DO NOTHING",
+                )
+                .bind(partner.as_str())
+                .bind(invitation.advertiser_id.as_str())
+                .bind(invitation.id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(&mut *tx, NewAuditEvent {
+                    advertiser_id: Some(invitation.advertiser_id.clone()),
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action: "invitation.redeemed",
+                    target_kind: "invitation",
+                    target_id: invitation.id.to_string(),
+                    before: Some(json!({ "state": InvitationState::Open.label(), "label": invitation.label })),
+                    after: Some(json!({ "state": InvitationState::Redeemed.label(), "partner_id": partner.as_str(), "partner_name": partner_name })),
+                    reason: None,
+                })
+                .await?;
+                let adv: AdvertiserRow = sqlx::query_as("SELECT id, name, marketplace, currency, created_at FROM advertisers WHERE id = $1")
+                    .bind(invitation.advertiser_id.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Advertiser::try_from(adv)
             }
 
             async fn guardrails(&self, advertiser: &AdvertiserId) -> Result<Vec<Guardrail>> {

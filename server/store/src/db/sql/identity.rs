@@ -201,10 +201,10 @@ macro_rules! identity_store {
                 Ok(())
             }
 
-            /// The server key of client secrets' keyed hashes: made once per database (the
-            /// first process to ask inserts it; every process then reads the same row) and
-            /// kept in memory after the first read.
-            async fn client_secret_key(&self) -> Result<ServerKey> {
+            /// The server key of the keyed hashes of client secrets and invitation codes
+            /// (`sql/consent.rs`): made once per database (the first process to ask inserts it;
+            /// every process then reads the same row) and kept in memory after the first read.
+            pub(super) async fn client_secret_key(&self) -> Result<ServerKey> {
                 if let Some(k) = self.secret_key.get() {
                     return Ok(*k);
                 }

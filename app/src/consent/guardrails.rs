@@ -1,0 +1,499 @@
+//! The account's guardrails and application ceilings: the server functions
+//! (`load_guardrails`, `add_guardrail`, `remove_guardrail`) and the page. Every proof is made on
+//! the server by `authz`; the page shows it.
+
+use super::api::{CeilingView, CheckView};
+use super::pages::{Reasons, consent_messages, param};
+use crate::accounts::api::AccountView;
+#[cfg(feature = "ssr")]
+use crate::accounts::api::account_view;
+use crate::accounts::pages::AccountBanner;
+use crate::components::*;
+use crate::error::AppError;
+use charter_store::model::*;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+// --- guardrails and ceilings ---------------------------------------------------------------
+
+/// An active grant that a guardrail finds at fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantViolation {
+    pub guardrail: String,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub application_name: String,
+    pub check: CheckView,
+}
+
+/// One grant under an application's ceiling, with its proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingGrant {
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub status: GrantStatus,
+    pub check: CheckView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationCeiling {
+    pub application_id: ApplicationId,
+    pub application_name: String,
+    pub partner_name: String,
+    pub ceiling: CeilingView,
+    pub policy: String,
+    pub grants: Vec<CeilingGrant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardrailsPage {
+    pub account: AccountView,
+    pub guardrails: Vec<Guardrail>,
+    /// Active grants checked against the guardrails.
+    pub grants_checked: usize,
+    pub violations: Vec<GrantViolation>,
+    pub ceilings: Vec<ApplicationCeiling>,
+}
+
+/// How many active grants the guardrails page checks.
+pub const GRANTS_CHECKED_LIMIT: usize = 500;
+
+#[server(endpoint = "guardrails")]
+pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, AppError> {
+    use super::server::*;
+    use crate::session::server::*;
+    let (session, person) = require_person().await?;
+    let (advertiser, access) =
+        account_access(&session, &person, &advertiser_id, "guardrails").await?;
+    let store = store()?;
+    let guardrails = store.guardrails(&advertiser.id).await?;
+    let specs: Vec<_> = guardrails.iter().map(guardrail_spec).collect();
+    // Every active grant, with its agent and application.
+    let mut details = Vec::new();
+    let mut page = 1u32;
+    'pages: loop {
+        let query = AgentQuery {
+            status: Some(StatusFilter::Active),
+            page,
+            per_page: AgentQuery::MAX_PER_PAGE,
+            ..AgentQuery::default()
+        };
+        let rows = store.list_agent_grants(&advertiser.id, &query).await?;
+        let count = rows.page_count();
+        for row in rows.items {
+            if details.len() >= GRANTS_CHECKED_LIMIT {
+                break 'pages;
+            }
+            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
+                details.push(d);
+            }
+        }
+        if page >= count {
+            break;
+        }
+        page += 1;
+    }
+    let mut violations = Vec::new();
+    let mut applications: Vec<(ApplicationId, String, String)> = Vec::new();
+    for d in &details {
+        if !applications
+            .iter()
+            .any(|(id, _, _)| *id == d.application.id)
+        {
+            applications.push((
+                d.application.id.clone(),
+                d.application.name.clone(),
+                d.partner.name.clone(),
+            ));
+        }
+        if specs.is_empty() {
+            continue;
+        }
+        let Some(text) = grant_policy_text(&d.grant, &advertiser) else {
+            continue;
+        };
+        let Ok(policy) = authz::parse_policy(&text) else {
+            continue;
+        };
+        for g in &specs {
+            let check = match authz::try_check_access_not_granted(&policy, &g.actions, &g.resources)
+            {
+                Ok(c) => check_view(&c),
+                Err(e) => unproved(format!("could not be proved: {e}")),
+            };
+            if !check.passed {
+                violations.push(GrantViolation {
+                    guardrail: g.name.clone(),
+                    agent_id: d.agent.id.clone(),
+                    agent_name: d.agent.name.clone(),
+                    application_name: d.application.name.clone(),
+                    check,
+                });
+            }
+        }
+    }
+    // Applications that only asked (no grant yet) may have a ceiling too.
+    for r in store.access_requests(&advertiser.id).await? {
+        if !applications
+            .iter()
+            .any(|(id, _, _)| *id == r.request.application_id)
+        {
+            applications.push((
+                r.request.application_id.clone(),
+                r.application_name.clone(),
+                r.partner_name.clone(),
+            ));
+        }
+    }
+    let mut ceilings = Vec::new();
+    for (app_id, app_name, partner_name) in applications {
+        let Some(ceiling) = store.app_ceiling(&advertiser.id, &app_id).await? else {
+            continue;
+        };
+        let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
+        let mut grants = Vec::new();
+        for g in store.application_grants(&advertiser.id, &app_id).await? {
+            let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
+                Some(d) => d.agent.name,
+                None => g.agent_id.to_string(),
+            };
+            let check = match (&ceiling_policy, grant_policy_text(&g, &advertiser)) {
+                (Some(c), Some(text)) => match authz::parse_policy(&text) {
+                    Ok(p) => match authz::try_check_no_new_access(c, &p) {
+                        Ok(r) => check_view(&r),
+                        Err(e) => unproved(format!("could not be proved: {e}")),
+                    },
+                    Err(_) => unproved("the grant's policy cannot be read".into()),
+                },
+                (None, _) => unproved("the ceiling cannot be read".into()),
+                (_, None) => unproved("the grant has no policy".into()),
+            };
+            grants.push(CeilingGrant {
+                agent_id: g.agent_id.clone(),
+                agent_name,
+                status: g.status,
+                check,
+            });
+        }
+        ceilings.push(ApplicationCeiling {
+            application_id: app_id,
+            application_name: app_name,
+            partner_name,
+            ceiling: CeilingView {
+                version: ceiling.version,
+                updated_at: ceiling.updated_at,
+                updated_by: ceiling.updated_by.clone(),
+            },
+            policy: pretty(&ceiling.policy),
+            grants,
+        });
+    }
+    Ok(GuardrailsPage {
+        account: account_view(advertiser, &access).await?,
+        guardrails,
+        grants_checked: details.len(),
+        violations,
+        ceilings,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn patterns(what: &str, text: &str, default: Option<&str>) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    if out.is_empty()
+        && let Some(d) = default
+    {
+        out.push(d.to_string());
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "give at least one {what} pattern"
+        )));
+    }
+    if out.len() > 50 {
+        return Err(AppError::BadRequest(format!("at most 50 {what} patterns")));
+    }
+    if let Some(bad) = out
+        .iter()
+        .find(|p| p.len() > 200 || p.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(AppError::BadRequest(format!(
+            "`{}` is not a valid {what} pattern",
+            bad.chars().take(64).collect::<String>()
+        )));
+    }
+    Ok(out)
+}
+
+#[server(endpoint = "add_guardrail")]
+pub async fn add_guardrail(
+    advertiser_id: String,
+    name: String,
+    actions: String,
+    resources: Option<String>,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let name = Name::parse("guardrail name", &name)?;
+    let actions = patterns("action", &actions, None)?;
+    let resources = patterns("resource", resources.as_deref().unwrap_or(""), Some("*"))?;
+    // The patterns must make a valid statement (the analyzer reads them as one).
+    let probe = serde_json::json!({ "Statement": [{ "Effect": "Deny", "Action": actions, "Resource": resources }] });
+    super::server::parse_policy("guardrail", &probe.to_string())?;
+    let g = store()?
+        .add_guardrail(
+            &actor(&person),
+            &advertiser.id,
+            name.as_str(),
+            &actions,
+            &resources,
+        )
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/guardrails?notice=guardrail_added#{}",
+        advertiser.id, g.id
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "remove_guardrail")]
+pub async fn remove_guardrail(
+    advertiser_id: String,
+    guardrail_id: String,
+    csrf: String,
+) -> Result<(), AppError> {
+    use crate::session::server::*;
+    let (_session, person) = require_person_for_change(&csrf).await?;
+    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let id = GuardrailId::parse(&guardrail_id).map_err(|_| AppError::NotFound)?;
+    store()?
+        .remove_guardrail(&actor(&person), &advertiser.id, &id)
+        .await?;
+    leptos_axum::redirect(&format!(
+        "/accounts/{}/guardrails?notice=guardrail_removed",
+        advertiser.id
+    ));
+    Ok(())
+}
+
+// --- advertiser: guardrails and ceilings ---------------------------------------------------
+
+#[component]
+pub fn GuardrailsPage() -> impl IntoView {
+    let adv = param("adv");
+    let query = use_query_map();
+    let SessionResource(info) = expect_context();
+    let data = Resource::new(
+        move || (adv(), query.get().to_query_string()),
+        |(adv, _)| load_guardrails(adv),
+    );
+    view! {
+        <Title text="Guardrails"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading guardrails…"</p> }>
+            {move || Suspend::new(async move {
+                match (data.await, info.await) {
+                    (Ok(d), Ok(i)) => view! { <GuardrailsView data=d csrf=i.csrf/> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
+    let GuardrailsPage {
+        account,
+        guardrails,
+        grants_checked,
+        violations,
+        ceilings,
+    } = data;
+    let adv = account.advertiser.id.to_string();
+    let can_manage = account.can_manage;
+    let add = ServerAction::<AddGuardrail>::new();
+    let remove = ServerAction::<RemoveGuardrail>::new();
+    let items = guardrails
+        .iter()
+        .map(|g| {
+            let csrf = csrf.clone();
+            let adv = adv.clone();
+            let name = g.name.clone();
+            let gid = g.id.to_string();
+            view! {
+                <tr id=g.id.to_string()>
+                    <th scope="row">{g.name.clone()}<div class="muted small">{format!("Added by {} · {}", g.created_by, fmt_date(&g.created_at))}</div></th>
+                    <td><ul class="patterns">{g.actions.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
+                    <td><ul class="patterns">{g.resources.iter().map(|a| view! { <li><code>{a.clone()}</code></li> }).collect_view()}</ul></td>
+                    <td class="actions">
+                        {can_manage.then(move || view! {
+                            <ActionForm action=remove attr:class="inline-form">
+                                <CsrfField token=csrf/>
+                                <input type="hidden" name="advertiser_id" value=adv/>
+                                <input type="hidden" name="guardrail_id" value=gid/>
+                                <button class="button button--danger-ghost button--small" type="submit" aria-label=format!("Remove guardrail {name}")>"Remove"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let no_guardrails = guardrails.is_empty();
+    let violation_items = violations
+        .iter()
+        .map(|v| {
+            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
+            view! {
+                <li class="violation">
+                    <div class="guardrail__head">
+                        <Badge tone="danger" label="Violates"/>
+                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
+                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
+                    </div>
+                    <Reasons check=v.check.clone()/>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_violations = violations.is_empty();
+    let ceiling_items = ceilings
+        .iter()
+        .map(|c| {
+            let grants = c
+                .grants
+                .iter()
+                .map(|g| {
+                    let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
+                    view! {
+                        <li class="proof">
+                            {if g.check.passed {
+                                view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
+                            } else {
+                                view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
+                            }}
+                            " " <a href=href>{g.agent_name.clone()}</a>
+                            <span class="muted small">{format!(" · {}", g.status.label())}</span>
+                            {(!g.check.passed).then(|| view! {
+                                {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
+                                <Reasons check=g.check.clone()/>
+                            })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let no_grants = c.grants.is_empty();
+            view! {
+                <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
+                    <div class="ceiling__head">
+                        <h3>{c.application_name.clone()}</h3>
+                        <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
+                    </div>
+                    {if no_grants {
+                        view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
+                    } else {
+                        view! { <ul class="proofs">{grants}</ul> }.into_any()
+                    }}
+                    <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
+                </article>
+            }
+        })
+        .collect_view();
+    let no_ceilings = ceilings.is_empty();
+    view! {
+        <AccountBanner account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Guardrails"</h1>
+                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        <section class="panel" aria-labelledby="list-title">
+            <h2 id="list-title">"Guardrails on this account"</h2>
+            {if no_guardrails {
+                view! { <p class="muted">"No guardrails yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table">
+                            <caption class="visually-hidden">"Guardrails"</caption>
+                            <thead><tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"No agent may"</th>
+                                <th scope="col">"On resources"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>{items}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {action_error(remove)}
+        </section>
+        {can_manage.then(|| view! {
+            <section class="panel" aria-labelledby="add-title">
+                <h2 id="add-title">"Add a guardrail"</h2>
+                {action_error(add)}
+                <ActionForm action=add attr:class="form">
+                    <CsrfField token=csrf.clone()/>
+                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
+                    <div class="consent-grid">
+                        <div class="field field--wide">
+                            <label for="g-name">"Guardrail name"</label>
+                            <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
+                        </div>
+                        <div class="field">
+                            <label for="g-actions">"Actions"</label>
+                            <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
+                            <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
+                        </div>
+                        <div class="field">
+                            <label for="g-resources">"Resources"</label>
+                            <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
+                            <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
+                        </div>
+                    </div>
+                    <div class="form__actions">
+                        <button class="button button--primary" type="submit">"Add guardrail"</button>
+                    </div>
+                </ActionForm>
+            </section>
+        })}
+        <section class="panel" aria-labelledby="violations-title">
+            <h2 id="violations-title">"Current grants against your guardrails"</h2>
+            <p class="muted">{format!("{grants_checked} active grant(s) checked.")}</p>
+            {if no_guardrails {
+                view! { <p class="muted">"Add a guardrail to check the current grants against it."</p> }.into_any()
+            } else if no_violations {
+                view! { <p><Badge tone="ok" label="All clear"/>" No active grant breaks a guardrail."</p> }.into_any()
+            } else {
+                view! {
+                    <p>"These agents already hold access a guardrail forbids. Revoke or replace their grants."</p>
+                    <ul class="violations">{violation_items}</ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="panel" aria-labelledby="ceilings-title">
+            <h2 id="ceilings-title">"Application ceilings"</h2>
+            <p class="muted">"The most each application's agents may hold on this account, set when you approve its first request. Every grant is proved against it."</p>
+            {if no_ceilings {
+                view! { <p class="muted">"No application has a ceiling on this account yet."</p> }.into_any()
+            } else {
+                view! { <div class="ceilings">{ceiling_items}</div> }.into_any()
+            }}
+        </section>
+    }
+}
