@@ -239,7 +239,24 @@ fn entry(path: &str) -> Option<Spec> {
             &[ADV, ("confirm_name", "not the account's name"), CSRF],
         ),
 
+        "/api/create_invitation" => call(
+            AccountManage,
+            Owner,
+            &[ADV, ("label", "Attacker invitation"), CSRF],
+        ),
+        "/api/withdraw_invitation" => last(
+            call(
+                AccountManage,
+                Owner,
+                &[ADV, ("invitation_id", "{invitation}"), CSRF],
+            ),
+            Order::Last,
+        ),
+
         "/api/partner_console" | "/api/partner_requests" => call(Partner, Developer, &[PARTNER]),
+        // The victim account's open code, sent to the victim partner's id: only its developers
+        // may redeem for it.
+        "/api/redeem_invitation" => call(Partner, Developer, &[PARTNER, ("code", "{code}"), CSRF]),
         "/api/agent_credentials" => call(Partner, Developer, &[PARTNER, AGENT]),
         "/api/create_application" => call(
             Partner,

@@ -58,10 +58,14 @@ pub struct World {
     pub account_secrets: Vec<String>,
     /// Text of the victim partner that only its developers may see.
     pub partner_secrets: Vec<String>,
+    /// Text no one may see once made (the invitation's code: it is shown once, at creation).
+    pub shown_once: Vec<String>,
 }
 
 /// The victim account's alert webhook, stored before the matrix runs.
 const VICTIM_WEBHOOK: &str = "https://hooks.isolation-victim.example/charter";
+/// The label of the victim account's open invitation.
+const VICTIM_INVITATION: &str = "Isolation victim invitation";
 /// The victim account's guardrail name.
 const VICTIM_GUARDRAIL: &str = "Isolation victim guardrail";
 
@@ -118,6 +122,10 @@ pub async fn world(backend: Backend) -> World {
         )
         .await
         .expect("a webhook");
+    let invitation = store
+        .create_invitation(&system, &adv.id, VICTIM_INVITATION)
+        .await
+        .expect("an invitation");
     let request = store
         .access_requests(&adv.id)
         .await
@@ -175,6 +183,8 @@ pub async fn world(backend: Backend) -> World {
     ids.insert("secret", secret_info.id.to_string());
     ids.insert("key", key.id.to_string());
     ids.insert("profile", profile.id.to_string());
+    ids.insert("invitation", invitation.invitation.id.to_string());
+    ids.insert("code", invitation.code.clone());
 
     let (client, csrf) = app.signed_in(demo::BERGFELD_OWNER).await;
     let mut attackers = BTreeMap::new();
@@ -230,12 +240,14 @@ pub async fn world(backend: Backend) -> World {
         demo::OWNER.email.to_string(),
         VICTIM_WEBHOOK.to_string(),
         VICTIM_GUARDRAIL.to_string(),
+        VICTIM_INVITATION.to_string(),
     ];
     let partner_secrets = vec![
         "isolation-victim-kid".to_string(),
         secret_info.id.to_string(),
         key.id.to_string(),
     ];
+    let shown_once = vec![invitation.code.clone()];
     World {
         app,
         ids,
@@ -245,6 +257,7 @@ pub async fn world(backend: Backend) -> World {
         support,
         account_secrets,
         partner_secrets,
+        shown_once,
     }
 }
 
@@ -293,7 +306,12 @@ impl World {
 
     /// What `who` must never find in a response.
     pub fn secrets_hidden_from(&self, who: Attacker) -> Vec<&str> {
-        let mut hidden: Vec<&str> = self.partner_secrets.iter().map(String::as_str).collect();
+        let mut hidden: Vec<&str> = self
+            .partner_secrets
+            .iter()
+            .chain(&self.shown_once)
+            .map(String::as_str)
+            .collect();
         match who {
             // A viewer and the owner may see the account; support may see its name in search.
             Attacker::Viewer | Attacker::WrongCsrf => {}
