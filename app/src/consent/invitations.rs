@@ -276,7 +276,7 @@ pub fn InvitationsPanel(adv: String, data: InvitationsView) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div id="invitations">
+        <div id="invitations" class="section">
         {fresh}
         <section class="panel" aria-labelledby="invitations-title">
             <h2 id="invitations-title">"Invitations"</h2>
