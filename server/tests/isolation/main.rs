@@ -24,6 +24,9 @@ use world::{ATTACKERS, Attacker, World};
 
 backend_tests!(isolation_matrix);
 
+/// The longest one call may take.
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// A response, read once.
 struct Answer {
     status: u16,
@@ -69,7 +72,17 @@ async fn send(w: &World, route: &Mounted, spec: &Spec, client: &Client, csrf: &s
             .request(route.method.clone(), url)
             .header(ACCEPT, "text/html"),
     };
-    let res = req.send().await.expect("the server answers");
+    // A call that hangs fails its cell by name instead of the whole story at its deadline.
+    let res = match req.timeout(CALL_TIMEOUT).send().await {
+        Ok(res) => res,
+        Err(e) => {
+            return Answer {
+                status: 0,
+                location: String::new(),
+                body: format!("no answer: {e}"),
+            };
+        }
+    };
     Answer {
         status: res.status().as_u16(),
         location: common::location(&res),
@@ -179,6 +192,12 @@ async fn isolation_matrix(backend: Backend) {
             let (client, csrf) = attacker_session(&w, spec, attacker).await;
             let answer = send(&w, route, spec, client, &csrf).await;
             let cell = format!("{} {} × {attacker:?}", route.method, route.path);
+            assert!(
+                answer.status != 0,
+                "{cell}: {}; failures so far:\n{}",
+                answer.body,
+                failures.join("\n")
+            );
             if let Some(why) = judge(expect, &answer, &w.secrets_hidden_from(attacker)) {
                 failures.push(format!("{cell}: {why}"));
             }

@@ -182,7 +182,9 @@ fn entry(path: &str) -> Option<Spec> {
         "/api/set_alert_webhook" => call(
             AccountManage,
             Owner,
-            &[ADV, ("url", "https://hooks.attacker.example/x"), CSRF],
+            // An address literal (TEST-NET-3): no DNS lookup in the test; the rightful owner's
+            // control is refused as not public (400), after its access check passed.
+            &[ADV, ("url", "https://203.0.113.7/hook"), CSRF],
         ),
         "/api/remove_alert_webhook" => last(call(AccountManage, Owner, &[ADV, CSRF]), Order::Last),
         "/api/apply_least_privilege" => call(
