@@ -21,7 +21,7 @@ step "authz builds for wasm32"
 cargo build -p authz --target wasm32-unknown-unknown --target-dir target/front
 
 step "fuzz targets build (the runs themselves: scripts/fuzz-tokens.sh, docs/benchmarks.md)"
-cargo build --manifest-path authz/fuzz/Cargo.toml --target-dir target/fuzz
+cargo build --manifest-path crates/authz/fuzz/Cargo.toml --target-dir target/fuzz
 cargo build --manifest-path crates/tokens/fuzz/Cargo.toml --target-dir target/fuzz
 
 step "unit and integration tests (SQLite and PostgreSQL)"
