@@ -7,6 +7,7 @@ fn fixture(name: &str) -> String {
     let p: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
         "..",
+        "crates",
         "authz",
         "tests",
         "fixtures",
