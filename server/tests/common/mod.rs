@@ -51,6 +51,9 @@ pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// name instead of stalling the whole run until CI's own limit.
 pub const STORY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// The longest one HTTP call of a story's client may take.
+pub const CLIENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Held shared by every story and exclusively by a story that measures latency.
 static MACHINE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
@@ -205,6 +208,8 @@ impl TestApp {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
+                // No story waits on one call for ever: a call that hangs fails as a timeout.
+                .timeout(CLIENT_TIMEOUT)
                 .build()
                 .expect("client"),
             base: self.base.clone(),

@@ -27,6 +27,18 @@ backend_tests!(isolation_matrix);
 /// The longest one call may take.
 const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// The longest one step of a cell (a session's CSRF token, a snapshot of the store) may take.
+const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// Runs one step of the matrix under [`STEP_TIMEOUT`]: a step that hangs fails naming its cell
+/// and step instead of the whole story at its deadline.
+async fn bounded<T>(cell: &str, step: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(STEP_TIMEOUT, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{cell}: {step} did not finish within {STEP_TIMEOUT:?}"),
+    }
+}
+
 /// A response, read once.
 struct Answer {
     status: u16,
@@ -152,7 +164,9 @@ async fn attacker_session<'w>(
 }
 
 async fn isolation_matrix(backend: Backend) {
-    let w = world::world(backend).await;
+    let w = tokio::time::timeout(std::time::Duration::from_secs(120), world::world(backend))
+        .await
+        .expect("the world (the victim's objects and the attackers' sessions) within 120 s");
     let routes = mounted_routes();
     let mut cases = Vec::new();
     let mut unknown = Vec::new();
@@ -177,7 +191,7 @@ async fn isolation_matrix(backend: Backend) {
     let started = std::time::Instant::now();
     let mut failures = Vec::new();
     let (mut checked, mut not_applicable) = (0, 0);
-    let mut before = snapshot::take(&w.app.db).await;
+    let mut before = bounded("before the first cell", "a snapshot", snapshot::take(&w.app.db)).await;
     for (route, spec) in &cases {
         for attacker in ATTACKERS {
             let expect = table::expect(spec, route, attacker);
@@ -189,9 +203,11 @@ async fn isolation_matrix(backend: Backend) {
                 Expect::Rightful => continue,
                 _ => {}
             }
-            let (client, csrf) = attacker_session(&w, spec, attacker).await;
-            let answer = send(&w, route, spec, client, &csrf).await;
             let cell = format!("{} {} × {attacker:?}", route.method, route.path);
+            let (client, csrf) =
+                bounded(&cell, "the session's CSRF token", attacker_session(&w, spec, attacker))
+                    .await;
+            let answer = send(&w, route, spec, client, &csrf).await;
             assert!(
                 answer.status != 0,
                 "{cell}: {}; failures so far:\n{}",
@@ -201,7 +217,7 @@ async fn isolation_matrix(backend: Backend) {
             if let Some(why) = judge(expect, &answer, &w.secrets_hidden_from(attacker)) {
                 failures.push(format!("{cell}: {why}"));
             }
-            let after = snapshot::take(&w.app.db).await;
+            let after = bounded(&cell, "the snapshot after", snapshot::take(&w.app.db)).await;
             let may_change = if expect == Expect::Allowed {
                 snapshot::AUDIT_TRAIL
             } else {
