@@ -13,6 +13,9 @@ step() { printf '\n== test: %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "layout: no import cycles between files, no file over 800 lines, no function over 120"
+python3 scripts/check-layout.py --sizes-advisory
+
 step "clippy (ssr and hydrate, -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --target-dir target/front -- -D warnings

@@ -189,10 +189,10 @@ pub fn describe_action(action: &str) -> &'static str {
 
 /// The tone of a grant status badge.
 pub fn status_tone(
-    status: charter_store::model::GrantStatus,
+    status: charter_model::GrantStatus,
     expired: bool,
 ) -> (&'static str, &'static str) {
-    use charter_store::model::GrantStatus::*;
+    use charter_model::GrantStatus::*;
     match status {
         Active if expired => ("muted", "Expired"),
         Active => ("ok", "Active"),

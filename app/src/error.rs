@@ -55,8 +55,8 @@ impl FromServerFnError for AppError {
     }
 }
 
-impl From<charter_store::model::ParseError> for AppError {
-    fn from(e: charter_store::model::ParseError) -> Self {
+impl From<charter_model::ParseError> for AppError {
+    fn from(e: charter_model::ParseError) -> Self {
         AppError::BadRequest(e.to_string())
     }
 }

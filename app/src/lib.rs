@@ -11,6 +11,7 @@ pub mod error;
 pub mod findings;
 pub mod partner;
 pub mod session;
+pub mod shell;
 pub mod support;
 
 use components::SessionResource;

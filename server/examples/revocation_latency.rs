@@ -179,7 +179,7 @@ async fn main() {
     let b_store = db_b.store();
     b_store.reload_revocations().await.unwrap();
     if let Pool::Postgres(pool) = &db_b.pool {
-        charter_store::revocation::spawn_listener(pool.clone(), b_store.clone());
+        charter_store::spawn_revocation_listener(pool.clone(), b_store.clone());
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let svc_b = TokenService::load(b_store.clone(), TokenConfig::default())

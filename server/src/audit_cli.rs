@@ -18,7 +18,7 @@ enum AuditCommand {
     /// Exits 1 when a chain is broken.
     Verify {
         #[command(flatten)]
-        db: crate::DbArgs,
+        db: crate::db_args::DbArgs,
         /// Verify only this account's chain: its id (`adv_…`) or its exact name. Without it,
         /// every chain is verified (each account's and the one for events without an account).
         #[arg(long)]
@@ -27,7 +27,7 @@ enum AuditCommand {
     /// Write an account's activity to stdout, oldest first, as CSV or JSON Lines.
     Export {
         #[command(flatten)]
-        db: crate::DbArgs,
+        db: crate::db_args::DbArgs,
         /// The account: its id (`adv_…`) or its exact name.
         #[arg(long)]
         advertiser: String,

@@ -707,11 +707,7 @@ async fn seed_consent(
         )
         .await?;
     let by_name = |n: &str| agents.iter().find(|a| a.name == n);
-    let acct = format!(
-        "arn:ads:{}:{}",
-        northwind.marketplace.to_ascii_lowercase(),
-        northwind.id
-    );
+    let acct = charter_model::arn::account(&northwind.marketplace, northwind.id.as_str());
     let now = Utc::now();
     let requests = [
         (
@@ -814,11 +810,7 @@ async fn seed_enforcement(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use charter_store::{BreakerConfig, NewReservation, ReserveOutcome, SpendLimits};
-    let acct = format!(
-        "arn:ads:{}:{}",
-        northwind.marketplace.to_ascii_lowercase(),
-        northwind.id
-    );
+    let acct = charter_model::arn::account(&northwind.marketplace, northwind.id.as_str());
     let by_name = |n: &str| agents.iter().find(|a| a.name == n);
     if let Some(pilot) = by_name("Bid Pilot")
         && let Some(grant) = store.grant_for(&northwind.id, &pilot.id).await?

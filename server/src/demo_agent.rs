@@ -402,7 +402,7 @@ async fn act(
     }
 
     // Delegate a read-only token to Dayparting Agent (RFC 8693): proved within the parent.
-    let acct = format!("arn:ads:{}:{}", adv.marketplace.to_lowercase(), adv.id);
+    let acct = charter_model::arn::account(&adv.marketplace, adv.id.as_str());
     let policy = json!({ "Statement": [{ "Sid": "DaypartingReads", "Effect": "Allow",
         "Action": ["sp:ListCampaigns", "sp:GetCampaign", "sp:ListKeywords"], "Resource": format!("{acct}:*") }] })
     .to_string();

@@ -240,7 +240,7 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?;
     if let charter_store::Pool::Postgres(pool) = &db.pool {
-        charter_store::revocation::spawn_listener(pool.clone(), store.clone());
+        charter_store::spawn_revocation_listener(pool.clone(), store.clone());
     }
     let tokens = std::sync::Arc::new(
         tokens::TokenService::load(store.clone(), config.tokens.clone())

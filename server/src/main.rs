@@ -1,10 +1,12 @@
 //! `charter`: serve the app, apply migrations, seed demo data, and reason about policies.
 
 mod audit_cli;
+mod db_args;
 mod policy_cli;
 
-use charter_server::{Config, DEFAULT_DATABASE_URL, demo, prepare_database, serve};
+use charter_server::{Config, demo, prepare_database, serve};
 use clap::{Parser, Subcommand};
+use db_args::DbArgs;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -17,13 +19,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(clap::Args, Debug)]
-struct DbArgs {
-    /// `sqlite://path/to/file.db` (created when missing) or `postgres://user@host/db`.
-    #[arg(long, alias = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    database_url: String,
 }
 
 #[derive(Subcommand, Debug)]

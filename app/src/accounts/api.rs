@@ -3,46 +3,12 @@
 //! not change, support staff read only after giving a reason.
 
 use crate::error::AppError;
-use charter_store::model::*;
+use crate::shell::AccountView;
+#[cfg(feature = "ssr")]
+use crate::shell::account_view;
+use charter_model::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// The account as the caller sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountView {
-    pub advertiser: Advertiser,
-    /// The caller's role, or `None` for support staff.
-    pub role: Option<AdvertiserRole>,
-    /// Set when a support person is looking, with the reason they gave.
-    pub support_reason: Option<String>,
-    pub can_manage: bool,
-    /// Circuit breakers on the account that are not closed: shown on every account page.
-    pub alerts: Vec<crate::enforce::api::BreakerAlert>,
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) async fn account_view(
-    advertiser: Advertiser,
-    access: &crate::session::server::Access,
-) -> Result<AccountView, AppError> {
-    use crate::session::server::Access;
-    let alerts =
-        crate::enforce::api::breaker_alerts(&crate::session::server::store()?, &advertiser.id)
-            .await?;
-    Ok(AccountView {
-        alerts,
-        advertiser,
-        role: match access {
-            Access::Member(r) => Some(*r),
-            Access::Support(_) => None,
-        },
-        support_reason: match access {
-            Access::Support(v) => Some(v.reason.clone()),
-            Access::Member(_) => None,
-        },
-        can_manage: access.can_manage(),
-    })
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentsPage {

@@ -3,7 +3,8 @@
 use super::api::*;
 use crate::components::*;
 use crate::error::AppError;
-use charter_store::model::*;
+use crate::shell::banner::AccountBanner;
+use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,27 +57,6 @@ fn agent_messages(kind: &str, code: &str) -> Option<String> {
         }
         _ => return None,
     })
-}
-
-/// The banner a support person sees on every account page.
-#[component]
-pub fn AccountBanner(account: AccountView) -> impl IntoView {
-    let support = account.support_reason.map(|reason| {
-        view! {
-            <div class="banner banner--support" role="note">
-                <strong>"Read-only support view."</strong>
-                " Reason: " <q>{reason}</q> ". Every page you open here is recorded in this account's activity."
-            </div>
-        }
-    });
-    let viewer = (account.role == Some(AdvertiserRole::Viewer)).then(|| {
-        view! { <div class="banner" role="note">"You have view-only access to this account."</div> }
-    });
-    let adv = account.advertiser.id.to_string();
-    view! {
-        {support}{viewer}
-        <crate::enforce::pages::BreakerBanner adv=adv alerts=account.alerts.clone()/>
-    }
 }
 
 #[component]

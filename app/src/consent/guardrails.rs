@@ -4,13 +4,13 @@
 
 use super::api::{CeilingView, CheckView};
 use super::pages::{Reasons, consent_messages, param};
-use crate::accounts::api::AccountView;
-#[cfg(feature = "ssr")]
-use crate::accounts::api::account_view;
-use crate::accounts::pages::AccountBanner;
 use crate::components::*;
 use crate::error::AppError;
-use charter_store::model::*;
+use crate::shell::AccountView;
+#[cfg(feature = "ssr")]
+use crate::shell::account_view;
+use crate::shell::banner::AccountBanner;
+use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -112,7 +112,7 @@ pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, Ap
         if specs.is_empty() {
             continue;
         }
-        let Some(text) = grant_policy_text(&d.grant, &advertiser) else {
+        let Some(text) = effective_policy_text(&d.grant, &advertiser) else {
             continue;
         };
         let Ok(policy) = authz::parse_policy(&text) else {
@@ -160,7 +160,7 @@ pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, Ap
                 Some(d) => d.agent.name,
                 None => g.agent_id.to_string(),
             };
-            let check = match (&ceiling_policy, grant_policy_text(&g, &advertiser)) {
+            let check = match (&ceiling_policy, effective_policy_text(&g, &advertiser)) {
                 (Some(c), Some(text)) => match authz::parse_policy(&text) {
                     Ok(p) => match authz::try_check_no_new_access(c, &p) {
                         Ok(r) => check_view(&r),

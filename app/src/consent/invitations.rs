@@ -5,7 +5,7 @@
 
 use crate::components::*;
 use crate::error::AppError;
-use charter_store::model::*;
+use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

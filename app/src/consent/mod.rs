@@ -10,3 +10,4 @@ pub mod invitations;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod views;

@@ -3,9 +3,9 @@
 
 use super::api::*;
 use super::invitations::{InvitationsPanel, RedeemInvitationPanel};
-use crate::accounts::pages::AccountBanner;
 use crate::components::*;
-use charter_store::model::*;
+use crate::shell::banner::AccountBanner;
+use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,11 +1,12 @@
 //! Server-only helpers of the consent area: parsing policies with readable errors, purpose
 //! templates, the ceiling union, and turning `authz` results into the views the pages show.
 
-use super::api::*;
+use super::views::*;
 use crate::error::AppError;
 use authz::consent::{GuardrailSpec, Review, ReviewInput, review};
 use authz::{AccessLevel, Catalog, CheckResult, Policy};
-use charter_store::model::*;
+pub use charter_core::policy::{effective_policy_text, guardrail_spec, template, template_json};
+use charter_model::*;
 
 /// Parses a policy; the error names the JSON path and line:col.
 /// The longest policy a partner may put in an access request (and an advertiser in a narrowed
@@ -31,31 +32,6 @@ pub fn parse_policy(what: &str, text: &str) -> Result<Policy, AppError> {
             e.path, e.line, e.col, e.message
         ))
     })
-}
-
-/// The purpose template for the account, as JSON.
-pub fn template_json(purpose: Purpose, advertiser: &Advertiser) -> Option<String> {
-    authz::purpose::template_json(
-        purpose.as_str(),
-        &advertiser.marketplace.to_lowercase(),
-        advertiser.id.as_str(),
-    )
-}
-
-pub fn template(purpose: Purpose, advertiser: &Advertiser) -> Option<Policy> {
-    authz::purpose::template(
-        purpose.as_str(),
-        &advertiser.marketplace.to_lowercase(),
-        advertiser.id.as_str(),
-    )
-}
-
-/// The policy a grant gives: its own, or its purpose's template.
-pub fn grant_policy_text(grant: &Grant, advertiser: &Advertiser) -> Option<String> {
-    grant
-        .policy
-        .clone()
-        .or_else(|| template_json(grant.purpose, advertiser))
 }
 
 /// A policy as stable, reviewable text: pretty-printed JSON, or the text as given when it does
@@ -92,15 +68,6 @@ pub fn union_policy(a: &str, b: &str) -> Result<String, AppError> {
     }
     let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
     serde_json::to_string_pretty(&doc).map_err(|_| AppError::Internal)
-}
-
-pub fn guardrail_spec(g: &Guardrail) -> GuardrailSpec {
-    GuardrailSpec {
-        id: g.id.to_string(),
-        name: g.name.clone(),
-        actions: g.actions.clone(),
-        resources: g.resources.clone(),
-    }
 }
 
 pub fn check_view(c: &CheckResult) -> CheckView {
@@ -190,7 +157,7 @@ pub async fn review_context(
         .map(|d| d.grant)
         .filter(|g| g.status != GrantStatus::Revoked);
     let current = match &grant {
-        Some(g) => match grant_policy_text(g, advertiser) {
+        Some(g) => match effective_policy_text(g, advertiser) {
             Some(text) => Some(parse_policy("current grant", &text)?),
             None => None,
         },

@@ -4,9 +4,9 @@
 //! consent review with the account's guardrails and the application's ceiling.
 
 use super::draft::{EditorDraft, PreviewInputs};
-use crate::accounts::api::AccountView;
 use crate::error::AppError;
-use charter_store::model::*;
+use crate::shell::AccountView;
+use charter_model::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -66,20 +66,14 @@ async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Lo
         .await?
         .ok_or(AppError::NotFound)?;
     let grant = &detail.grant;
-    let marketplace = advertiser.marketplace.to_lowercase();
-    let template_policy =
-        authz::purpose::template_json(grant.purpose.as_str(), &marketplace, advertiser.id.as_str());
-    let current_policy = grant.policy.clone().or_else(|| template_policy.clone());
+    let marketplace = charter_model::arn::marketplace_segment(&advertiser.marketplace);
+    let template_policy = charter_core::policy::template_json(grant.purpose, &advertiser);
+    let current_policy = charter_core::policy::effective_policy_text(grant, &advertiser);
     let guardrails = store
         .guardrails(&advertiser.id)
         .await?
-        .into_iter()
-        .map(|g| authz::consent::GuardrailSpec {
-            id: g.id.to_string(),
-            name: g.name,
-            actions: g.actions,
-            resources: g.resources,
-        })
+        .iter()
+        .map(charter_core::policy::guardrail_spec)
         .collect();
     let ceiling_policy = store
         .app_ceiling(&advertiser.id, &detail.application.id)
@@ -106,7 +100,7 @@ async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Lo
             role: store.membership_role(&person.id, &advertiser.id).await?,
             support_reason: None,
             can_manage: true,
-            alerts: crate::enforce::api::breaker_alerts(&store, &advertiser.id).await?,
+            alerts: crate::shell::breaker_alerts(&store, &advertiser.id).await?,
         },
         agent_id: detail.agent.id.to_string(),
         agent_name: detail.agent.name.to_string(),

@@ -85,11 +85,17 @@ pub fn parse_cell(key: &str) -> Option<(String, AccessLevel)> {
 
 /// The default data scope: the whole account.
 pub fn default_resource(marketplace: &str, account: &str) -> String {
-    format!("arn:ads:{marketplace}:{account}:*")
+    charter_model::arn::all_resources(marketplace, account)
+}
+
+/// An example of one resource of the account, for hints and errors.
+pub fn example_resource(marketplace: &str, account: &str) -> String {
+    charter_model::arn::resource(marketplace, account, "campaign", "123")
 }
 
 /// Checks that a pattern names this account (and its marketplace, or `*`).
 pub fn check_scope(pattern: &str, marketplace: &str, account: &str) -> Result<(), String> {
+    let example = example_resource(marketplace, account);
     let mut parts = pattern.splitn(5, ':');
     match (
         parts.next(),
@@ -101,7 +107,7 @@ pub fn check_scope(pattern: &str, marketplace: &str, account: &str) -> Result<()
         (Some("arn"), Some("ads"), Some(mp), Some(acct), Some(rest)) if !rest.is_empty() => {
             if acct != account {
                 return Err(format!(
-                    "`{pattern}` is for another account: this grant can only cover account {account} (for example `arn:ads:{marketplace}:{account}:campaign/123`)"
+                    "`{pattern}` is for another account: this grant can only cover account {account} (for example `{example}`)"
                 ));
             }
             if mp != marketplace && mp != "*" {
@@ -112,7 +118,9 @@ pub fn check_scope(pattern: &str, marketplace: &str, account: &str) -> Result<()
             authz::matrix::check_resource(pattern)
         }
         _ => Err(format!(
-            "`{pattern}` is not a resource of the form `arn:ads:{marketplace}:{account}:<resource>` (for example `arn:ads:{marketplace}:{account}:*` or `arn:ads:{marketplace}:{account}:campaign/123`)"
+            "`{pattern}` is not a resource of the form `{}:<resource>` (for example `{}` or `{example}`)",
+            charter_model::arn::account(marketplace, account),
+            default_resource(marketplace, account)
         )),
     }
 }

@@ -10,7 +10,7 @@ use crate::accounts::api::{DiffKind, line_diff};
 use crate::components::*;
 use crate::consent::api::CheckView;
 use authz::{AccessLevel, Catalog, Coverage};
-use charter_store::model::*;
+use charter_model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -232,10 +232,7 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
             view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
         })
     };
-    let example = format!(
-        "arn:ads:{}:{}:campaign/123",
-        inputs.marketplace, inputs.account
-    );
+    let example = draft::example_resource(&inputs.marketplace, &inputs.account);
     let scope_hint = format!(
         "One pattern a line. The whole account is {}; a single campaign is {example}. Patterns for other accounts are refused.",
         draft::default_resource(&inputs.marketplace, &inputs.account)

@@ -4,9 +4,9 @@
 //! caps and thresholds, reset a breaker or set the alert webhook. Every change goes through the
 //! store, which audits it with before and after in the same transaction.
 
-use crate::accounts::api::AccountView;
 use crate::error::AppError;
-use charter_store::model::*;
+use crate::shell::AccountView;
+use charter_model::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -103,17 +103,6 @@ pub struct EnforcementView {
     pub series: Vec<SpendDay>,
     pub ledger: Vec<LedgerView>,
     pub breaker: BreakerView,
-}
-
-/// A breaker that is not closed, for the account banner and the alerts page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BreakerAlert {
-    pub agent_id: String,
-    pub agent_name: String,
-    pub state: BreakerState,
-    pub reason: Option<String>,
-    pub changed_at: DateTime<Utc>,
-    pub trips: i64,
 }
 
 /// The spend and breaker signal of one row of the Agents list.
@@ -255,34 +244,6 @@ pub async fn enforcement_for(
         ledger,
         breaker: breaker_view(&breaker, &limits),
     })
-}
-
-/// The breakers of the account that are not closed, the most recent first.
-#[cfg(feature = "ssr")]
-pub async fn breaker_alerts(
-    store: &charter_store::DynStore,
-    advertiser: &AdvertiserId,
-) -> Result<Vec<BreakerAlert>, AppError> {
-    let mut out = Vec::new();
-    for rec in store.breakers(advertiser).await? {
-        if rec.state == BreakerState::Closed {
-            continue;
-        }
-        let name = store
-            .agent_detail(advertiser, &rec.agent_id)
-            .await?
-            .map(|d| d.agent.name)
-            .unwrap_or_else(|| rec.agent_id.to_string());
-        out.push(BreakerAlert {
-            agent_id: rec.agent_id.to_string(),
-            agent_name: name,
-            state: rec.state,
-            reason: rec.reason,
-            changed_at: rec.changed_at,
-            trips: rec.trips,
-        });
-    }
-    Ok(out)
 }
 
 /// Today's spend and the breaker state of each row of the Agents list.
@@ -493,8 +454,8 @@ const FRESH_WEBHOOK_KEY: &str = "fresh_webhook_secret";
 /// The account's breaker alerts: transitions from the audit trail and the webhook.
 #[server(endpoint = "account_alerts")]
 pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> {
-    use crate::accounts::api::account_view;
     use crate::session::server::*;
+    use crate::shell::account_view;
     let (session, person) = require_person().await?;
     let (advertiser, access) = account_access(&session, &person, &advertiser_id, "alerts").await?;
     let store = store()?;

@@ -3,9 +3,9 @@
 
 use super::api::*;
 use super::money::{format_minor, minor_to_input};
-use crate::accounts::pages::AccountBanner;
 use crate::components::*;
-use charter_store::model::BreakerState;
+use crate::shell::banner::AccountBanner;
+use charter_model::BreakerState;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,44 +40,6 @@ impl Default for SafetyActions {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The banner of breakers that are not closed, on every account page. The riskiest thing on
-/// the account, so it comes first and in the danger colour.
-#[component]
-pub fn BreakerBanner(adv: String, alerts: Vec<BreakerAlert>) -> AnyView {
-    alerts
-        .into_iter()
-        .map(|a| {
-            let href = format!("/accounts/{adv}/agents/{}#safety", a.agent_id);
-            let what = match a.state {
-                BreakerState::Terminated => "Circuit breaker terminated",
-                BreakerState::HalfOpen => "Circuit breaker half-open",
-                _ => "Circuit breaker open",
-            };
-            let effect = match a.state {
-                BreakerState::HalfOpen => "a few probe calls are let through to test recovery",
-                BreakerState::Terminated => {
-                    "every call is denied until someone with admin rights resets it"
-                }
-                _ => "every call is denied until the cooldown ends",
-            };
-            let tone = if a.state == BreakerState::HalfOpen {
-                "banner banner--warn"
-            } else {
-                "banner banner--danger"
-            };
-            view! {
-                <div class=tone role="note">
-                    <strong>{format!("{what}: {}", a.agent_name)}</strong>
-                    {format!(" since {}: {effect}.", fmt_datetime(&a.changed_at))}
-                    {a.reason.map(|r| view! { " Reason: " <q>{r}</q> "." })}
-                    " " <a href=href>"Review and reset"</a>
-                </div>
-            }
-        })
-        .collect_view()
-        .into_any()
 }
 
 /// A cap's use as a bar, with the numbers beside it.
@@ -272,9 +234,9 @@ pub fn SafetyPanels(
         .into_iter()
         .map(|e| {
             let tone = match e.status {
-                charter_store::model::ReservationStatus::Committed => "ok",
-                charter_store::model::ReservationStatus::Reserved => "warn",
-                charter_store::model::ReservationStatus::Released => "muted",
+                charter_model::ReservationStatus::Committed => "ok",
+                charter_model::ReservationStatus::Reserved => "warn",
+                charter_model::ReservationStatus::Released => "muted",
             };
             view! {
                 <tr>

@@ -3,10 +3,10 @@
 //! the server from the audit trail (never from what the browser sent), refuses unless
 //! `check_no_new_access` passes, and writes the grant's next version.
 
-use crate::accounts::api::AccountView;
 use crate::error::AppError;
+use crate::shell::AccountView;
 #[cfg(feature = "ssr")]
-use charter_store::model::*;
+use charter_model::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,6 @@ pub async fn compute(
         ..AgentQuery::default()
     };
     let rows = store.list_agent_grants(&advertiser.id, &query).await?.items;
-    let marketplace = advertiser.marketplace.to_lowercase();
     let mut out = Vec::new();
     for row in rows {
         if only_agent.is_some_and(|a| *a != row.agent_id) {
@@ -120,13 +119,7 @@ pub async fn compute(
             .filter(|u| u.agent_id == row.agent_id)
             .map(|u| u.action.clone())
             .collect();
-        let policy = grant.policy.clone().or_else(|| {
-            authz::purpose::template_json(
-                grant.purpose.as_str(),
-                &marketplace,
-                advertiser.id.as_str(),
-            )
-        });
+        let policy = charter_core::policy::effective_policy_text(&grant, advertiser);
         let last_seen = last.get(&row.agent_id).copied();
         let mut f = AgentFinding {
             agent_id: row.agent_id.to_string(),
@@ -203,8 +196,8 @@ pub async fn load_findings(
     advertiser_id: String,
     window: Option<String>,
 ) -> Result<FindingsPage, AppError> {
-    use crate::accounts::api::account_view;
     use crate::session::server::*;
+    use crate::shell::account_view;
     let (session, person) = require_person().await?;
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "findings").await?;

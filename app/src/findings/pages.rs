@@ -1,8 +1,8 @@
 //! `/accounts/:adv/findings`: unused access from the audit trail, and one-click least privilege.
 
 use super::api::*;
-use crate::accounts::pages::AccountBanner;
 use crate::components::*;
+use crate::shell::banner::AccountBanner;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

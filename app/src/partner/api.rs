@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use charter_store::model::*;
+use charter_model::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +163,28 @@ pub struct FreshSecret {
     pub id: String,
     pub hint: String,
     pub secret: String,
+}
+
+#[cfg(feature = "ssr")]
+const FRESH_SECRET_KEY: &str = "fresh_client_secret";
+
+#[cfg(feature = "ssr")]
+/// A just-created client secret of `agent`, for its credentials page (see [`crate::session::server::stash_once`]).
+pub async fn stash_fresh_secret(
+    session: &tower_sessions::Session,
+    agent: &AgentId,
+    secret: FreshSecret,
+) -> Result<(), AppError> {
+    crate::session::server::stash_once(session, FRESH_SECRET_KEY, agent.as_str(), secret).await
+}
+
+#[cfg(feature = "ssr")]
+/// The stashed client secret of `agent`, once (see [`crate::session::server::take_once`]).
+pub async fn take_fresh_secret(
+    session: &tower_sessions::Session,
+    agent: &AgentId,
+) -> Result<Option<FreshSecret>, AppError> {
+    crate::session::server::take_once(session, FRESH_SECRET_KEY, agent.as_str()).await
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

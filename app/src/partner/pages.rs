@@ -3,7 +3,7 @@
 use super::api::*;
 use crate::components::*;
 use crate::error::AppError;
-use charter_store::model::*;
+use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

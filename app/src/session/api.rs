@@ -1,7 +1,7 @@
 //! Server functions for signing in and out, and the session summary every page reads.
 
 use crate::error::AppError;
-use charter_store::model::{Membership, Partner};
+use charter_model::{Membership, Partner};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::server::*;
-    use charter_store::model::Email;
+    use charter_model::Email;
     let session = session().await?;
     check_csrf(&session, &csrf).await?;
     let store = store()?;

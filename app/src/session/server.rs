@@ -1,8 +1,8 @@
 //! Server-only session and access helpers used by every server function.
 
 use crate::error::AppError;
+use charter_model::*;
 use charter_store::DynStore;
-use charter_store::model::*;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -344,25 +344,6 @@ pub async fn take_once<T: serde::de::DeserializeOwned + Serialize + Send + Sync>
             .map_err(session_err)?;
     }
     Ok((mine && !expired).then_some(stashed.value))
-}
-
-const FRESH_SECRET_KEY: &str = "fresh_client_secret";
-
-/// A just-created client secret of `agent`, for its credentials page (see [`stash_once`]).
-pub async fn stash_fresh_secret(
-    session: &Session,
-    agent: &AgentId,
-    secret: crate::partner::api::FreshSecret,
-) -> Result<(), AppError> {
-    stash_once(session, FRESH_SECRET_KEY, agent.as_str(), secret).await
-}
-
-/// The stashed client secret of `agent`, once (see [`take_once`]).
-pub async fn take_fresh_secret(
-    session: &Session,
-    agent: &AgentId,
-) -> Result<Option<crate::partner::api::FreshSecret>, AppError> {
-    take_once(session, FRESH_SECRET_KEY, agent.as_str()).await
 }
 
 /// The client's address as the server resolved it: the TCP peer, or, when the peer is a

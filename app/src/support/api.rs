@@ -1,5 +1,5 @@
 use crate::error::AppError;
-use charter_store::model::*;
+use charter_model::*;
 use leptos::prelude::*;
 
 /// Minimum length of the reason a support person gives before looking at an account.

@@ -5,7 +5,8 @@
 //! and PostgreSQL implementations, chosen from the `DATABASE_URL` scheme by [`connect`].
 #![forbid(unsafe_code)]
 
-pub mod model;
+/// The domain model, from `charter-model` (re-exported so `charter_store::model::X` names it).
+pub use charter_model as model;
 pub mod revoked;
 
 #[cfg(feature = "db")]

@@ -17,7 +17,7 @@
 //! (Charter cannot prove the child stays inside it). The verifier supplies `time`, `account`,
 //! `operation`, `resource` and `amount` (0 when a call commits no money).
 
-use crate::TokenError;
+use crate::error::TokenError;
 use biscuit_auth::Biscuit;
 use biscuit_auth::builder::BlockBuilder;
 use chrono::{DateTime, Utc};

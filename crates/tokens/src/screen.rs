@@ -22,7 +22,7 @@
 //! `try_or`; the lazy right side of `&&` and `||` counts toward the operations limit. Each supplied fact has exactly one value, so the checks that remain cost time
 //! linear in the block's size.
 
-use crate::TokenError;
+use crate::error::TokenError;
 use biscuit_auth::Biscuit;
 use biscuit_auth::datalog::SymbolTable;
 use biscuit_auth::format::schema;

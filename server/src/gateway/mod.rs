@@ -109,14 +109,6 @@ fn statement_name(policy: &Policy, r: &authz::eval::StatementRef) -> String {
         .unwrap_or_else(|| format!("statement {}", r.statement_index + 1))
 }
 
-fn guardrail_policy(g: &Guardrail) -> Result<Policy, String> {
-    let doc = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{ "Sid": g.name, "Effect": "Allow", "Action": g.actions, "Resource": g.resources }]
-    });
-    authz::parse_policy(&doc.to_string()).map_err(|e| e.to_string())
-}
-
 impl Enforcer {
     pub fn new(
         tokens: Arc<TokenService>,
@@ -207,9 +199,8 @@ impl Enforcer {
             .agent_identity(&claims.agent)
             .await
             .map_err(internal)?;
-        let policy = crate::oauth::grant_policy_text(&grant, &advertiser)
-            .ok_or_else(|| format!("the grant's purpose `{}` has no policy", grant.purpose))
-            .and_then(|text| authz::parse_policy(&text).map_err(|e| e.to_string()));
+        let policy =
+            charter_core::policy::effective_policy(&grant, &advertiser).map_err(|e| e.to_string());
         let view = Arc::new(GrantView {
             advertiser,
             agent_name: identity
@@ -247,7 +238,7 @@ impl Enforcer {
         for g in list {
             // A guardrail that cannot be read as a policy would silently stop protecting the
             // account: fail closed instead.
-            let p = guardrail_policy(&g)
+            let p = charter_core::policy::guardrail_policy(&g)
                 .map_err(|e| format!("guardrail `{}` is unreadable: {e}", g.name))?;
             rails.push((g, p));
         }

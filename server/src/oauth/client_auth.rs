@@ -1,7 +1,7 @@
 //! Client authentication at the OAuth endpoints: `client_secret_basic`, `client_secret_post`
 //! and `private_key_jwt` (RFC 7523, EdDSA), with the per-client rate limit.
 
-use super::{ASSERTION_JWT_BEARER, OAuthError, OResult, param, required};
+use super::wire::{ASSERTION_JWT_BEARER, OAuthError, OResult, param, required};
 use crate::limits::OAuthLimiter;
 use crate::tokens::TokenService;
 use axum::http::{HeaderMap, header};

@@ -79,10 +79,11 @@ pub fn op(action: &'static str, resource: String, amount_minor: Option<i64>) -> 
 /// resource types in lower camel case (`campaign`, `adGroup`, `keyword`, `target`, `report`,
 /// `invoice`, `profile`, `billingProfile`).
 pub fn resource(advertiser: &Advertiser, kind: &str, id: impl fmt::Display) -> String {
-    format!(
-        "arn:ads:{}:{}:{kind}/{id}",
-        advertiser.marketplace.to_ascii_lowercase(),
-        advertiser.id
+    charter_model::arn::resource(
+        &advertiser.marketplace,
+        advertiser.id.as_str(),
+        kind,
+        &id.to_string(),
     )
 }
 

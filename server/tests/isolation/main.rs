@@ -191,7 +191,12 @@ async fn isolation_matrix(backend: Backend) {
     let started = std::time::Instant::now();
     let mut failures = Vec::new();
     let (mut checked, mut not_applicable) = (0, 0);
-    let mut before = bounded("before the first cell", "a snapshot", snapshot::take(&w.app.db)).await;
+    let mut before = bounded(
+        "before the first cell",
+        "a snapshot",
+        snapshot::take(&w.app.db),
+    )
+    .await;
     for (route, spec) in &cases {
         for attacker in ATTACKERS {
             let expect = table::expect(spec, route, attacker);
@@ -204,9 +209,12 @@ async fn isolation_matrix(backend: Backend) {
                 _ => {}
             }
             let cell = format!("{} {} × {attacker:?}", route.method, route.path);
-            let (client, csrf) =
-                bounded(&cell, "the session's CSRF token", attacker_session(&w, spec, attacker))
-                    .await;
+            let (client, csrf) = bounded(
+                &cell,
+                "the session's CSRF token",
+                attacker_session(&w, spec, attacker),
+            )
+            .await;
             let answer = send(&w, route, spec, client, &csrf).await;
             assert!(
                 answer.status != 0,

@@ -4,9 +4,12 @@
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
 
 mod audit;
+mod connect;
 mod consent;
 mod enforce;
+mod error;
 mod identity;
+mod listener;
 mod password;
 mod sandbox;
 mod sql;
@@ -17,42 +20,18 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use audit::*;
+pub use connect::{Db, Pool, connect};
 pub use consent::*;
 pub use enforce::*;
+pub use error::{Result, StoreError};
 pub use identity::*;
+pub use listener::spawn_revocation_listener;
 pub use password::{hash_password, verify_password};
 pub use sandbox::*;
-pub use sql::{PgStore, SqliteStore};
+pub use sql::{PgStore, SqliteStore, new_event_id};
 
 /// The store as the rest of the server holds it.
 pub type DynStore = Arc<dyn Store>;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound,
-    #[error("{0} already exists")]
-    Conflict(&'static str),
-    /// A quota is reached; the message says which, for the person who hit it.
-    #[error("{0}")]
-    Limit(String),
-    #[error(transparent)]
-    Invalid(#[from] ParseError),
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    #[error("unsupported database url `{0}`: use sqlite://… or postgres://…")]
-    UnsupportedUrl(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("password hashing failed: {0}")]
-    Password(String),
-    #[error("a background task failed: {0}")]
-    Task(String),
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// An audit event to append; `Store` methods build these for their own changes.
 #[derive(Debug, Clone)]
@@ -66,12 +45,6 @@ pub struct NewAuditEvent {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
-}
-
-/// A fresh event id. Ids are monotonic within this process, so events made in the same
-/// millisecond keep their order (decision events take theirs when the decision is made).
-pub fn new_event_id() -> EventId {
-    sql::next_event_id().unwrap_or_else(|_| EventId::generate())
 }
 
 /// A grant to create (used by the demo seed and, later, by consent).
@@ -127,36 +100,6 @@ impl Backoff {
         self.base_secs
             .saturating_mul(1i64 << doublings)
             .min(self.max_secs)
-    }
-}
-
-#[cfg(test)]
-mod backoff_tests {
-    use super::Backoff;
-
-    #[test]
-    fn the_delay_doubles_after_the_free_attempts_up_to_the_cap() {
-        let b = Backoff {
-            free: 5,
-            base_secs: 10,
-            max_secs: 600,
-            window_secs: 900,
-        };
-        let want = [
-            (1, 0),
-            (4, 0),
-            (5, 10),
-            (6, 20),
-            (7, 40),
-            (9, 160),
-            (10, 320),
-            (11, 600),
-            (60, 600),
-            (u64::MAX, 600),
-        ];
-        for (n, secs) in want {
-            assert_eq!(b.delay_after(n), secs, "after attempt {n}");
-        }
     }
 }
 
@@ -317,96 +260,32 @@ pub trait Store:
     async fn login_succeeded(&self, clear: &[String], refund: &[String]) -> Result<()>;
 }
 
-/// A connection pool of either backend.
-#[derive(Clone)]
-pub enum Pool {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
+#[cfg(test)]
+mod backoff_tests {
+    use super::Backoff;
 
-/// A connected database: the pool (for the session store) and the one [`Store`] over it. Every
-/// clone shares that store, and so its revocation index.
-#[derive(Clone)]
-pub struct Db {
-    pub pool: Pool,
-    store: DynStore,
-}
-
-impl Db {
-    pub fn new(pool: Pool) -> Db {
-        let store: DynStore = match &pool {
-            Pool::Sqlite(p) => Arc::new(SqliteStore::new(p.clone())),
-            Pool::Postgres(p) => Arc::new(PgStore::new(p.clone())),
+    #[test]
+    fn the_delay_doubles_after_the_free_attempts_up_to_the_cap() {
+        let b = Backoff {
+            free: 5,
+            base_secs: 10,
+            max_secs: 600,
+            window_secs: 900,
         };
-        Db { pool, store }
-    }
-
-    pub fn store(&self) -> DynStore {
-        self.store.clone()
-    }
-
-    /// Applies this backend's migrations (`migrations/sqlite` or `migrations/postgres`), then
-    /// chains the audit events written before the audit chain existed (idempotent).
-    pub async fn migrate(&self) -> Result<()> {
-        match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
-            Pool::Postgres(pool) => {
-                sqlx::migrate!("../../migrations/postgres")
-                    .run(pool)
-                    .await?
-            }
+        let want = [
+            (1, 0),
+            (4, 0),
+            (5, 10),
+            (6, 20),
+            (7, 40),
+            (9, 160),
+            (10, 320),
+            (11, 600),
+            (60, 600),
+            (u64::MAX, 600),
+        ];
+        for (n, secs) in want {
+            assert_eq!(b.delay_after(n), secs, "after attempt {n}");
         }
-        self.store.chain_unchained_events().await?;
-        Ok(())
-    }
-
-    pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
-            Pool::Postgres(pool) => pool.close().await,
-        }
-    }
-}
-
-/// Connects to `url`, choosing the backend from its scheme (`sqlite:` or `postgres:`). A SQLite
-/// file and its parent directory are created when missing.
-pub async fn connect(url: &str) -> Result<Db> {
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
-    use std::str::FromStr;
-    if url.starts_with("sqlite:") {
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let path = opts.get_filename();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
-        Ok(Db::new(Pool::Sqlite(pool)))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(16)
-            .connect(url)
-            .await?;
-        Ok(Db::new(Pool::Postgres(pool)))
-    } else {
-        let scheme: String = url
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(32)
-            .collect();
-        Err(StoreError::UnsupportedUrl(scheme))
     }
 }

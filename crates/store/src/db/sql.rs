@@ -54,6 +54,12 @@ fn like_pattern(search: &str) -> String {
 
 /// Event ids are monotonic within this process, so events written in the same millisecond
 /// keep their order.
+/// A fresh event id. Ids are monotonic within this process, so events made in the same
+/// millisecond keep their order (decision events take theirs when the decision is made).
+pub fn new_event_id() -> EventId {
+    next_event_id().unwrap_or_else(|_| EventId::generate())
+}
+
 pub(super) fn next_event_id() -> Result<EventId> {
     static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
     let ulid = match GENERATOR.lock() {

@@ -1,5 +1,6 @@
-//! Money as people read and type it. Amounts are stored in the currency's minor units; people
-//! see and enter major units (`1,250.50`). Shared by the server and the browser.
+//! Money: the one definition of a currency's minor units and of amounts as people read and
+//! type them. Amounts are stored in the currency's minor units; people see and enter major units
+//! (`1,250.50`). Shared by the server, the sandbox and the browser.
 
 /// Digits after the decimal point of a currency (ISO 4217); 2 unless known otherwise.
 pub fn minor_digits(currency: &str) -> u32 {
