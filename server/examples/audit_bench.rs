@@ -8,6 +8,7 @@
 //! Defaults: both backends, 200 000 appended events, a chain of 1 000 000 events to verify.
 //! PostgreSQL is reached at `postgres://postgres@127.0.0.1:5432` (a scratch database is made
 //! and dropped). Results are printed as a Markdown table row per measurement.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use charter_server::audit::AuditWriter;
 use charter_store::DynStore;

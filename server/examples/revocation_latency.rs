@@ -13,6 +13,7 @@
 //!
 //! The cross-process verifier has its own pool, store, index and listener, exactly as a second
 //! `charter serve` has. Figures go to docs/benchmarks.md.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use charter_server::demo::{self, SeedOptions};
 use charter_server::tokens::{Claims, TokenConfig, TokenService};

@@ -1,4 +1,5 @@
 //! Consent, guardrails and ceilings in the store, on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

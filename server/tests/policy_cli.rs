@@ -1,4 +1,5 @@
 //! End-to-end tests of `charter policy …` (exit codes, JSON shapes, error locations).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

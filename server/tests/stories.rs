@@ -1,4 +1,5 @@
 //! End-to-end stories over HTTP against the real router, each run on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

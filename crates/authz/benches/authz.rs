@@ -6,6 +6,7 @@
 //! - `analysis/*`: `check_no_new_access` on 50-statement policy pairs, and `z3` solving the
 //!   emitted SMT-LIB of the same query (a process per solve, as a user would run it).
 //! - `recommend/*`: a recommendation against a 2,000-action catalog.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::io::Write as _;

@@ -1,6 +1,7 @@
 //! `authz::matrix`: `matrix_of(policy_from_matrix(spec))` marks exactly the chosen cells Full
 //! (and every other cell None) for many random specs; the generated policies validate, mean what
 //! the spec says at evaluation time, and bad specs are refused with the field's path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 

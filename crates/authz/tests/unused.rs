@@ -1,5 +1,6 @@
 //! Unused access and the one-click least-privilege rewrite: data-driven cases, each checked
 //! exactly (granted and unused sets) and with the proof that the rewrite grants nothing new.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use authz::Catalog;
 use authz::unused::unused_access;

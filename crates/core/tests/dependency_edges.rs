@@ -2,6 +2,7 @@
 //! only on the workspace crates its layer allows (ARCHITECTURE.md, "Crates and their edges").
 //! A new edge fails here, naming it; an allowed edge that disappears is reported too, so the
 //! table stays true.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,25 +15,48 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("charter-tokens", &["charter-store", "authz"]),
     // The UI: the model and the engine in the browser too (the grant editor's live preview);
     // the core and the store on the server only (the `ssr` feature).
-    ("app", &["charter-model", "authz", "charter-core", "charter-store"]),
+    (
+        "app",
+        &["charter-model", "authz", "charter-core", "charter-store"],
+    ),
     (
         "charter-server",
-        &["app", "authz", "charter-core", "charter-model", "charter-store", "charter-tokens"],
+        &[
+            "app",
+            "authz",
+            "charter-core",
+            "charter-model",
+            "charter-store",
+            "charter-tokens",
+        ],
     ),
 ];
 
 /// Edges still in place that the target layout removes (issue 11): the UI's server functions
 /// and the token service reach the store directly until their use cases move into the core.
-const TRANSITIONAL: &[(&str, &str)] = &[("app", "charter-store"), ("charter-tokens", "charter-store")];
+const TRANSITIONAL: &[(&str, &str)] = &[
+    ("app", "charter-store"),
+    ("charter-tokens", "charter-store"),
+];
 
 #[test]
 fn workspace_crates_depend_only_along_the_allowed_edges() {
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let packages = meta["packages"].as_array().expect("packages");
     let members: BTreeSet<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
@@ -61,7 +85,9 @@ fn workspace_crates_depend_only_along_the_allowed_edges() {
             problems.push(format!("`{krate}` → `{dep}` is not an allowed edge"));
         }
         for gone in ok.difference(deps) {
-            problems.push(format!("`{krate}` → `{gone}` is allowed but absent: update the table"));
+            problems.push(format!(
+                "`{krate}` → `{gone}` is allowed but absent: update the table"
+            ));
         }
     }
     for (from, to) in TRANSITIONAL {

@@ -6,6 +6,7 @@
 //! route the table does not know fails the test.
 //! Then each route's rightful caller makes the same call, which proves the refusals were
 //! refusals and not malformed requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 #[path = "../common/mod.rs"]
