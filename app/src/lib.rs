@@ -74,10 +74,10 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/accounts") view=session::pages::AccountsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/agents") view=accounts::pages::AgentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/agents/:agent") view=accounts::pages::AgentPage ssr=SsrMode::Async/>
-                <Route path=path!("/accounts/:adv/agents/:agent/revoke") view=accounts::pages::RevokePage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/agents/:agent/revoke") view=accounts::revoke::RevokePage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/agents/:agent/edit") view=editor::pages::EditGrantPage ssr=SsrMode::Async/>
-                <Route path=path!("/accounts/:adv/revoke-all") view=accounts::pages::RevokeAllPage ssr=SsrMode::Async/>
-                <Route path=path!("/accounts/:adv/activity") view=accounts::pages::ActivityPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/revoke-all") view=accounts::revoke::RevokeAllPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/activity") view=accounts::activity::ActivityPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/requests") view=consent::pages::AccountRequestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/requests/:req") view=consent::pages::ConsentScreenPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/guardrails") view=consent::guardrails::GuardrailsPage ssr=SsrMode::Async/>

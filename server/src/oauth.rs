@@ -295,22 +295,7 @@ async fn exchange(
     client: &AgentIdentity,
     p: &HashMap<String, String>,
 ) -> OResult<Value> {
-    let subject = required(p, "subject_token")?;
-    if required(p, "subject_token_type")? != TOKEN_TYPE_ACCESS {
-        return Err(OAuthError::invalid_request(format!(
-            "`subject_token_type` must be `{TOKEN_TYPE_ACCESS}`"
-        )));
-    }
-    if param(p, "actor_token").is_some() {
-        return Err(OAuthError::invalid_request(
-            "the actor is the authenticated client; do not send `actor_token`",
-        ));
-    }
-    if let Some(t) = param(p, "requested_token_type").filter(|t| *t != TOKEN_TYPE_ACCESS) {
-        return Err(OAuthError::invalid_request(format!(
-            "`requested_token_type` `{t}` is not supported"
-        )));
-    }
+    let subject = subject_token(p)?;
     let now = Utc::now();
     let parent = svc
         .verify(subject, None, None, now)
@@ -353,32 +338,12 @@ async fn exchange(
             e.message, e.path, e.line, e.col
         ))
     })?;
-    // The parent's effective scope: its grant's (root) or its recorded delegated scope,
-    // narrowed by every block its holder appended.
-    let parent_text = if pc.depth == 0 {
-        let grant = svc
-            .store
-            .grant_by_id(&pc.grant)
-            .await
-            .map_err(OAuthError::server_error)?
-            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its grant is gone"))?;
-        let adv = svc
-            .store
-            .advertiser(&pc.audience)
-            .await
-            .map_err(OAuthError::server_error)?
-            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its account is gone"))?;
-        charter_core::policy::effective_policy_text(&grant, &adv)
-    } else {
-        svc.store
-            .token(&pc.jti)
-            .await
-            .map_err(OAuthError::server_error)?
-            .and_then(|t| t.policy)
-    }
-    .ok_or_else(|| OAuthError::invalid_grant("subject_token: its scope is unknown"))?;
-    let parent_policy = authz::parse_policy(&parent_text).map_err(OAuthError::server_error)?;
-    prove_subset(&parent_policy, &child, "the parent token's scope")?;
+    // The parent's effective scope, narrowed by every block its holder appended.
+    prove_subset(
+        &parent_scope(svc, pc).await?,
+        &child,
+        "the parent token's scope",
+    )?;
     let mut expires_at = [now + svc.ttl(), pc.expires_at]
         .into_iter()
         .min()
@@ -419,6 +384,55 @@ async fn exchange(
         ancestors,
     };
     issue(svc, client, claims, Some(child_text.to_string())).await
+}
+
+/// The token-exchange form's subject token, after the parameters RFC 8693 fixes.
+fn subject_token(p: &HashMap<String, String>) -> OResult<&str> {
+    let subject = required(p, "subject_token")?;
+    if required(p, "subject_token_type")? != TOKEN_TYPE_ACCESS {
+        return Err(OAuthError::invalid_request(format!(
+            "`subject_token_type` must be `{TOKEN_TYPE_ACCESS}`"
+        )));
+    }
+    if param(p, "actor_token").is_some() {
+        return Err(OAuthError::invalid_request(
+            "the actor is the authenticated client; do not send `actor_token`",
+        ));
+    }
+    if let Some(t) = param(p, "requested_token_type").filter(|t| *t != TOKEN_TYPE_ACCESS) {
+        return Err(OAuthError::invalid_request(format!(
+            "`requested_token_type` `{t}` is not supported"
+        )));
+    }
+    Ok(subject)
+}
+
+/// A parent token's own scope: its grant's effective policy (a root token) or the scope
+/// recorded at its own exchange (a delegated one).
+async fn parent_scope(svc: &TokenService, pc: &Claims) -> OResult<authz::Policy> {
+    let text = if pc.depth == 0 {
+        let grant = svc
+            .store
+            .grant_by_id(&pc.grant)
+            .await
+            .map_err(OAuthError::server_error)?
+            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its grant is gone"))?;
+        let adv = svc
+            .store
+            .advertiser(&pc.audience)
+            .await
+            .map_err(OAuthError::server_error)?
+            .ok_or_else(|| OAuthError::invalid_grant("subject_token: its account is gone"))?;
+        charter_core::policy::effective_policy_text(&grant, &adv)
+    } else {
+        svc.store
+            .token(&pc.jti)
+            .await
+            .map_err(OAuthError::server_error)?
+            .and_then(|t| t.policy)
+    }
+    .ok_or_else(|| OAuthError::invalid_grant("subject_token: its scope is unknown"))?;
+    authz::parse_policy(&text).map_err(OAuthError::server_error)
 }
 
 /// Refuses unless every request `child` allows is allowed by `parent`, naming the statement

@@ -76,7 +76,7 @@ pub fn decision_json(v: &Verdicted) -> Value {
         })
         .collect();
     let mut out = json!({
-        "decision": if v.allowed { "allow" } else { "deny" },
+        "decision": if v.allowed() { "allow" } else { "deny" },
         "reason": v.reason.code(),
         "detail": v.detail,
         "statementIds": v.statements,

@@ -2,21 +2,19 @@
 
 use super::api::*;
 use crate::components::*;
-use crate::error::AppError;
 use crate::shell::banner::AccountBanner;
 use charter_model::*;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+pub(super) fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let params = use_params_map();
     move || params.get().get(name).unwrap_or_default()
 }
 
-fn agent_messages(kind: &str, code: &str) -> Option<String> {
+pub(super) fn agent_messages(kind: &str, code: &str) -> Option<String> {
     let query = use_query_map().get_untracked();
     Some(match (kind, code) {
         ("notice", "revoked") => {
@@ -131,58 +129,11 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
         .items
         .iter()
         .map(|r| {
-            let href = format!("/accounts/{adv}/agents/{}", r.agent_id);
-            let revoke_href = format!("/accounts/{adv}/agents/{}/revoke", r.agent_id);
-            let expired = r.expires_at.is_some_and(|e| e <= now);
-            let (tone, label) = status_tone(r.status, expired);
-            let revocable = can_manage && r.status != GrantStatus::Revoked;
-            let name = r.agent_name.clone();
-            let signal = signals.iter().find(|s| s.agent_id == r.agent_id.as_str()).cloned();
-            let spend = signal.clone().map(|s| {
-                if s.today.limit_minor.is_none() && s.today.used_minor == 0 {
-                    view! { <span class="muted small">"No cap · nothing spent"</span> }.into_any()
-                } else {
-                    view! {
-                        <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.clone() compact=true/>
-                    }
-                    .into_any()
-                }
-            });
-            let breaker = signal
-                .map(|s| s.breaker)
-                .filter(|b| *b != BreakerState::Closed)
-                .map(|b| {
-                    let (tone, label) = crate::enforce::api::breaker_tone(b);
-                    view! { <div><Badge tone=tone label=label/></div> }
-                });
-            view! {
-                <tr class=format!("row--{}", r.status.as_str())>
-                    <th scope="row">
-                        <a class="strong-link" href=href>{r.agent_name.clone()}</a>
-                        <div class="mono muted small">{r.agent_id.to_string()}</div>
-                    </th>
-                    <td>
-                        <div>{r.partner_name.clone()}</div>
-                        <div class="muted small">{r.application_name.clone()}</div>
-                    </td>
-                    <td>
-                        {r.purpose.label()}
-                        {(r.party == Party::ThirdParty).then(|| view! { <div class="muted small">"Third-party"</div> })}
-                    </td>
-                    <td><Badge tone=tone label=label/>{breaker}</td>
-                    <td class="cell--gauge">{spend}</td>
-                    <td><time datetime=r.granted_at.to_rfc3339()>{fmt_date(&r.granted_at)}</time></td>
-                    <td>{match r.expires_at {
-                        Some(e) => view! { <time datetime=e.to_rfc3339()>{fmt_date(&e)}</time> }.into_any(),
-                        None => view! { <span class="muted">"No expiry"</span> }.into_any(),
-                    }}</td>
-                    <td class="actions">
-                        {revocable.then(|| view! {
-                            <a class="button button--danger-ghost button--small" href=revoke_href aria-label=format!("Revoke {name}")>"Revoke"</a>
-                        })}
-                    </td>
-                </tr>
-            }
+            let signal = signals
+                .iter()
+                .find(|s| s.agent_id == r.agent_id.as_str())
+                .cloned();
+            agent_row(&adv, r, signal, &currency, can_manage, now)
         })
         .collect_view();
     let empty = page.items.is_empty();
@@ -256,20 +207,92 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                 <Pager page=query.page page_count=page_count total=total noun="agents"/>
             }.into_any()
         }}
-        {can_manage.then(|| view! {
-            <section class="danger-zone" aria-labelledby="danger-title">
-                <div>
-                    <h2 id="danger-title">"Emergency stop"</h2>
-                    <p class="muted">"Revoke every agent's access to this account at once. Agents lose access immediately."</p>
-                </div>
-                <div class="danger-zone__actions">
-                    {partner_stop.map(|(href, label)| view! {
-                        <a class="button button--danger-ghost" href=href>{label}</a>
-                    })}
-                    <a class="button button--danger" href=revoke_all_href>"Revoke all agents…"</a>
-                </div>
-            </section>
-        })}
+        {can_manage.then(|| emergency_stop(revoke_all_href, partner_stop))}
+    }
+}
+
+/// One row of the Agents list: the agent, its partner, purpose, status with the breaker, today's
+/// spend, dates and the revoke link.
+fn agent_row(
+    adv: &str,
+    r: &AgentGrantRow,
+    signal: Option<crate::enforce::api::AgentSignal>,
+    currency: &str,
+    can_manage: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView + use<> {
+    let href = format!("/accounts/{adv}/agents/{}", r.agent_id);
+    let revoke_href = format!("/accounts/{adv}/agents/{}/revoke", r.agent_id);
+    let expired = r.expires_at.is_some_and(|e| e <= now);
+    let (tone, label) = status_tone(r.status, expired);
+    let revocable = can_manage && r.status != GrantStatus::Revoked;
+    let name = r.agent_name.clone();
+    let spend = signal.clone().map(|s| {
+        if s.today.limit_minor.is_none() && s.today.used_minor == 0 {
+            view! { <span class="muted small">"No cap · nothing spent"</span> }.into_any()
+        } else {
+            view! {
+                <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.to_string() compact=true/>
+            }
+            .into_any()
+        }
+    });
+    let breaker = signal
+        .map(|s| s.breaker)
+        .filter(|b| *b != BreakerState::Closed)
+        .map(|b| {
+            let (tone, label) = crate::enforce::api::breaker_tone(b);
+            view! { <div><Badge tone=tone label=label/></div> }
+        });
+    view! {
+        <tr class=format!("row--{}", r.status.as_str())>
+            <th scope="row">
+                <a class="strong-link" href=href>{r.agent_name.clone()}</a>
+                <div class="mono muted small">{r.agent_id.to_string()}</div>
+            </th>
+            <td>
+                <div>{r.partner_name.clone()}</div>
+                <div class="muted small">{r.application_name.clone()}</div>
+            </td>
+            <td>
+                {r.purpose.label()}
+                {(r.party == Party::ThirdParty).then(|| view! { <div class="muted small">"Third-party"</div> })}
+            </td>
+            <td><Badge tone=tone label=label/>{breaker}</td>
+            <td class="cell--gauge">{spend}</td>
+            <td><time datetime=r.granted_at.to_rfc3339()>{fmt_date(&r.granted_at)}</time></td>
+            <td>{match r.expires_at {
+                Some(e) => view! { <time datetime=e.to_rfc3339()>{fmt_date(&e)}</time> }.into_any(),
+                None => view! { <span class="muted">"No expiry"</span> }.into_any(),
+            }}</td>
+            <td class="actions">
+                {revocable.then(|| view! {
+                    <a class="button button--danger-ghost button--small" href=revoke_href aria-label=format!("Revoke {name}")>"Revoke"</a>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// The account's emergency stop: revoke every agent (or, with a partner filter, that
+/// partner's agents) at once.
+fn emergency_stop(
+    revoke_all_href: String,
+    partner_stop: Option<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <section class="danger-zone" aria-labelledby="danger-title">
+            <div>
+                <h2 id="danger-title">"Emergency stop"</h2>
+                <p class="muted">"Revoke every agent's access to this account at once. Agents lose access immediately."</p>
+            </div>
+            <div class="danger-zone__actions">
+                {partner_stop.map(|(href, label)| view! {
+                    <a class="button button--danger-ghost" href=href>{label}</a>
+                })}
+                <a class="button button--danger" href=revoke_all_href>"Revoke all agents…"</a>
+            </div>
+        </section>
     }
 }
 
@@ -466,348 +489,6 @@ fn AgentView(data: AgentDetailPage) -> impl IntoView {
             <h2 id="history-title">"History"</h2>
             <ol class="timeline">{history_items}</ol>
         </section>
-    }
-}
-
-#[component]
-pub fn RevokePage() -> impl IntoView {
-    let adv = param("adv");
-    let agent = param("agent");
-    let SessionResource(info) = expect_context();
-    let data = Resource::new(
-        move || (adv(), agent()),
-        |(adv, agent)| load_agent(adv, agent),
-    );
-    let action = ServerAction::<RevokeGrant>::new();
-    view! {
-        <Title text="Revoke access"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let (d, info) = match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => (d, i),
-                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                if !d.account.can_manage {
-                    return view! { <ErrorPanel error=AppError::Forbidden/> }.into_any();
-                }
-                let adv = d.account.advertiser.id.to_string();
-                let agent = d.detail.agent.clone();
-                let cancel = format!("/accounts/{adv}/agents/{}", agent.id);
-                if d.detail.grant.status == GrantStatus::Revoked {
-                    return view! {
-                        <section class="panel">
-                            <h1>"Already revoked"</h1>
-                            <p>{agent.name} " has no access to this account."</p>
-                            <a class="button button--secondary" href=cancel>"Back to the agent"</a>
-                        </section>
-                    }.into_any();
-                }
-                view! {
-                    <section class="panel panel--danger" aria-labelledby="revoke-title">
-                        <p class="eyebrow">{d.account.advertiser.name.clone()}</p>
-                        <h1 id="revoke-title">"Revoke " {agent.name.clone()} "?"</h1>
-                        <ul class="consequences">
-                            <li>"The agent loses access to this account immediately."</li>
-                            <li>{format!("{} ({}) must ask again to regain access.", d.detail.partner.name, d.detail.application.name)}</li>
-                            <li>"The revocation is recorded in the account's activity."</li>
-                        </ul>
-                        <ActionForm action=action attr:class="form">
-                            <CsrfField token=info.csrf/>
-                            <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                            <input type="hidden" name="agent_id" value=agent.id.to_string()/>
-                            <div class="field">
-                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
-                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
-                            </div>
-                            <div class="form__actions">
-                                <button class="button button--danger" type="submit">"Revoke access"</button>
-                                <a class="button button--ghost" href=cancel>"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
-    }
-}
-
-fn revoke_all_messages(kind: &str, code: &str) -> Option<String> {
-    agent_messages(kind, code)
-}
-
-#[component]
-pub fn RevokeAllPage() -> impl IntoView {
-    let adv = param("adv");
-    let query = use_query_map();
-    let SessionResource(info) = expect_context();
-    let data = Resource::new(
-        move || (adv(), query.get().get("partner")),
-        |(adv, partner)| {
-            list_agents(
-                adv,
-                None,
-                partner,
-                Some(GrantStatus::Active.as_str().to_string()),
-                None,
-            )
-        },
-    );
-    let action = ServerAction::<RevokeAll>::new();
-    view! {
-        <Title text="Revoke all agents"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let (d, info) = match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => (d, i),
-                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                if !d.account.can_manage {
-                    return view! { <ErrorPanel error=AppError::Forbidden/> }.into_any();
-                }
-                let partner = d.query.partner.as_ref().and_then(|pid| d.partners.iter().find(|p| &p.id == pid).cloned());
-                if d.query.partner.is_some() && partner.is_none() {
-                    return view! { <ErrorPanel error=AppError::NotFound/> }.into_any();
-                }
-                let account_name = d.account.advertiser.name.clone();
-                let name = partner.as_ref().map_or(account_name.clone(), |p| p.name.clone());
-                let partner_id = partner.as_ref().map(|p| p.id.to_string()).unwrap_or_default();
-                let title = match &partner {
-                    Some(p) => format!("Revoke all agents of {} on {account_name}?", p.name),
-                    None => format!("Revoke all agents on {account_name}?"),
-                };
-                let confirm_what = if partner.is_some() { "Type the partner name, " } else { "Type the account name, " };
-                let adv = d.account.advertiser.id.to_string();
-                let cancel = format!("/accounts/{adv}/agents");
-                view! {
-                    <section class="panel panel--danger" aria-labelledby="revoke-all-title">
-                        <p class="eyebrow">"Emergency stop"</p>
-                        <h1 id="revoke-all-title">{title}</h1>
-                        <Flash messages=revoke_all_messages/>
-                        <p class="lead">
-                            <strong>{d.page.total}</strong> " active agent grant(s) will be revoked, together with any suspended ones. "
-                            "Every agent loses access to this account immediately. This cannot be undone: each partner must ask again."
-                        </p>
-                        <ActionForm action=action attr:class="form">
-                            <CsrfField token=info.csrf/>
-                            <input type="hidden" name="advertiser_id" value=adv/>
-                            <input type="hidden" name="partner_id" value=partner_id/>
-                            <div class="field">
-                                <label for="confirm_name">{confirm_what} <strong>{name.clone()}</strong> ", to confirm"</label>
-                                <input id="confirm_name" name="confirm_name" type="text" required autocomplete="off" spellcheck="false"/>
-                            </div>
-                            <div class="field">
-                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
-                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
-                            </div>
-                            <div class="form__actions">
-                                <button class="button button--danger" type="submit">"Revoke all agents"</button>
-                                <a class="button button--ghost" href=cancel>"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn ActivityPage() -> impl IntoView {
-    let adv = param("adv");
-    let query = use_query_map();
-    let data = Resource::new(
-        move || {
-            let q = query.get();
-            (
-                adv(),
-                q.get("page"),
-                q.get("agent"),
-                q.get("action"),
-                q.get("decision"),
-                q.get("since"),
-                q.get("until"),
-            )
-        },
-        |(adv, page, agent, action, decision, since, until)| {
-            account_activity(adv, page, agent, action, decision, since, until)
-        },
-    );
-    view! {
-        <Title text="Activity"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
-            {move || Suspend::new(async move {
-                let d = match data.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                let adv = d.account.advertiser.id.to_string();
-                let page_count = d.events.page_count();
-                let rows = d.events.items.iter().map(activity_row).collect_view();
-                let empty = d.events.items.is_empty();
-                let filtered = !d.form.is_empty();
-                let list_href = format!("/accounts/{adv}/activity");
-                let clear_href = list_href.clone();
-                let q = d.form.query();
-                let export = move |format: &str| {
-                    if q.is_empty() {
-                        format!("/accounts/{adv}/activity/export?format={format}")
-                    } else {
-                        format!("/accounts/{adv}/activity/export?format={format}&{q}")
-                    }
-                };
-                let (csv_href, jsonl_href) = (export("csv"), export("jsonl"));
-                let agent_known = d.agents.iter().any(|(id, _)| id.as_str() == d.form.agent);
-                let mut agent_options: Vec<(String, String)> =
-                    d.agents.iter().map(|(id, name)| (id.to_string(), name.clone())).collect();
-                if !agent_known && !d.form.agent.is_empty() {
-                    agent_options.push((d.form.agent.clone(), d.form.agent.clone()));
-                }
-                let agent_options = agent_options
-                    .into_iter()
-                    .map(|(id, name)| {
-                        let selected = id == d.form.agent;
-                        view! { <option value=id selected=selected>{name}</option> }
-                    })
-                    .collect_view();
-                let decision_options = DecisionFilter::ALL
-                    .iter()
-                    .map(|f| view! { <option value=f.as_str() selected=d.filter.decision == Some(*f)>{f.label()}</option> })
-                    .collect_view();
-                view! {
-                    <AccountBanner account=d.account.clone()/>
-                    <div class="page-head">
-                        <div>
-                            <p class="eyebrow">{d.account.advertiser.name.clone()}</p>
-                            <h1>"Activity"</h1>
-                            <p class="muted">"Every change to this account's agent access, every access decision, and every support view, newest first. The trail is hash-chained: any edit or deletion is detected."</p>
-                        </div>
-                        <div class="filters__actions">
-                            <a class="button button--secondary" href=csv_href download rel="external">"Export CSV"</a>
-                            <a class="button button--secondary" href=jsonl_href download rel="external">"Export JSON Lines"</a>
-                        </div>
-                    </div>
-                    <Form method="GET" action=list_href attr:class="filters" attr:role="search" attr:aria-label="Filter activity">
-                        <div class="field">
-                            <label for="activity-agent">"Agent"</label>
-                            <select id="activity-agent" name="agent">
-                                <option value="" selected=d.form.agent.is_empty()>"All agents"</option>
-                                {agent_options}
-                            </select>
-                        </div>
-                        <div class="field field--grow">
-                            <label for="activity-action">"Action"</label>
-                            <input id="activity-action" type="text" name="action" value=d.form.action.clone()
-                                placeholder="grant.revoked, campaigns:UpdateBudget or campaigns:*" spellcheck="false"/>
-                        </div>
-                        <div class="field">
-                            <label for="activity-decision">"Kind"</label>
-                            <select id="activity-decision" name="decision">
-                                <option value="" selected=d.filter.decision.is_none()>"Everything"</option>
-                                {decision_options}
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="activity-since">"From"</label>
-                            <input id="activity-since" type="date" name="since" value=d.form.since.clone()/>
-                        </div>
-                        <div class="field">
-                            <label for="activity-until">"Until (inclusive)"</label>
-                            <input id="activity-until" type="date" name="until" value=d.form.until.clone()/>
-                        </div>
-                        <div class="filters__actions">
-                            <button class="button button--secondary" type="submit">"Apply"</button>
-                            {filtered.then(|| view! { <a class="button button--ghost" href=clear_href>"Clear"</a> })}
-                        </div>
-                    </Form>
-                    {if empty {
-                        view! {
-                            <div class="empty">
-                                <h2>"No events match"</h2>
-                                <p class="muted">{if filtered { "Try other filters, or clear them." } else { "Nothing has happened on this account yet." }}</p>
-                            </div>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <div class="table-wrap">
-                                <table class="table table--dense">
-                                    <caption class="visually-hidden">"Audit events"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"When"</th>
-                                            <th scope="col">"Who"</th>
-                                            <th scope="col">"What"</th>
-                                            <th scope="col">"Target"</th>
-                                            <th scope="col">"Reason"</th>
-                                            <th scope="col">"Change"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }}
-                    <Pager page=d.events.page page_count=page_count total=d.events.total noun="events"/>
-                }.into_any()
-            })}
-        </Suspense>
-    }
-}
-
-/// One row of the activity log. A decision shows an allow/deny badge, its catalog action and
-/// its reason code; a change shows what changed.
-fn activity_row(e: &AuditEvent) -> impl IntoView + use<> {
-    let support = e.action.starts_with("support.");
-    let decision = e.decision.clone();
-    let detail = if decision.is_some() {
-        e.after
-            .as_deref()
-            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
-            .and_then(|v| {
-                v.get("explanation")
-                    .and_then(|x| x.as_str())
-                    .map(str::to_string)
-            })
-            .unwrap_or_default()
-    } else {
-        match (&e.before, &e.after) {
-            (Some(b), Some(a)) => format!("{b} → {a}"),
-            (None, Some(a)) => a.clone(),
-            _ => String::new(),
-        }
-    };
-    let badge = decision.as_deref().map(|d| match d {
-        "allow" => view! { <Badge tone="ok" label="Allowed"/> },
-        _ => view! { <Badge tone="danger" label="Denied"/> },
-    });
-    let what = match &e.catalog_action {
-        Some(a) => a.clone(),
-        None => e.action.clone(),
-    };
-    let reason = e.reason.clone().map(|r| {
-        if decision.is_some() {
-            view! { <code class="mono small">{r}</code> }.into_any()
-        } else {
-            view! { <q>{r}</q> }.into_any()
-        }
-    });
-    let amount = e
-        .amount_minor
-        .map(|a| view! { <div class="muted small">{format!("amount {a} (minor units)")}</div> });
-    view! {
-        <tr class=support.then_some("row--support")>
-            <td><time datetime=e.created_at.to_rfc3339()>{fmt_datetime(&e.created_at)}</time></td>
-            <td>{e.actor_label.clone()}</td>
-            <td>
-                {badge}
-                " "
-                <strong>{describe_action(&e.action)}</strong>
-                <div class="mono muted small">{what}</div>
-                {amount}
-            </td>
-            <td class="mono small">{format!("{} {}", e.target_kind, e.target_id)}</td>
-            <td>{reason}</td>
-            <td class="mono small change">{detail}</td>
-        </tr>
     }
 }
 

@@ -5,7 +5,7 @@
 //! the server action so a refusal shows inline.
 
 use super::api::*;
-use super::draft::{self, CELLS_PARAM, EditorDraft, Preview};
+use super::draft::{self, CELLS_PARAM, EditorDraft, Preview, PreviewInputs};
 use crate::accounts::api::{DiffKind, line_diff};
 use crate::components::*;
 use crate::consent::api::CheckView;
@@ -95,25 +95,90 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
     }
     let start = from_query.unwrap_or_else(|| current.clone());
     let was_full: BTreeSet<String> = current.cells.iter().cloned().collect();
-    let cells = RwSignal::new(start.cells.iter().cloned().collect::<BTreeSet<String>>());
-    let resources = RwSignal::new(start.resources.clone());
-    let not_before = RwSignal::new(start.not_before.clone());
-    let not_after = RwSignal::new(start.not_after.clone());
-    let max_bid = RwSignal::new(start.max_bid.clone());
-    let note = RwSignal::new(start.note.clone());
-    let draft_now = move || EditorDraft {
-        cells: cells.get().into_iter().collect(),
-        resources: resources.get(),
-        not_before: not_before.get(),
-        not_after: not_after.get(),
-        max_bid: max_bid.get(),
-        note: note.get(),
-    };
+    let sig = DraftSignals::new(&start);
+    let draft_now = move || sig.draft();
     let preview_inputs = inputs.clone();
     let preview = Memo::new(move |_| draft::preview(&preview_inputs, &draft_now()));
     let current_policy_text = inputs.current_policy.clone().unwrap_or_default();
 
-    // The matrix: rows are namespaces, columns access levels; a checkbox per existing cell.
+    let save = ServerAction::<SaveGrantVersion>::new();
+    let save_error = move || {
+        save.value().get().and_then(|r| r.err()).map(|e| {
+            view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
+        })
+    };
+    let example = draft::example_resource(&inputs.marketplace, &inputs.account);
+    let scope_hint = format!(
+        "One pattern a line. The whole account is {}; a single campaign is {example}. Patterns for other accounts are refused.",
+        draft::default_resource(&inputs.marketplace, &inputs.account)
+    );
+
+    view! {
+        <Title text=format!("Edit access · {agent_name}")/>
+        <p class="breadcrumb"><a href=agent_href.clone()>{format!("← {agent_name}")}</a></p>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {} · {}", account.advertiser.name, partner_name, application_name)}</p>
+                <h1>"Edit access of " {agent_name.clone()}</h1>
+                <p class="muted">{format!("Version {version} · purpose {}. Choose what the agent may do; the preview shows exactly what changes before you save.", purpose.label())}</p>
+            </div>
+        </div>
+        {save_error}
+        <div class="editor">
+            <form class="editor__main" method="get" action=edit_href.clone() aria-label="Grant editor">
+                {capability_matrix(&inputs, &start.cells, &was_full, sig)}
+                {scope_section(&start, sig, scope_hint)}
+            </form>
+            {save_panel(SavePanel { adv: adv.clone(), agent_id: agent_id.clone(), csrf, version, start: start.clone(), agent_href, current_policy_text, preview, save, sig })}
+        </div>
+    }
+    .into_any()
+}
+
+/// The editor's form state: one signal per field of the draft.
+#[derive(Clone, Copy)]
+struct DraftSignals {
+    cells: RwSignal<BTreeSet<String>>,
+    resources: RwSignal<String>,
+    not_before: RwSignal<String>,
+    not_after: RwSignal<String>,
+    max_bid: RwSignal<String>,
+    note: RwSignal<String>,
+}
+
+impl DraftSignals {
+    fn new(start: &EditorDraft) -> Self {
+        DraftSignals {
+            cells: RwSignal::new(start.cells.iter().cloned().collect()),
+            resources: RwSignal::new(start.resources.clone()),
+            not_before: RwSignal::new(start.not_before.clone()),
+            not_after: RwSignal::new(start.not_after.clone()),
+            max_bid: RwSignal::new(start.max_bid.clone()),
+            note: RwSignal::new(start.note.clone()),
+        }
+    }
+
+    /// The draft as the fields hold it now.
+    fn draft(&self) -> EditorDraft {
+        EditorDraft {
+            cells: self.cells.get().into_iter().collect(),
+            resources: self.resources.get(),
+            not_before: self.not_before.get(),
+            not_after: self.not_after.get(),
+            max_bid: self.max_bid.get(),
+            note: self.note.get(),
+        }
+    }
+}
+
+/// The capability matrix: rows are namespaces, columns access levels; a checkbox per cell that
+/// has actions, marked when it adds or removes access against what the agent holds in full.
+fn capability_matrix(
+    inputs: &PreviewInputs,
+    start_cells: &[String],
+    was_full: &BTreeSet<String>,
+    sig: DraftSignals,
+) -> impl IntoView + use<> {
     let catalog = Catalog::builtin();
     let coverage: Vec<authz::CellState> = inputs
         .current_policy
@@ -164,10 +229,10 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
                     let key_change = key.clone();
                     let key_added = key.clone();
                     let key_removed = key.clone();
-                    let is_checked = move || cells.with(|c| c.contains(&key_checked));
-                    let added = move || !full && cells.with(|c| c.contains(&key_added));
-                    let removed = move || full && !cells.with(|c| c.contains(&key_removed));
-                    let initially = start.cells.contains(&key);
+                    let is_checked = move || sig.cells.with(|c| c.contains(&key_checked));
+                    let added = move || !full && sig.cells.with(|c| c.contains(&key_added));
+                    let removed = move || full && !sig.cells.with(|c| c.contains(&key_removed));
+                    let initially = start_cells.contains(&key);
                     view! {
                         <td class="matrix__cell" class:matrix__cell--risky=risky(level) class:matrix__cell--added=added class:matrix__cell--removed=removed class:matrix__cell--current=full>
                             <input
@@ -180,7 +245,7 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
                                 prop:checked=is_checked
                                 on:change=move |ev| {
                                     let on = event_target_checked(&ev);
-                                    cells.update(|c| {
+                                    sig.cells.update(|c| {
                                         if on { c.insert(key_change.clone()); } else { c.remove(&key_change); }
                                     });
                                 }
@@ -205,14 +270,112 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
         })
         .collect_view();
 
-    let save = ServerAction::<SaveGrantVersion>::new();
+    view! {
+        <section class="panel" aria-labelledby="matrix-title">
+            <h2 id="matrix-title">"Capabilities"</h2>
+            <p class="muted small">
+                "Tick a box to allow every action of that kind. Ticked boxes are what the agent has in full now; "
+                <span aria-hidden="true">"◐"</span>" marks access it has only in part, which is dropped unless you tick the box. "
+                "Columns marked ⚠ are big changes."
+            </p>
+            <div class="matrix-wrap" role="region" aria-labelledby="matrix-title" tabindex="0">
+                <table class="matrix">
+                    <caption class="visually-hidden">"Capabilities: namespaces by access level"</caption>
+                    <thead><tr><th scope="col">"Area"</th>{header}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// The data scope and time fields.
+fn scope_section(
+    start: &EditorDraft,
+    sig: DraftSignals,
+    scope_hint: String,
+) -> impl IntoView + use<> {
+    view! {
+        <section class="panel" aria-labelledby="scope-title">
+            <h2 id="scope-title">"Data scope and time"</h2>
+            <div class="field">
+                <label for="resources">"Resources"</label>
+                <textarea id="resources" name="resources" rows="3" spellcheck="false" class="mono" aria-describedby="resources-hint"
+                    prop:value=move || sig.resources.get()
+                    on:input=move |ev| sig.resources.set(event_target_value(&ev))
+                >{start.resources.clone()}</textarea>
+                <p id="resources-hint" class="muted small">{scope_hint}</p>
+            </div>
+            <div class="editor__row">
+                <div class="field">
+                    <label for="not_before">"Not before"</label>
+                    <input id="not_before" name="not_before" type="date" value=start.not_before.clone()
+                        prop:value=move || sig.not_before.get()
+                        on:input=move |ev| sig.not_before.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="not_after">"Not after " <span class="muted">"(last day of access)"</span></label>
+                    <input id="not_after" name="not_after" type="date" value=start.not_after.clone()
+                        prop:value=move || sig.not_after.get()
+                        on:input=move |ev| sig.not_after.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="max_bid">"Maximum bid " <span class="muted">"(optional)"</span></label>
+                    <input id="max_bid" name="max_bid" type="text" inputmode="decimal" placeholder="2.50" value=start.max_bid.clone()
+                        prop:value=move || sig.max_bid.get()
+                        on:input=move |ev| sig.max_bid.set(event_target_value(&ev))/>
+                </div>
+            </div>
+            <div class="field">
+                <label for="note">"Note " <span class="muted">"(optional, kept with the version)"</span></label>
+                <textarea id="note" name="note" rows="2" maxlength="500"
+                    prop:value=move || sig.note.get()
+                    on:input=move |ev| sig.note.set(event_target_value(&ev))
+                >{start.note.clone()}</textarea>
+            </div>
+            <div class="form__actions">
+                <button class="button button--secondary" type="submit" name="preview" value="1">"Preview changes"</button>
+            </div>
+        </section>
+    }
+}
+
+/// What the save panel shows and sends.
+struct SavePanel {
+    adv: String,
+    agent_id: String,
+    csrf: String,
+    version: u32,
+    start: EditorDraft,
+    agent_href: String,
+    current_policy_text: String,
+    preview: Memo<Preview>,
+    save: ServerAction<SaveGrantVersion>,
+    sig: DraftSignals,
+}
+
+/// The live preview and the save form: with JavaScript the fields' current draft is saved;
+/// without it, the draft last previewed (hidden fields).
+fn save_panel(p: SavePanel) -> impl IntoView {
+    let SavePanel {
+        adv,
+        agent_id,
+        csrf,
+        version,
+        start,
+        agent_href,
+        current_policy_text,
+        preview,
+        save,
+        sig,
+    } = p;
     let save_url = <SaveGrantVersion as server_fn::ServerFn>::url();
     let next = version + 1;
     let save_label = format!("Save as version {next}");
     let (adv_s, agent_s, csrf_s) = (adv.clone(), agent_id.clone(), csrf.clone());
     let on_save = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
-        let d = draft_now();
+        let d = sig.draft();
         let opt = |s: String| (!s.trim().is_empty()).then_some(s);
         save.dispatch(SaveGrantVersion {
             advertiser_id: adv_s.clone(),
@@ -227,115 +390,33 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
             csrf: csrf_s.clone(),
         });
     };
-    let save_error = move || {
-        save.value().get().and_then(|r| r.err()).map(|e| {
-            view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
-        })
-    };
-    let example = draft::example_resource(&inputs.marketplace, &inputs.account);
-    let scope_hint = format!(
-        "One pattern a line. The whole account is {}; a single campaign is {example}. Patterns for other accounts are refused.",
-        draft::default_resource(&inputs.marketplace, &inputs.account)
-    );
-
     view! {
-        <Title text=format!("Edit access · {agent_name}")/>
-        <p class="breadcrumb"><a href=agent_href.clone()>{format!("← {agent_name}")}</a></p>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{format!("{} · {} · {}", account.advertiser.name, partner_name, application_name)}</p>
-                <h1>"Edit access of " {agent_name.clone()}</h1>
-                <p class="muted">{format!("Version {version} · purpose {}. Choose what the agent may do; the preview shows exactly what changes before you save.", purpose.label())}</p>
-            </div>
-        </div>
-        {save_error}
-        <div class="editor">
-            <form class="editor__main" method="get" action=edit_href.clone() aria-label="Grant editor">
-                <section class="panel" aria-labelledby="matrix-title">
-                    <h2 id="matrix-title">"Capabilities"</h2>
-                    <p class="muted small">
-                        "Tick a box to allow every action of that kind. Ticked boxes are what the agent has in full now; "
-                        <span aria-hidden="true">"◐"</span>" marks access it has only in part, which is dropped unless you tick the box. "
-                        "Columns marked ⚠ are big changes."
-                    </p>
-                    <div class="matrix-wrap" role="region" aria-labelledby="matrix-title" tabindex="0">
-                        <table class="matrix">
-                            <caption class="visually-hidden">"Capabilities: namespaces by access level"</caption>
-                            <thead><tr><th scope="col">"Area"</th>{header}</tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
-                </section>
-                <section class="panel" aria-labelledby="scope-title">
-                    <h2 id="scope-title">"Data scope and time"</h2>
-                    <div class="field">
-                        <label for="resources">"Resources"</label>
-                        <textarea id="resources" name="resources" rows="3" spellcheck="false" class="mono" aria-describedby="resources-hint"
-                            prop:value=move || resources.get()
-                            on:input=move |ev| resources.set(event_target_value(&ev))
-                        >{start.resources.clone()}</textarea>
-                        <p id="resources-hint" class="muted small">{scope_hint}</p>
-                    </div>
-                    <div class="editor__row">
-                        <div class="field">
-                            <label for="not_before">"Not before"</label>
-                            <input id="not_before" name="not_before" type="date" value=start.not_before.clone()
-                                prop:value=move || not_before.get()
-                                on:input=move |ev| not_before.set(event_target_value(&ev))/>
-                        </div>
-                        <div class="field">
-                            <label for="not_after">"Not after " <span class="muted">"(last day of access)"</span></label>
-                            <input id="not_after" name="not_after" type="date" value=start.not_after.clone()
-                                prop:value=move || not_after.get()
-                                on:input=move |ev| not_after.set(event_target_value(&ev))/>
-                        </div>
-                        <div class="field">
-                            <label for="max_bid">"Maximum bid " <span class="muted">"(optional)"</span></label>
-                            <input id="max_bid" name="max_bid" type="text" inputmode="decimal" placeholder="2.50" value=start.max_bid.clone()
-                                prop:value=move || max_bid.get()
-                                on:input=move |ev| max_bid.set(event_target_value(&ev))/>
-                        </div>
-                    </div>
-                    <div class="field">
-                        <label for="note">"Note " <span class="muted">"(optional, kept with the version)"</span></label>
-                        <textarea id="note" name="note" rows="2" maxlength="500"
-                            prop:value=move || note.get()
-                            on:input=move |ev| note.set(event_target_value(&ev))
-                        >{start.note.clone()}</textarea>
-                    </div>
+        <aside class="editor__side" aria-labelledby="preview-title">
+            <section class="panel editor__preview">
+                <h2 id="preview-title">"Preview"</h2>
+                <div aria-live="polite">
+                    {move || view! { <PreviewView preview=preview.get() current=current_policy_text.clone()/> }}
+                </div>
+                <form method="post" action=save_url class="form">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
+                    <input type="hidden" name="agent_id" value=agent_id.clone()/>
+                    <input type="hidden" name="base_version" value=version.to_string()/>
+                    {start.cells.iter().map(|c| view! { <input type="hidden" name=CELLS_PARAM value=c.clone()/> }).collect_view()}
+                    <input type="hidden" name="resources" value=start.resources.clone()/>
+                    <input type="hidden" name="not_before" value=start.not_before.clone()/>
+                    <input type="hidden" name="not_after" value=start.not_after.clone()/>
+                    <input type="hidden" name="max_bid" value=start.max_bid.clone()/>
+                    <input type="hidden" name="note" value=start.note.clone()/>
+                    <noscript><p class="muted small">"Saving stores the choices shown in this preview: press “Preview changes” first."</p></noscript>
                     <div class="form__actions">
-                        <button class="button button--secondary" type="submit" name="preview" value="1">"Preview changes"</button>
+                        <button class="button button--primary" type="submit" on:click=on_save disabled=move || save.pending().get()>{save_label}</button>
+                        <a class="button button--ghost" href=agent_href>"Cancel"</a>
                     </div>
-                </section>
-            </form>
-            <aside class="editor__side" aria-labelledby="preview-title">
-                <section class="panel editor__preview">
-                    <h2 id="preview-title">"Preview"</h2>
-                    <div aria-live="polite">
-                        {move || view! { <PreviewView preview=preview.get() current=current_policy_text.clone()/> }}
-                    </div>
-                    <form method="post" action=save_url class="form">
-                        <input type="hidden" name="csrf" value=csrf/>
-                        <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                        <input type="hidden" name="agent_id" value=agent_id.clone()/>
-                        <input type="hidden" name="base_version" value=version.to_string()/>
-                        {start.cells.iter().map(|c| view! { <input type="hidden" name=CELLS_PARAM value=c.clone()/> }).collect_view()}
-                        <input type="hidden" name="resources" value=start.resources.clone()/>
-                        <input type="hidden" name="not_before" value=start.not_before.clone()/>
-                        <input type="hidden" name="not_after" value=start.not_after.clone()/>
-                        <input type="hidden" name="max_bid" value=start.max_bid.clone()/>
-                        <input type="hidden" name="note" value=start.note.clone()/>
-                        <noscript><p class="muted small">"Saving stores the choices shown in this preview: press “Preview changes” first."</p></noscript>
-                        <div class="form__actions">
-                            <button class="button button--primary" type="submit" on:click=on_save disabled=move || save.pending().get()>{save_label}</button>
-                            <a class="button button--ghost" href=agent_href>"Cancel"</a>
-                        </div>
-                    </form>
-                </section>
-            </aside>
-        </div>
+                </form>
+            </section>
+        </aside>
     }
-    .into_any()
 }
 
 /// The reasons of a failed check, each with an example request. `of` names the policy the

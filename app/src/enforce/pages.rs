@@ -208,11 +208,40 @@ pub fn SafetyPanels(
         ledger,
         breaker,
     } = view;
-    let SafetyActions {
-        caps,
-        thresholds,
-        reset,
-    } = use_context::<SafetyActions>().unwrap_or_default();
+    let actions = use_context::<SafetyActions>().unwrap_or_default();
+    let form = can_manage.then_some(AgentForm {
+        csrf,
+        adv,
+        agent_id,
+    });
+    view! {
+        <div id="safety" class="grid-2 safety">
+            {spend_panel(gauges, series, &currency, form.clone(), actions.caps)}
+            {breaker_panel(breaker, &currency, agent_name, form, actions)}
+        </div>
+        {ledger_panel(ledger, &currency)}
+    }
+    .into_any()
+}
+
+/// The hidden fields every safety form sends: whose agent, on which account, and the CSRF
+/// token. Present only for someone who may change the settings.
+#[derive(Clone)]
+struct AgentForm {
+    csrf: String,
+    adv: String,
+    agent_id: String,
+}
+
+/// The spend panel: a gauge per cap, the 30-day chart and the caps form.
+fn spend_panel(
+    gauges: Vec<GaugeView>,
+    series: Vec<SpendDay>,
+    currency: &str,
+    form: Option<AgentForm>,
+    caps: ServerAction<SetSpendLimits>,
+) -> impl IntoView + use<> {
+    let currency = currency.to_string();
     let daily_cap = gauges
         .iter()
         .find(|g| g.window == "daily")
@@ -230,6 +259,160 @@ pub fn SafetyPanels(
         .into_iter()
         .map(|g| view! { <SpendGauge gauge=g currency=currency.clone()/> })
         .collect_view();
+    let can_manage = form.is_some();
+    let AgentForm {
+        csrf,
+        adv,
+        agent_id,
+    } = form.unwrap_or(AgentForm {
+        csrf: String::new(),
+        adv: String::new(),
+        agent_id: String::new(),
+    });
+    view! {
+        <section class="panel" aria-labelledby="spend-title">
+            <div class="panel__head">
+                <h2 id="spend-title">"Spend"</h2>
+                <span class="muted small">{format!("Caps in {currency}; a call that moves money holds its amount first")}</span>
+            </div>
+            <div class="gauges">{gauge_views}</div>
+            <SpendChart series=series currency=currency.clone() daily_cap=daily_cap/>
+            {can_manage.then({
+                let (csrf, adv, agent_id, currency) = (csrf.clone(), adv.clone(), agent_id.clone(), currency.clone());
+                move || view! {
+                <details class="disclosure">
+                    <summary>"Change spend caps"</summary>
+                    <ActionForm action=caps attr:class="form">
+                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                        <div class="form__row">
+                            <div class="field">
+                                <label for="cap-daily">{format!("Daily cap ({currency})")}</label>
+                                <input id="cap-daily" name="daily" inputmode="decimal" value=daily_v placeholder="No cap" autocomplete="off"/>
+                            </div>
+                            <div class="field">
+                                <label for="cap-monthly">{format!("Monthly cap ({currency})")}</label>
+                                <input id="cap-monthly" name="monthly" inputmode="decimal" value=monthly_v placeholder="No cap" autocomplete="off"/>
+                            </div>
+                            <div class="field">
+                                <label for="cap-lifetime">{format!("Lifetime cap ({currency})")}</label>
+                                <input id="cap-lifetime" name="lifetime" inputmode="decimal" value=lifetime_v placeholder="No cap" autocomplete="off"/>
+                            </div>
+                        </div>
+                        <p class="muted small">"Leave a field empty for no cap. Days and months are UTC calendar days and months."</p>
+                        {action_error(caps)}
+                        <div class="form__actions"><button class="button button--primary" type="submit">"Save caps"</button></div>
+                    </ActionForm>
+                </details>
+            }})}
+        </section>
+    }
+}
+
+/// The breaker panel: its state and why, its thresholds, the reset and the thresholds form.
+fn breaker_panel(
+    breaker: BreakerView,
+    currency: &str,
+    agent_name: String,
+    form: Option<AgentForm>,
+    actions: SafetyActions,
+) -> impl IntoView + use<> {
+    let currency = currency.to_string();
+    let SafetyActions {
+        thresholds, reset, ..
+    } = actions;
+    let (b_tone, b_label) = breaker_tone(breaker.state);
+    let not_closed = breaker.state != BreakerState::Closed;
+    let defaults = "Empty fields use the default.";
+    let spend_hour = breaker
+        .spend_per_hour_minor
+        .map(|s| format_minor(s, &currency))
+        .unwrap_or_else(|| "no limit".into());
+    let panel_class = if not_closed {
+        "panel panel--alert"
+    } else {
+        "panel"
+    };
+    let set_sph = breaker
+        .set_spend_per_hour_minor
+        .map(|s| minor_to_input(s, &currency))
+        .unwrap_or_default();
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let can_manage = form.is_some();
+    let AgentForm {
+        csrf,
+        adv,
+        agent_id,
+    } = form.unwrap_or(AgentForm {
+        csrf: String::new(),
+        adv: String::new(),
+        agent_id: String::new(),
+    });
+    view! {
+        <section class=panel_class aria-labelledby="breaker-title">
+            <div class="panel__head">
+                <h2 id="breaker-title">"Circuit breaker"</h2>
+                <Badge tone=b_tone label=b_label/>
+            </div>
+            {not_closed.then(|| view! {
+                <p class="breaker__why">
+                    {breaker.changed_at.map(|t| format!("Since {}. ", fmt_datetime(&t)))}
+                    {breaker.reason.clone().map(|r| view! { "Reason: " <q>{r}</q> ". " })}
+                    {breaker.half_opens_at.map(|t| format!("It half-opens at {} and closes after 5 good calls.", fmt_datetime(&t)))}
+                    {(breaker.state == BreakerState::Terminated).then_some("Only a manual reset closes it.")}
+                </p>
+            })}
+            <dl class="facts">
+                <dt>"Requests per minute"</dt><dd>{format!("trips above {}", breaker.requests_per_minute)}</dd>
+                <dt>"Denials per minute"</dt><dd>{format!("trips above {}", breaker.denials_per_minute)}</dd>
+                <dt>"Spend per hour"</dt><dd>{format!("trips above {spend_hour}")}</dd>
+                <dt>"Cooldown"</dt><dd>{format!("{} s, then half-open", breaker.cooldown_seconds)}</dd>
+                <dt>"Trips since last reset"</dt><dd>{format!("{} (the 3rd terminates it)", breaker.trips)}</dd>
+            </dl>
+            {(can_manage && not_closed).then({
+                let (csrf, adv, agent_id) = (csrf.clone(), adv.clone(), agent_id.clone());
+                move || view! {
+                <ActionForm action=reset attr:class="form form--inline">
+                    <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                    {action_error(reset)}
+                    <button class="button button--danger" type="submit">{format!("Reset breaker for {agent_name}")}</button>
+                </ActionForm>
+            }})}
+            {can_manage.then(|| view! {
+                <details class="disclosure">
+                    <summary>"Change thresholds"</summary>
+                    <ActionForm action=thresholds attr:class="form">
+                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                        <div class="form__row">
+                            <div class="field">
+                                <label for="br-rpm">"Requests per minute"</label>
+                                <input id="br-rpm" name="requests_per_minute" inputmode="numeric" value=opt(breaker.set_requests_per_minute) placeholder=breaker.requests_per_minute.to_string()/>
+                            </div>
+                            <div class="field">
+                                <label for="br-dpm">"Denials per minute"</label>
+                                <input id="br-dpm" name="denials_per_minute" inputmode="numeric" value=opt(breaker.set_denials_per_minute) placeholder=breaker.denials_per_minute.to_string()/>
+                            </div>
+                            <div class="field">
+                                <label for="br-sph">{format!("Spend per hour ({currency})")}</label>
+                                <input id="br-sph" name="spend_per_hour" inputmode="decimal" value=set_sph placeholder="A quarter of the daily cap"/>
+                            </div>
+                            <div class="field">
+                                <label for="br-cool">"Cooldown (seconds)"</label>
+                                <input id="br-cool" name="cooldown_seconds" inputmode="numeric" value=opt(breaker.set_cooldown_seconds) placeholder=breaker.cooldown_seconds.to_string()/>
+                            </div>
+                        </div>
+                        <p class="muted small">{defaults}</p>
+                        {action_error(thresholds)}
+                        <div class="form__actions"><button class="button button--primary" type="submit">"Save thresholds"</button></div>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
+}
+
+/// Every reservation of the grant, newest first.
+fn ledger_panel(ledger: Vec<LedgerView>, currency: &str) -> impl IntoView + use<> {
+    let currency = currency.to_string();
     let ledger_rows = ledger
         .into_iter()
         .map(|e| {
@@ -249,120 +432,7 @@ pub fn SafetyPanels(
             }
         })
         .collect_view();
-    let (b_tone, b_label) = breaker_tone(breaker.state);
-    let not_closed = breaker.state != BreakerState::Closed;
-    let defaults = "Empty fields use the default.";
-    let spend_hour = breaker
-        .spend_per_hour_minor
-        .map(|s| format_minor(s, &currency))
-        .unwrap_or_else(|| "no limit".into());
-    let panel_class = if not_closed {
-        "panel panel--alert"
-    } else {
-        "panel"
-    };
-    let set_sph = breaker
-        .set_spend_per_hour_minor
-        .map(|s| minor_to_input(s, &currency))
-        .unwrap_or_default();
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     view! {
-        <div id="safety" class="grid-2 safety">
-            <section class="panel" aria-labelledby="spend-title">
-                <div class="panel__head">
-                    <h2 id="spend-title">"Spend"</h2>
-                    <span class="muted small">{format!("Caps in {currency}; a call that moves money holds its amount first")}</span>
-                </div>
-                <div class="gauges">{gauge_views}</div>
-                <SpendChart series=series currency=currency.clone() daily_cap=daily_cap/>
-                {can_manage.then({
-                    let (csrf, adv, agent_id, currency) = (csrf.clone(), adv.clone(), agent_id.clone(), currency.clone());
-                    move || view! {
-                    <details class="disclosure">
-                        <summary>"Change spend caps"</summary>
-                        <ActionForm action=caps attr:class="form">
-                            <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
-                            <div class="form__row">
-                                <div class="field">
-                                    <label for="cap-daily">{format!("Daily cap ({currency})")}</label>
-                                    <input id="cap-daily" name="daily" inputmode="decimal" value=daily_v placeholder="No cap" autocomplete="off"/>
-                                </div>
-                                <div class="field">
-                                    <label for="cap-monthly">{format!("Monthly cap ({currency})")}</label>
-                                    <input id="cap-monthly" name="monthly" inputmode="decimal" value=monthly_v placeholder="No cap" autocomplete="off"/>
-                                </div>
-                                <div class="field">
-                                    <label for="cap-lifetime">{format!("Lifetime cap ({currency})")}</label>
-                                    <input id="cap-lifetime" name="lifetime" inputmode="decimal" value=lifetime_v placeholder="No cap" autocomplete="off"/>
-                                </div>
-                            </div>
-                            <p class="muted small">"Leave a field empty for no cap. Days and months are UTC calendar days and months."</p>
-                            {action_error(caps)}
-                            <div class="form__actions"><button class="button button--primary" type="submit">"Save caps"</button></div>
-                        </ActionForm>
-                    </details>
-                }})}
-            </section>
-            <section class=panel_class aria-labelledby="breaker-title">
-                <div class="panel__head">
-                    <h2 id="breaker-title">"Circuit breaker"</h2>
-                    <Badge tone=b_tone label=b_label/>
-                </div>
-                {not_closed.then(|| view! {
-                    <p class="breaker__why">
-                        {breaker.changed_at.map(|t| format!("Since {}. ", fmt_datetime(&t)))}
-                        {breaker.reason.clone().map(|r| view! { "Reason: " <q>{r}</q> ". " })}
-                        {breaker.half_opens_at.map(|t| format!("It half-opens at {} and closes after 5 good calls.", fmt_datetime(&t)))}
-                        {(breaker.state == BreakerState::Terminated).then_some("Only a manual reset closes it.")}
-                    </p>
-                })}
-                <dl class="facts">
-                    <dt>"Requests per minute"</dt><dd>{format!("trips above {}", breaker.requests_per_minute)}</dd>
-                    <dt>"Denials per minute"</dt><dd>{format!("trips above {}", breaker.denials_per_minute)}</dd>
-                    <dt>"Spend per hour"</dt><dd>{format!("trips above {spend_hour}")}</dd>
-                    <dt>"Cooldown"</dt><dd>{format!("{} s, then half-open", breaker.cooldown_seconds)}</dd>
-                    <dt>"Trips since last reset"</dt><dd>{format!("{} (the 3rd terminates it)", breaker.trips)}</dd>
-                </dl>
-                {(can_manage && not_closed).then({
-                    let (csrf, adv, agent_id) = (csrf.clone(), adv.clone(), agent_id.clone());
-                    move || view! {
-                    <ActionForm action=reset attr:class="form form--inline">
-                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
-                        {action_error(reset)}
-                        <button class="button button--danger" type="submit">{format!("Reset breaker for {agent_name}")}</button>
-                    </ActionForm>
-                }})}
-                {can_manage.then(|| view! {
-                    <details class="disclosure">
-                        <summary>"Change thresholds"</summary>
-                        <ActionForm action=thresholds attr:class="form">
-                            <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
-                            <div class="form__row">
-                                <div class="field">
-                                    <label for="br-rpm">"Requests per minute"</label>
-                                    <input id="br-rpm" name="requests_per_minute" inputmode="numeric" value=opt(breaker.set_requests_per_minute) placeholder=breaker.requests_per_minute.to_string()/>
-                                </div>
-                                <div class="field">
-                                    <label for="br-dpm">"Denials per minute"</label>
-                                    <input id="br-dpm" name="denials_per_minute" inputmode="numeric" value=opt(breaker.set_denials_per_minute) placeholder=breaker.denials_per_minute.to_string()/>
-                                </div>
-                                <div class="field">
-                                    <label for="br-sph">{format!("Spend per hour ({currency})")}</label>
-                                    <input id="br-sph" name="spend_per_hour" inputmode="decimal" value=set_sph placeholder="A quarter of the daily cap"/>
-                                </div>
-                                <div class="field">
-                                    <label for="br-cool">"Cooldown (seconds)"</label>
-                                    <input id="br-cool" name="cooldown_seconds" inputmode="numeric" value=opt(breaker.set_cooldown_seconds) placeholder=breaker.cooldown_seconds.to_string()/>
-                                </div>
-                            </div>
-                            <p class="muted small">{defaults}</p>
-                            {action_error(thresholds)}
-                            <div class="form__actions"><button class="button button--primary" type="submit">"Save thresholds"</button></div>
-                        </ActionForm>
-                    </details>
-                })}
-            </section>
-        </div>
         <section class="panel" aria-labelledby="ledger-title">
             <h2 id="ledger-title">"Spend ledger"</h2>
             <p class="muted small">"Every reservation: held before the call, committed when it succeeded, released when it failed or timed out."</p>
@@ -377,7 +447,6 @@ pub fn SafetyPanels(
             </div>
         </section>
     }
-    .into_any()
 }
 
 fn alerts_messages(kind: &str, code: &str) -> Option<String> {
@@ -444,7 +513,6 @@ fn AlertsView(data: AlertsPage) -> impl IntoView {
         "stat stat--ok"
     };
     let has_history = !history.is_empty();
-    let has_webhook = webhook.is_some();
     let rows = history
         .into_iter()
         .map(|e| {
@@ -508,6 +576,35 @@ fn AlertsView(data: AlertsPage) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+        {webhook_panel(WebhookPanel { adv: adv.clone(), csrf, webhook, fresh_secret, can_manage, set, remove })}
+    }
+}
+
+/// What the webhook panel shows and its forms.
+struct WebhookPanel {
+    adv: String,
+    csrf: String,
+    webhook: Option<WebhookView>,
+    fresh_secret: Option<String>,
+    can_manage: bool,
+    set: ServerAction<SetAlertWebhook>,
+    remove: ServerAction<RemoveAlertWebhook>,
+}
+
+/// The alert webhook: where alerts go, the signing secret shown once, and the set and remove
+/// forms.
+fn webhook_panel(p: WebhookPanel) -> impl IntoView {
+    let WebhookPanel {
+        adv,
+        csrf,
+        webhook,
+        fresh_secret,
+        can_manage,
+        set,
+        remove,
+    } = p;
+    let has_webhook = webhook.is_some();
+    view! {
         <section class="panel" aria-labelledby="webhook-title">
             <h2 id="webhook-title">"Alert webhook"</h2>
             <p class="muted">

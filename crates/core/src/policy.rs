@@ -125,6 +125,9 @@ mod tests {
     #[test]
     fn a_grant_without_a_policy_gets_its_purposes_template_over_the_whole_account() {
         let expected = format!("arn:ads:us:{ADV}:*");
+        // The engine formats its template's pattern itself (it depends on no other crate):
+        // it must name what the model calls the whole account.
+        assert_eq!(charter_model::arn::all_resources("US", ADV), expected);
         // The marketplace's letter case does not matter: one lower-casing rule.
         for marketplace in ["US", "us", " Us "] {
             let text =

@@ -158,7 +158,7 @@ async fn gate(State(gate): State<RouteGate>, req: Request, next: Next) -> Respon
         context,
     };
     let v = gate.enforcer.decide(token.as_deref(), &areq, now).await;
-    if !v.allowed {
+    if !v.allowed() {
         return v.problem().into_response();
     }
     let Some(subject) = v.subject.clone() else {

@@ -24,7 +24,7 @@ pub struct Subject {
 /// A decision with everything the caller, the audit trail and the breaker need.
 #[derive(Debug, Clone)]
 pub struct Verdicted {
-    pub allowed: bool,
+    /// Why: [`Reason::Allowed`] exactly when the call is allowed (see [`Verdicted::allowed`]).
     pub reason: Reason,
     pub detail: String,
     /// Ids of the statements that decided (Allow statements on an allow, Deny statements or
@@ -40,9 +40,34 @@ pub struct Verdicted {
 }
 
 impl Verdicted {
-    pub(crate) fn deny(reason: Reason, detail: impl Into<String>) -> Verdicted {
+    /// An allowed call: the only way to make a verdict whose reason is [`Reason::Allowed`].
+    pub(crate) fn allow(
+        detail: String,
+        statements: Vec<String>,
+        reservation: Option<LedgerEntry>,
+        subject: Subject,
+    ) -> Verdicted {
         Verdicted {
-            allowed: false,
+            reason: Reason::Allowed,
+            detail,
+            statements,
+            nearest_miss: None,
+            reservation,
+            subject: Some(subject),
+            retry_after: None,
+            decision_id: None,
+        }
+    }
+
+    /// A denied call, for `reason` (never [`Reason::Allowed`]: a deny with that reason would be
+    /// an allow, so it is recorded as a policy denial instead).
+    pub(crate) fn deny(reason: Reason, detail: impl Into<String>) -> Verdicted {
+        let reason = if reason == Reason::Allowed {
+            Reason::PolicyDenied
+        } else {
+            reason
+        };
+        Verdicted {
             reason,
             detail: detail.into(),
             statements: Vec::new(),
@@ -54,6 +79,12 @@ impl Verdicted {
         }
     }
 
+    /// Whether the call is allowed: derived from the reason, so a verdict can never say
+    /// "allowed" with a deny reason or the reverse.
+    pub fn allowed(&self) -> bool {
+        self.reason == Reason::Allowed
+    }
+
     /// The problem-details body of a denial.
     pub fn problem(&self) -> Problem {
         let mut p = Problem::new(self.reason, self.detail.clone());
@@ -61,5 +92,19 @@ impl Verdicted {
         p.decision_id = self.decision_id.clone();
         p.retry_after_seconds = self.retry_after.map(|d| d.num_seconds());
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_denial_never_reads_as_allowed() {
+        for reason in [Reason::Allowed, Reason::PolicyDenied, Reason::CircuitOpen] {
+            let v = Verdicted::deny(reason, "why");
+            assert!(!v.allowed(), "{reason:?}");
+            assert_ne!(v.reason, Reason::Allowed, "{reason:?}");
+        }
     }
 }
