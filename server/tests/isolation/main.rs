@@ -26,10 +26,10 @@ use world::{ATTACKERS, Attacker, World};
 backend_tests!(isolation_matrix);
 
 /// The longest one call may take.
-const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The longest one step of a cell (a session's CSRF token, a snapshot of the store) may take.
-const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(45);
+const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// Runs one step of the matrix under [`STEP_TIMEOUT`]: a step that hangs fails naming its cell
 /// and step instead of the whole story at its deadline.
