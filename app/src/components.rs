@@ -53,6 +53,33 @@ pub fn Flash(messages: fn(&str, &str) -> Option<String>) -> impl IntoView {
 }
 
 /// A coloured status pill.
+/// What a list shows when it has nothing to show: a title and a hint of what to do next.
+#[component]
+pub fn EmptyState(title: &'static str, hint: &'static str) -> impl IntoView {
+    view! {
+        <div class="empty">
+            <h2>{title}</h2>
+            <p class="muted">{hint}</p>
+        </div>
+    }
+}
+
+/// The end of a form that stops an agent: an optional reason for the audit trail, the danger
+/// button and a way back.
+#[component]
+pub fn RevokeFormEnd(label: &'static str, #[prop(into)] cancel: String) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
+            <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
+        </div>
+        <div class="form__actions">
+            <button class="button button--danger" type="submit">{label}</button>
+            <a class="button button--ghost" href=cancel>"Cancel"</a>
+        </div>
+    }
+}
+
 #[component]
 pub fn Badge(#[prop(into)] tone: String, #[prop(into)] label: String) -> impl IntoView {
     view! { <span class=format!("badge badge--{tone}")>{label}</span> }

@@ -78,12 +78,8 @@ fn activity_view(d: ActivityPage) -> AnyView {
         </div>
         {activity_filters(&d, list_href, clear_href)}
         {if empty {
-            view! {
-                <div class="empty">
-                    <h2>"No events match"</h2>
-                    <p class="muted">{if filtered { "Try other filters, or clear them." } else { "Nothing has happened on this account yet." }}</p>
-                </div>
-            }.into_any()
+            let hint = if filtered { "Try other filters, or clear them." } else { "Nothing has happened on this account yet." };
+            view! { <EmptyState title="No events match" hint=hint/> }.into_any()
         } else {
             view! {
                 <div class="table-wrap">

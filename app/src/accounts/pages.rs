@@ -178,12 +178,8 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
             </div>
         </Form>
         {if empty {
-            view! {
-                <div class="empty">
-                    <h2>"No agents match"</h2>
-                    <p class="muted">{if filtered { "Try a different search or clear the filters." } else { "No agent holds a grant on this account yet." }}</p>
-                </div>
-            }.into_any()
+            let hint = if filtered { "Try a different search or clear the filters." } else { "No agent holds a grant on this account yet." };
+            view! { <EmptyState title="No agents match" hint=hint/> }.into_any()
         } else {
             view! {
                 <div class="table-wrap">

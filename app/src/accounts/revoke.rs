@@ -56,14 +56,7 @@ pub fn RevokePage() -> impl IntoView {
                             <CsrfField token=info.csrf/>
                             <input type="hidden" name="advertiser_id" value=adv.clone()/>
                             <input type="hidden" name="agent_id" value=agent.id.to_string()/>
-                            <div class="field">
-                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
-                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
-                            </div>
-                            <div class="form__actions">
-                                <button class="button button--danger" type="submit">"Revoke access"</button>
-                                <a class="button button--ghost" href=cancel>"Cancel"</a>
-                            </div>
+                            <RevokeFormEnd label="Revoke access" cancel=cancel/>
                         </ActionForm>
                     </section>
                 }.into_any()
@@ -136,14 +129,7 @@ pub fn RevokeAllPage() -> impl IntoView {
                                 <label for="confirm_name">{confirm_what} <strong>{name.clone()}</strong> ", to confirm"</label>
                                 <input id="confirm_name" name="confirm_name" type="text" required autocomplete="off" spellcheck="false"/>
                             </div>
-                            <div class="field">
-                                <label for="reason">"Reason " <span class="muted">"(optional, kept in the audit trail)"</span></label>
-                                <textarea id="reason" name="reason" rows="2" maxlength="500"></textarea>
-                            </div>
-                            <div class="form__actions">
-                                <button class="button button--danger" type="submit">"Revoke all agents"</button>
-                                <a class="button button--ghost" href=cancel>"Cancel"</a>
-                            </div>
+                            <RevokeFormEnd label="Revoke all agents" cancel=cancel/>
                         </ActionForm>
                     </section>
                 }.into_any()

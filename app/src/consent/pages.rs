@@ -311,10 +311,8 @@ fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
         <Flash messages=consent_messages/>
         {if empty {
             view! {
-                <div class="empty">
-                    <h2>"No requests yet"</h2>
-                    <p class="muted">"When a partner asks for access for one of its agents, the request appears here."</p>
-                </div>
+                <EmptyState title="No requests yet"
+                    hint="When a partner asks for access for one of its agents, the request appears here."/>
             }.into_any()
         } else {
             view! {
