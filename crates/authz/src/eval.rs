@@ -7,9 +7,10 @@
 //!   `Null: false` when it is present.
 //! - Several values in one operator are OR-ed; the negated string operators are the negation of
 //!   the OR (`StringNotEquals [a, b]` means neither `a` nor `b`).
-//! - Typed operators first parse the context value (see [`crate::values`]). A value that does
-//!   not parse makes every typed operator false, including `NumericNotEquals`: it holds only for
-//!   a parseable number that differs from every listed value.
+//! - Typed operators first parse the context value (numbers as [`crate::Dec`], dates as in
+//!   [`crate::date_to_dec`]). A value that does not parse makes every typed operator false,
+//!   including `NumericNotEquals`: it holds only for a parseable number that differs from every
+//!   listed value.
 //! - `Bool` compares the exact strings `true`/`false` (case-sensitive).
 //! - Action names match ASCII-case-insensitively; everything else is case-sensitive.
 

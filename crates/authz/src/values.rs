@@ -274,7 +274,8 @@ pub fn parse_iso(s: &str) -> Option<i64> {
     Some(secs)
 }
 
-/// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ` (only within [`ISO_MIN`], [`ISO_MAX`]).
+/// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ` (only within `ISO_MIN..=ISO_MAX`: the
+/// years 0000 to 9999).
 pub fn format_iso(secs: i64) -> Option<String> {
     if !(ISO_MIN..=ISO_MAX).contains(&secs) {
         return None;

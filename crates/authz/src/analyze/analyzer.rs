@@ -13,7 +13,7 @@ use crate::policy::{Effect, Policy, Statement};
 
 /// Runs the analyses; the catalog is only used to choose readable example actions.
 ///
-/// Every check runs within a [`Budget`] (see [`crate::budget`]). The `try_…` methods report
+/// Every check runs within a [`Budget`] (steps, bytes, depth). The `try_…` methods report
 /// [`AnalysisError::TooComplex`] when the budget runs out; the plain methods **fail closed**
 /// instead: they return FAIL (with any reasons already proved and a message saying the analysis
 /// was too complex), never PASS for something that was not proved.

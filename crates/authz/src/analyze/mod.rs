@@ -9,7 +9,7 @@
 //! `d` with `d op c`". A query such as "`new` allows and `existing` denies" is a formula whose
 //! satisfiability is decided by DPLL-style case splitting over atoms. After every decision the
 //! literals assigned to the affected variable are checked by the variable's theory, which is
-//! exact ([`crate::automata`]): the conjunction is satisfiable iff the product automaton
+//! exact (the crate's automata): the conjunction is satisfiable iff the product automaton
 //! accepts some string. Because variables are independent, a full assignment whose per-variable
 //! conjunctions are each satisfiable yields a concrete request, and the search is complete
 //! because it only prunes branches whose literals no value satisfies. Theory propagation (an
@@ -22,7 +22,7 @@
 //!
 //! # Budget
 //! The search is exponential in the worst case, and policies come from partners. Every check
-//! therefore runs within a [`Budget`] (see [`crate::budget`]): the `try_…` functions return
+//! therefore runs within a [`Budget`] (steps, bytes, depth): the `try_…` functions return
 //! [`AnalysisError::TooComplex`] when it runs out, and the infallible ones fail closed (FAIL,
 //! `false`), never claiming a PASS that was not proved.
 

@@ -33,8 +33,10 @@ pub enum Aut {
     Date { c: Dec, cmp: Cmp },
 }
 
-pub use fx::{FxBuild, FxHasher};
-pub use search::{ISO_RANGE, accepts, fresh_char, witness, witness_metered};
+pub(crate) use fx::FxBuild;
+pub(crate) use search::witness_metered;
+#[cfg(test)]
+pub(crate) use search::{accepts, witness};
 
 #[cfg(test)]
 #[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]

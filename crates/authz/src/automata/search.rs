@@ -8,13 +8,12 @@ use super::iso::iso_ref;
 use super::product::{Prepared, St};
 use crate::budget::{Exhausted, Meter};
 use crate::glob::Tok;
-use crate::values::{ISO_MAX, ISO_MIN};
 
 const TYPED_CHARS: &str = "0123456789-.:TZ";
 
 /// Chooses a character that no atom distinguishes (not in `used`, not a typed-grammar character,
 /// not an ASCII upper-case letter so it is also valid for the case-folded action variable).
-pub fn fresh_char(used: &[char]) -> char {
+fn fresh_char(used: &[char]) -> char {
     let mut cands = "xzqjkvwyu_"
         .chars()
         .chain(('a'..='z').chain('\u{e0}'..='\u{24f}'));
@@ -28,6 +27,7 @@ pub fn fresh_char(used: &[char]) -> char {
 ///
 /// This search is unbounded (it can take exponential time and memory on hostile patterns): use
 /// it only on trusted input, and [`witness_metered`] otherwise.
+#[cfg(test)]
 pub fn witness(atoms: &[(Aut, bool)]) -> Option<String> {
     witness_metered(atoms, &mut Meter::unlimited()).unwrap_or(None)
 }
@@ -230,6 +230,7 @@ fn path(nodes: &[(usize, char)], id: usize) -> String {
 }
 
 /// Runs the automata on a concrete string (used by tests to cross-check the evaluator).
+#[cfg(test)]
 pub fn accepts(a: &Aut, s: &str) -> bool {
     let iso = match a {
         Aut::Date { c, .. } => Some(iso_ref(c)),
@@ -246,6 +247,3 @@ pub fn accepts(a: &Aut, s: &str) -> bool {
     }
     p.accepts(&st)
 }
-
-/// Bounds used by tests: the ISO range endpoints.
-pub const ISO_RANGE: (i64, i64) = (ISO_MIN, ISO_MAX);
