@@ -26,9 +26,13 @@
 //! re-exported here.
 //!
 //! # Lints
-//! `unnameable_types` warns when a public signature reaches a type that is not re-exported, so
-//! every type of the API can be named. Library code never unwraps, expects or panics (tests may).
+//! `missing_docs` is denied: every public item reachable from outside the crate (public modules,
+//! re-exported items, their public fields, variants, methods and associated constants) carries a
+//! doc comment. `unnameable_types` warns when a public signature reaches a type that is not
+//! re-exported, so every type of the API can be named. Library code never unwraps, expects or
+//! panics (tests may).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![warn(unnameable_types)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -43,8 +43,11 @@ pub struct MatrixSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Coverage {
+    /// The policy allows none of the cell's actions.
     None,
+    /// Some of them.
     Partial,
+    /// All of them.
     Full,
 }
 
@@ -52,8 +55,11 @@ pub enum Coverage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CellState {
+    /// The namespace, e.g. `sp`.
     pub namespace: String,
+    /// The access level.
     pub level: AccessLevel,
+    /// How much of the cell the policy allows.
     pub coverage: Coverage,
     /// Catalog actions of the cell the policy allows.
     pub allowed: usize,

@@ -13,10 +13,14 @@ use crate::policy::{Effect, PolicyError, Statement, parse_policy_json};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementDiff {
+    /// The statement's index in the original policy.
     pub statement_index: usize,
+    /// Its `Sid`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_id: Option<String>,
+    /// Action patterns taken out.
     pub removed: Vec<String>,
+    /// Action patterns put in (the safe prefixes that replace a wildcard).
     pub added: Vec<String>,
     /// The statement was left with no actions and was dropped.
     pub dropped: bool,
@@ -25,7 +29,10 @@ pub struct StatementDiff {
 /// A recommended policy plus its diff.
 #[derive(Debug, Clone)]
 pub struct Recommendation {
+    /// The recommended policy document: the original with the unused actions taken out of its
+    /// Allow statements (a statement left with none is dropped).
     pub document: Json,
+    /// What changed, per statement.
     pub diff: Vec<StatementDiff>,
 }
 

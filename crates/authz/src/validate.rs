@@ -11,9 +11,13 @@ use crate::policy::{CondValues, Effect, Op, Policy, PrincipalMatch, Statement};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Level {
+    /// The policy is wrong: it names what does not exist or cannot work.
     Error,
+    /// The policy grants more than it probably means to.
     SecurityWarning,
+    /// Something is off but harmless (a redundant statement, an incomplete analysis).
     Warning,
+    /// A simplification.
     Suggestion,
 }
 
@@ -21,10 +25,13 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
+    /// The severity.
     pub level: Level,
     /// Stable identifier such as `UNKNOWN_ACTION`.
     pub code: &'static str,
+    /// The statement the finding is about.
     pub statement_index: usize,
+    /// What is wrong, in plain words.
     pub message: String,
 }
 

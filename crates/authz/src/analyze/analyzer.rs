@@ -19,6 +19,7 @@ use crate::policy::{Effect, Policy, Statement};
 /// was too complex), never PASS for something that was not proved.
 #[derive(Debug, Clone, Copy)]
 pub struct Analyzer<'c> {
+    /// The catalog whose actions example requests prefer (readable examples); `None`: any action.
     pub catalog: Option<&'c Catalog>,
 }
 

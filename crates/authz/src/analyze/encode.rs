@@ -10,6 +10,7 @@ use crate::values::{Cmp, Dec};
 /// Interns atoms and encodes statements and policies as formulas.
 #[derive(Debug, Default, Clone)]
 pub struct Encoder {
+    /// The interned atoms; an atom id is an index into this list.
     pub atoms: Vec<Atom>,
     index: HashMap<Atom, usize, crate::automata::FxBuild>,
     /// Encode for an outsider principal: statements without a principal element do not apply.
@@ -17,6 +18,7 @@ pub struct Encoder {
 }
 
 impl Encoder {
+    /// The id of the atom `var` `kind`, interned on first use.
     pub fn atom(&mut self, var: Var, kind: AtomKind) -> usize {
         let a = Atom { var, kind };
         if let Some(i) = self.index.get(&a) {
@@ -159,6 +161,7 @@ impl Encoder {
         and(parts)
     }
 
+    /// The formula "some statement of `p` with this `effect` matches the request".
     pub fn any_of(&mut self, p: &Policy, effect: Effect) -> F {
         or(p.statements
             .iter()

@@ -7,10 +7,15 @@ use crate::values::{Cmp, Dec};
 /// A request variable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Var {
+    /// The principal's kind (the empty string when the principal has none).
     PrincipalKind,
+    /// The principal's id.
     PrincipalId,
+    /// The action, ASCII-lower-cased.
     Action,
+    /// The resource.
     Resource,
+    /// The value of a context key (absent, or a string).
     Context(String),
 }
 
@@ -27,22 +32,31 @@ pub enum AtomKind {
     Date(Cmp, Dec),
 }
 
+/// A constraint on one request variable.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Atom {
+    /// The variable constrained.
     pub var: Var,
+    /// What the atom says about it.
     pub kind: AtomKind,
 }
 
 /// A formula in negation normal form over atom ids.
 #[derive(Debug, Clone, PartialEq)]
 pub enum F {
+    /// Always true.
     True,
+    /// Always false.
     False,
+    /// Atom `id` (with polarity `true`) or its negation (`false`).
     Lit(usize, bool),
+    /// Conjunction.
     And(Vec<F>),
+    /// Disjunction.
     Or(Vec<F>),
 }
 
+/// The conjunction of `items`, flattened and simplified (`True` parts dropped, any `False` wins).
 pub fn and(items: Vec<F>) -> F {
     let mut out = Vec::new();
     for f in items {
@@ -60,6 +74,7 @@ pub fn and(items: Vec<F>) -> F {
     }
 }
 
+/// The disjunction of `items`, flattened and simplified (`False` parts dropped, any `True` wins).
 pub fn or(items: Vec<F>) -> F {
     let mut out = Vec::new();
     for f in items {
@@ -77,6 +92,7 @@ pub fn or(items: Vec<F>) -> F {
     }
 }
 
+/// The negation of `f`, kept in negation normal form.
 pub fn not(f: F) -> F {
     match f {
         F::True => F::False,

@@ -12,8 +12,10 @@ use crate::policy::Statement;
 /// PASS or FAIL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
+    /// Nothing to report: the property holds.
     #[serde(rename = "PASS")]
     Pass,
+    /// The property does not hold (or was not proved): see the reasons.
     #[serde(rename = "FAIL")]
     Fail,
 }
@@ -21,13 +23,18 @@ pub enum Verdict {
 /// A concrete example request, in the CLI's JSON shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Example {
+    /// The principal, `Kind::id` or a plain id.
     pub principal: String,
+    /// The action name.
     pub action: String,
+    /// The resource.
     pub resource: String,
+    /// Context keys and their values.
     pub context: BTreeMap<String, String>,
 }
 
 impl Example {
+    /// The example of a request.
     pub fn from_request(r: &Request) -> Example {
         Example {
             principal: r.principal.to_string(),
@@ -37,6 +44,7 @@ impl Example {
         }
     }
 
+    /// The request of this example.
     pub fn to_request(&self) -> Request {
         Request {
             principal: Principal::parse(&self.principal),
@@ -51,10 +59,14 @@ impl Example {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
+    /// What the reason says, naming the statement.
     pub description: String,
+    /// The index of the statement at fault.
     pub statement_index: usize,
+    /// Its `Sid`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_id: Option<String>,
+    /// A concrete request that shows the reason.
     pub example: Example,
 }
 
@@ -77,12 +89,17 @@ impl Reason {
 /// The result of a check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
+    /// PASS or FAIL.
     pub result: Verdict,
+    /// One sentence on the outcome.
     pub message: String,
+    /// For a FAIL: one reason per statement at fault (none or only some when the analysis ran
+    /// out of budget).
     pub reasons: Vec<Reason>,
 }
 
 impl CheckResult {
+    /// True for PASS.
     pub fn passed(&self) -> bool {
         self.result == Verdict::Pass
     }

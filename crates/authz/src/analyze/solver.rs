@@ -17,6 +17,7 @@ use crate::eval::{Principal, Request};
 /// [`Solver::try_sat`]) before trusting a result.
 pub struct Solver<'e> {
     enc: &'e Encoder,
+    /// The current (partial) assignment of truth values, by atom id.
     pub assign: Vec<Option<bool>>,
     /// The variables in order, with their atoms (`var_atoms[k]` are the atoms on `vars[k]`).
     vars: Vec<Var>,
@@ -84,6 +85,7 @@ impl<'e> Solver<'e> {
         &mut self.meter
     }
 
+    /// The meter, with the work of every query so far.
     pub fn into_meter(self) -> Meter {
         self.meter
     }

@@ -13,10 +13,15 @@ mod builtin;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 pub enum AccessLevel {
+    /// Lists resources.
     List,
+    /// Reads a resource.
     Read,
+    /// Changes a resource.
     Write,
+    /// Commits money (budgets, bids, payments).
     Spend,
+    /// Changes who may do what.
     PermissionsManagement,
 }
 
@@ -60,14 +65,18 @@ impl AccessLevel {
 pub struct Action {
     /// `namespace:ActionName` in CamelCase.
     pub name: String,
+    /// The action's access level.
     pub access_level: AccessLevel,
+    /// The kind of resource it acts on, e.g. `Campaign`.
     pub resource_type: String,
+    /// True when the action can commit money (a bid or a budget, for instance).
     pub commits_money: bool,
 }
 
 /// A set of actions, looked up case-insensitively.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    /// The actions, in catalog order.
     pub actions: Vec<Action>,
     index: HashMap<String, usize>,
     /// Lower-cased names, by action index.
@@ -77,6 +86,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// A catalog of `actions`, indexed by lower-cased name.
     pub fn new(actions: Vec<Action>) -> Catalog {
         let index = actions
             .iter()
@@ -176,6 +186,7 @@ impl Catalog {
             .and_then(|i| self.actions.get(*i))
     }
 
+    /// True when the catalog has the action (case-insensitively).
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
