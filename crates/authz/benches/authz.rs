@@ -80,8 +80,7 @@ fn cedar_policies(g: &[(Vec<String>, String, Option<i64>)]) -> cedar_policy::Pol
     let c = Catalog::builtin();
     let mut src = String::new();
     for (acts, res, cap) in g {
-        let globs: Vec<authz::glob::Glob> =
-            acts.iter().map(|a| authz::glob::Glob::new_ci(a)).collect();
+        let globs: Vec<authz::Glob> = acts.iter().map(|a| authz::Glob::new_ci(a)).collect();
         let names: Vec<String> = c
             .actions
             .iter()

@@ -71,12 +71,16 @@ impl Default for Budget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Limit {
+    /// Analysis steps.
     Steps,
+    /// Bytes of one product-automaton search.
     Bytes,
+    /// Recursion depth of the solver.
     Depth,
 }
 
 impl Limit {
+    /// The limit's name: `steps`, `bytes` or `depth`.
     pub fn name(self) -> &'static str {
         match self {
             Limit::Steps => "steps",
@@ -105,6 +109,7 @@ pub struct Meter {
 }
 
 impl Meter {
+    /// A meter with nothing spent.
     pub fn new(budget: Budget) -> Meter {
         Meter {
             budget,
@@ -113,10 +118,12 @@ impl Meter {
         }
     }
 
+    /// A meter that never runs out ([`Budget::UNLIMITED`]).
     pub fn unlimited() -> Meter {
         Meter::new(Budget::UNLIMITED)
     }
 
+    /// The budget this meter counts against.
     pub fn budget(&self) -> Budget {
         self.budget
     }
@@ -131,6 +138,7 @@ impl Meter {
         self.tripped
     }
 
+    /// True once a limit has run out.
     #[inline]
     pub fn exhausted(&self) -> bool {
         self.tripped.is_some()
@@ -202,6 +210,7 @@ pub enum AnalysisError {
         check: &'static str,
         /// The limit that ran out.
         limit: Limit,
+        /// The budget the check ran within.
         budget: Budget,
         /// Steps charged when the check stopped.
         spent: u64,

@@ -21,16 +21,22 @@ use serde::Serialize;
 /// One guardrail: no agent may be granted any of `actions` on any of `resources`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GuardrailSpec {
+    /// A stable identifier.
     pub id: String,
+    /// The name shown to people.
     pub name: String,
+    /// Action patterns (case-insensitive).
     pub actions: Vec<String>,
+    /// Resource patterns; empty means every resource.
     pub resources: Vec<String>,
 }
 
 /// A guardrail's verdict on the requested policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuardrailVerdict {
+    /// The guardrail.
     pub guardrail: GuardrailSpec,
+    /// `check_access_not_granted` for it: FAIL names the statements that violate it.
     pub check: CheckResult,
 }
 
@@ -38,11 +44,13 @@ pub struct GuardrailVerdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Review {
+    /// What the policy allows, in plain language.
     pub capabilities: Vec<CapabilityGroup>,
     /// FAIL: the request goes beyond its purpose's template (reasons name the statements).
     pub beyond_template: Option<CheckResult>,
     /// For an upgrade: FAIL lists the access the current grant does not give.
     pub new_access: Option<CheckResult>,
+    /// Every guardrail's verdict.
     pub guardrails: Vec<GuardrailVerdict>,
     /// FAIL: the request exceeds the application's ceiling on the account.
     pub ceiling: Option<CheckResult>,
@@ -53,6 +61,7 @@ pub struct Review {
 }
 
 impl Review {
+    /// True when nothing blocks approval.
     pub fn approvable(&self) -> bool {
         self.blockers.is_empty()
     }
@@ -65,9 +74,13 @@ pub struct ReviewInput<'a> {
     pub policy: &'a Policy,
     /// The request as filed, when `policy` is a narrowed version of it.
     pub requested: Option<&'a Policy>,
+    /// The purpose's template, if the request declares a purpose.
     pub template: Option<&'a Policy>,
+    /// For an upgrade: the policy granted now.
     pub current: Option<&'a Policy>,
+    /// The guardrails to check.
     pub guardrails: &'a [GuardrailSpec],
+    /// The application's ceiling on the account, if it has one.
     pub ceiling: Option<&'a Policy>,
     /// The advertiser raises the ceiling to cover this grant with the approval.
     pub raise_ceiling: bool,

@@ -58,7 +58,9 @@ pub fn group_title(ns: &str, level: AccessLevel) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementRef {
+    /// The statement's index in the policy.
     pub index: usize,
+    /// Its `Sid`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
@@ -67,6 +69,7 @@ pub struct StatementRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
+    /// The granting statement.
     pub statement: StatementRef,
     /// The group's listed actions this statement allows.
     pub actions: Vec<String>,
@@ -83,9 +86,11 @@ pub struct Grant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CapabilityGroup {
+    /// The namespace, e.g. `sp`.
     pub namespace: String,
     /// "Sponsored Products".
     pub namespace_title: String,
+    /// The access level.
     pub level: AccessLevel,
     /// "change".
     pub level_words: String,

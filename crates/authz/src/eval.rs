@@ -7,9 +7,10 @@
 //!   `Null: false` when it is present.
 //! - Several values in one operator are OR-ed; the negated string operators are the negation of
 //!   the OR (`StringNotEquals [a, b]` means neither `a` nor `b`).
-//! - Typed operators first parse the context value (see [`crate::values`]). A value that does
-//!   not parse makes every typed operator false, including `NumericNotEquals`: it holds only for
-//!   a parseable number that differs from every listed value.
+//! - Typed operators first parse the context value (numbers as [`crate::Dec`], dates as in
+//!   [`crate::date_to_dec`]). A value that does not parse makes every typed operator false,
+//!   including `NumericNotEquals`: it holds only for a parseable number that differs from every
+//!   listed value.
 //! - `Bool` compares the exact strings `true`/`false` (case-sensitive).
 //! - Action names match ASCII-case-insensitively; everything else is case-sensitive.
 
@@ -24,7 +25,9 @@ use crate::values::{Cmp, cmp_date, cmp_dec, parse_date, parse_dec};
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 pub struct Principal {
+    /// The kind, e.g. `Agent`; `None` for a plain id.
     pub kind: Option<String>,
+    /// The id.
     pub id: String,
 }
 
@@ -56,13 +59,18 @@ impl std::fmt::Display for Principal {
 /// A request: who does what on which resource, with a string-valued context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// Who asks.
     pub principal: Principal,
+    /// The action, `namespace:Action`.
     pub action: String,
+    /// The resource.
     pub resource: String,
+    /// Context keys and their values (e.g. `ads:BidAmount`, `ads:CurrentTime`).
     pub context: BTreeMap<String, String>,
 }
 
 impl Request {
+    /// A request with an empty context; `principal` is `Kind::id` or a plain id.
     pub fn new(principal: &str, action: &str, resource: &str) -> Request {
         Request {
             principal: Principal::parse(principal),
@@ -72,6 +80,7 @@ impl Request {
         }
     }
 
+    /// The request with context key `key` set to `value`.
     pub fn with(mut self, key: &str, value: &str) -> Request {
         self.context.insert(key.to_string(), value.to_string());
         self
@@ -81,8 +90,11 @@ impl Request {
 /// The outcome of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Outcome {
+    /// An Allow statement matches and no Deny does.
     Allow,
+    /// A Deny statement matches.
     ExplicitDeny,
+    /// No statement allows.
     ImplicitDeny,
 }
 
@@ -92,7 +104,9 @@ pub enum Outcome {
 pub struct StatementRef {
     /// Index of the policy in the evaluated set.
     pub policy_index: usize,
+    /// Index of the statement in its policy.
     pub statement_index: usize,
+    /// Its `Sid`, if it has one.
     pub statement_id: Option<String>,
 }
 
@@ -100,6 +114,7 @@ pub struct StatementRef {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Miss {
+    /// The statement that nearly matched.
     pub statement: StatementRef,
     /// Plain descriptions of every failed part, e.g. ``condition `NumericLessThanEquals` on `ads:BidAmount` ``.
     pub failed: Vec<String>,
@@ -109,6 +124,7 @@ pub struct Miss {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
+    /// Allow, explicit deny or implicit deny.
     pub outcome: Outcome,
     /// The statements that decided: the matching Deny statements for an explicit deny, the
     /// matching Allow statements for an allow; empty for an implicit deny.
@@ -118,12 +134,14 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// True when the outcome is Allow.
     pub fn allowed(&self) -> bool {
         self.outcome == Outcome::Allow
     }
 }
 
 impl Target {
+    /// True when `s` matches one of the patterns (none of them, for a negated target).
     #[inline]
     pub fn matches(&self, s: &str) -> bool {
         self.patterns.iter().any(|g| g.matches(s)) != self.negated
@@ -131,6 +149,7 @@ impl Target {
 }
 
 impl PrincipalMatch {
+    /// True when the statement applies to principal `p`.
     #[inline]
     pub fn matches(&self, p: &Principal) -> bool {
         let any = |list: &[crate::policy::PrincipalPattern]| {
@@ -195,6 +214,7 @@ impl Condition {
         }
     }
 
+    /// Evaluates the condition against a request context.
     #[inline]
     pub fn matches(&self, ctx: &BTreeMap<String, String>) -> bool {
         self.matches_value(ctx.get(&self.key).map(String::as_str))

@@ -4,8 +4,11 @@
 /// One token of a compiled glob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tok {
+    /// A literal character.
     Lit(char),
+    /// `?`: exactly one character.
     Any,
+    /// `*`: any run of characters, possibly empty.
     Star,
 }
 

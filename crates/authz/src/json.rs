@@ -18,11 +18,15 @@ pub struct Json {
 /// The kinds of JSON values. Objects keep their key order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonValue {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A number, kept as its source text (no precision loss).
     Number(String),
+    /// A string, unescaped.
     String(String),
+    /// An array.
     Array(Vec<Json>),
     /// Entries as (key, byte offset of the key, value), in source order.
     Object(Vec<(String, usize, Json)>),

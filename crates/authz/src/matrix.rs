@@ -43,8 +43,11 @@ pub struct MatrixSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Coverage {
+    /// The policy allows none of the cell's actions.
     None,
+    /// Some of them.
     Partial,
+    /// All of them.
     Full,
 }
 
@@ -52,8 +55,11 @@ pub enum Coverage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CellState {
+    /// The namespace, e.g. `sp`.
     pub namespace: String,
+    /// The access level.
     pub level: AccessLevel,
+    /// How much of the cell the policy allows.
     pub coverage: Coverage,
     /// Catalog actions of the cell the policy allows.
     pub allowed: usize,
@@ -163,7 +169,38 @@ pub fn policy_from_matrix(
     spec: &MatrixSpec,
     catalog: &Catalog,
 ) -> Result<(Policy, String), PolicyError> {
-    // Cells: known, deduplicated, in (namespace, level) order.
+    let cells = chosen_cells(spec, catalog)?;
+    let resources = chosen_resources(spec)?;
+    let window = time_window(spec)?;
+    let cap = bid_cap(spec)?;
+    let statements = Statements {
+        conditions: window.conditions(),
+        cap,
+        resources,
+    };
+    let (json, values) = statements.for_cells(&cells, catalog);
+    if values > MAX_VALUES {
+        return Err(spec_err(
+            "$.resources",
+            format!(
+                "too many resources for this many capabilities: the policy would hold {values} values (at most {MAX_VALUES})"
+            ),
+        ));
+    }
+    let doc = Json::object(vec![
+        ("Version", Json::string("2012-10-17")),
+        ("Statement", Json::array(json)),
+    ]);
+    let text = doc.to_pretty();
+    let policy = parse_policy(&text)?;
+    Ok((policy, text))
+}
+
+/// The chosen cells: known to the catalog, deduplicated, in (namespace, level) order.
+fn chosen_cells<'s>(
+    spec: &'s MatrixSpec,
+    catalog: &Catalog,
+) -> Result<Vec<(&'s str, AccessLevel)>, PolicyError> {
     let mut cells: Vec<(&str, AccessLevel)> = Vec::new();
     for (i, (ns, level)) in spec.cells.iter().enumerate() {
         if !catalog
@@ -184,7 +221,12 @@ pub fn policy_from_matrix(
     }
     cells.sort_unstable();
     cells.dedup();
-    // Resources.
+    Ok(cells)
+}
+
+/// The chosen resources: at least one, each checked by [`check_resource`], duplicates dropped
+/// (first occurrence kept).
+fn chosen_resources(spec: &MatrixSpec) -> Result<Vec<String>, PolicyError> {
     if spec.resources.is_empty() {
         return Err(spec_err(
             "$.resources",
@@ -200,7 +242,40 @@ pub fn policy_from_matrix(
             resources.push(r.clone());
         }
     }
-    // Time window.
+    Ok(resources)
+}
+
+/// The time window of a spec, as it goes into the conditions.
+struct Window {
+    /// `notBefore` as written, and its epoch seconds.
+    start: Option<(String, i64)>,
+    /// The operator, the text and the epoch seconds of the end: a date is "through that day"
+    /// (`DateLessThan` the next day), a moment is inclusive (`DateLessThanEquals`).
+    end: Option<(&'static str, String, i64)>,
+}
+
+impl Window {
+    /// The window's conditions on [`CURRENT_TIME_KEY`]: start first, then end.
+    fn conditions(&self) -> Vec<(&'static str, Json)> {
+        let mut conditions: Vec<(&str, Json)> = Vec::new();
+        if let Some((s, _)) = &self.start {
+            conditions.push((
+                "DateGreaterThanEquals",
+                Json::object(vec![(CURRENT_TIME_KEY, Json::string(s.clone()))]),
+            ));
+        }
+        if let Some((op, text, _)) = &self.end {
+            conditions.push((
+                op,
+                Json::object(vec![(CURRENT_TIME_KEY, Json::string(text.clone()))]),
+            ));
+        }
+        conditions
+    }
+}
+
+/// Reads `notBefore` and `notAfter`; the end must come after the start.
+fn time_window(spec: &MatrixSpec) -> Result<Window, PolicyError> {
     let start = match &spec.not_before {
         Some(s) => Some((s.clone(), parse_moment("$.notBefore", s)?.0)),
         None => None,
@@ -230,40 +305,76 @@ pub fn policy_from_matrix(
             "the end of access must come after its start",
         ));
     }
-    // Bid cap.
-    let cap = match &spec.max_bid {
-        Some(s) => {
-            let d = Dec::parse(s.trim()).ok_or_else(|| {
-                spec_err(
-                    "$.maxBid",
-                    format!("`{}` is not a number such as `2.50`", shown(s)),
-                )
-            })?;
-            if d.neg {
-                return Err(spec_err("$.maxBid", "the maximum bid must not be negative"));
-            }
-            Some(d.to_string())
-        }
-        None => None,
+    Ok(Window { start, end })
+}
+
+/// Reads `maxBid`: a decimal that is not negative, in its canonical text.
+fn bid_cap(spec: &MatrixSpec) -> Result<Option<String>, PolicyError> {
+    let Some(s) = &spec.max_bid else {
+        return Ok(None);
     };
-    // Statements.
-    let mut conditions: Vec<(&str, Json)> = Vec::new();
-    if let Some((s, _)) = &start {
-        conditions.push((
-            "DateGreaterThanEquals",
-            Json::object(vec![(CURRENT_TIME_KEY, Json::string(s.clone()))]),
-        ));
+    let d = Dec::parse(s.trim()).ok_or_else(|| {
+        spec_err(
+            "$.maxBid",
+            format!("`{}` is not a number such as `2.50`", shown(s)),
+        )
+    })?;
+    if d.neg {
+        return Err(spec_err("$.maxBid", "the maximum bid must not be negative"));
     }
-    if let Some((op, text, _)) = &end {
-        conditions.push((
-            op,
-            Json::object(vec![(CURRENT_TIME_KEY, Json::string(text.clone()))]),
-        ));
+    Ok(Some(d.to_string()))
+}
+
+/// What every statement of the policy shares: the window's conditions, the bid cap and the
+/// resources.
+struct Statements {
+    conditions: Vec<(&'static str, Json)>,
+    cap: Option<String>,
+    resources: Vec<String>,
+}
+
+impl Statements {
+    /// The statements of every cell, and the number of values they hold (see [`MAX_VALUES`]).
+    /// With a bid cap, a cell's actions that commit money go into a second statement
+    /// (`…Capped`, or the cell's only statement when all its actions commit money).
+    fn for_cells(&self, cells: &[(&str, AccessLevel)], catalog: &Catalog) -> (Vec<Json>, usize) {
+        let mut statements = Vec::new();
+        let mut values = 0;
+        for (ns, level) in cells {
+            let actions: Vec<&Action> = catalog
+                .actions
+                .iter()
+                .filter(|a| a.namespace() == *ns && a.access_level == *level)
+                .collect();
+            let sid = cell_sid(ns, *level);
+            let (plain, money): (Vec<&Action>, Vec<&Action>) = if self.cap.is_some() {
+                actions.iter().partition(|a| !a.commits_money)
+            } else {
+                (actions, Vec::new())
+            };
+            let both = !plain.is_empty() && !money.is_empty();
+            for (part, capped) in [(plain, false), (money, true)] {
+                if part.is_empty() {
+                    continue;
+                }
+                let sid = if both && capped {
+                    format!("{sid}Capped")
+                } else {
+                    sid.clone()
+                };
+                let (json, n) = self.statement(sid, &part, capped);
+                values += n + self.conditions.len() + usize::from(capped);
+                statements.push(json);
+            }
+        }
+        (statements, values)
     }
-    let statement = |sid: String, actions: &[&Action], capped: bool| {
+
+    /// One Allow statement, and its number of action and resource values.
+    fn statement(&self, sid: String, actions: &[&Action], capped: bool) -> (Json, usize) {
         let names: Vec<String> = actions.iter().map(|a| a.name.clone()).collect();
-        let mut conds = conditions.clone();
-        if capped && let Some(c) = &cap {
+        let mut conds = self.conditions.clone();
+        if capped && let Some(c) = &self.cap {
             conds.push((
                 "NumericLessThanEquals",
                 Json::object(vec![(BID_KEY, Json::string(c.clone()))]),
@@ -273,57 +384,13 @@ pub fn policy_from_matrix(
             ("Sid", Json::string(sid)),
             ("Effect", Json::string("Allow")),
             ("Action", Json::strings(&names)),
-            ("Resource", Json::strings(&resources)),
+            ("Resource", Json::strings(&self.resources)),
         ];
         if !conds.is_empty() {
             entries.push(("Condition", Json::object(conds)));
         }
-        (Json::object(entries), names.len() + resources.len())
-    };
-    let mut statements = Vec::new();
-    let mut values = 0;
-    for (ns, level) in &cells {
-        let actions: Vec<&Action> = catalog
-            .actions
-            .iter()
-            .filter(|a| a.namespace() == *ns && a.access_level == *level)
-            .collect();
-        let sid = cell_sid(ns, *level);
-        let (plain, money): (Vec<&Action>, Vec<&Action>) = if cap.is_some() {
-            actions.iter().partition(|a| !a.commits_money)
-        } else {
-            (actions, Vec::new())
-        };
-        let both = !plain.is_empty() && !money.is_empty();
-        for (part, capped) in [(plain, false), (money, true)] {
-            if part.is_empty() {
-                continue;
-            }
-            let sid = if both && capped {
-                format!("{sid}Capped")
-            } else {
-                sid.clone()
-            };
-            let (json, n) = statement(sid, &part, capped);
-            values += n + conditions.len() + usize::from(capped);
-            statements.push(json);
-        }
+        (Json::object(entries), names.len() + self.resources.len())
     }
-    if values > MAX_VALUES {
-        return Err(spec_err(
-            "$.resources",
-            format!(
-                "too many resources for this many capabilities: the policy would hold {values} values (at most {MAX_VALUES})"
-            ),
-        ));
-    }
-    let doc = Json::object(vec![
-        ("Version", Json::string("2012-10-17")),
-        ("Statement", Json::array(statements)),
-    ]);
-    let text = doc.to_pretty();
-    let policy = parse_policy(&text)?;
-    Ok((policy, text))
 }
 
 /// For every (namespace, level) pair of the catalog, in (namespace, level) order: how much of it

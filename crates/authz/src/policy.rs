@@ -7,23 +7,31 @@ use crate::values::{Dec, date_to_dec};
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
+    /// Allows what the statement matches (unless a Deny matches too).
     Allow,
+    /// Denies what the statement matches, whatever else allows it.
     Deny,
 }
 
 /// A parsed policy document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
+    /// The `Version` element, if present.
     pub version: Option<String>,
+    /// The `Id` element, if present.
     pub id: Option<String>,
+    /// The statements, in document order.
     pub statements: Vec<Statement>,
 }
 
 /// One statement. `principal` is [`PrincipalMatch::Absent`] for identity-based statements.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// The `Sid`, if present.
     pub sid: Option<String>,
+    /// Allow or Deny.
     pub effect: Effect,
+    /// Whom the statement applies to.
     pub principal: PrincipalMatch,
     /// Action patterns (lowercased; matched ASCII-case-insensitively).
     pub action: Target,
@@ -38,42 +46,64 @@ pub struct Statement {
 pub enum PrincipalMatch {
     /// Neither element: the statement applies to the principal the policy is attached to.
     Absent,
+    /// `Principal`: the statement applies to these principals.
     Principal(Vec<PrincipalPattern>),
+    /// `NotPrincipal`: the statement applies to every principal but these.
     NotPrincipal(Vec<PrincipalPattern>),
 }
 
 /// One principal pattern: a plain string (any kind) or a `{ "<Kind>": pattern }` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrincipalPattern {
+    /// The required kind (`{ "Agent": … }`); `None` matches any kind.
     pub kind: Option<String>,
+    /// The id pattern.
     pub id: Glob,
 }
 
 /// `Action`/`NotAction` or `Resource`/`NotResource`: patterns, OR-ed, possibly negated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
+    /// True for `NotAction`/`NotResource`: matches what no pattern matches.
     pub negated: bool,
+    /// The patterns.
     pub patterns: Vec<Glob>,
 }
 
 /// Condition operators (the `IfExists` suffix is a flag on [`Condition`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
+    /// `StringEquals`: equal to one of the values.
     StringEquals,
+    /// `StringNotEquals`: equal to none of the values.
     StringNotEquals,
+    /// `StringLike`: matches one of the glob values.
     StringLike,
+    /// `StringNotLike`: matches none of the glob values.
     StringNotLike,
+    /// `NumericEquals`.
     NumericEquals,
+    /// `NumericNotEquals`: a number different from every value.
     NumericNotEquals,
+    /// `NumericLessThan`.
     NumericLessThan,
+    /// `NumericLessThanEquals`.
     NumericLessThanEquals,
+    /// `NumericGreaterThan`.
     NumericGreaterThan,
+    /// `NumericGreaterThanEquals`.
     NumericGreaterThanEquals,
+    /// `DateLessThan`.
     DateLessThan,
+    /// `DateLessThanEquals`.
     DateLessThanEquals,
+    /// `DateGreaterThan`.
     DateGreaterThan,
+    /// `DateGreaterThanEquals`.
     DateGreaterThanEquals,
+    /// `Bool`: the exact string `true` or `false`.
     Bool,
+    /// `Null`: whether the key is absent.
     Null,
 }
 
@@ -97,6 +127,7 @@ pub const OPS: [(&str, Op); 16] = [
 ];
 
 impl Op {
+    /// The operator's name as written, without `IfExists`.
     pub fn name(self) -> &'static str {
         OPS.iter()
             .find(|(_, o)| *o == self)
@@ -119,9 +150,13 @@ pub enum CondValues {
 /// One `Operator: { key: values }` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
+    /// The operator.
     pub op: Op,
+    /// The `IfExists` suffix: the condition also holds when the key is missing.
     pub if_exists: bool,
+    /// The context key.
     pub key: String,
+    /// The values (OR-ed).
     pub values: CondValues,
 }
 
@@ -131,10 +166,14 @@ pub struct Condition {
 pub struct PolicyError {
     /// JSON path such as `$.Statement[0].Condtion`.
     pub path: String,
+    /// 1-based line of the offending value (0 when the input is not source text, such as a
+    /// matrix spec).
     pub line: usize,
+    /// 1-based column, in characters (0 when the input is not source text).
     pub col: usize,
     /// Byte offset into the source.
     pub offset: usize,
+    /// What is wrong, in plain words.
     pub message: String,
 }
 

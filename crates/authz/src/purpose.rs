@@ -21,6 +21,7 @@ use crate::policy::{Policy, parse_policy};
 pub struct PurposeInfo {
     /// `reporting`, `bid_optimization`, …
     pub code: &'static str,
+    /// The name shown to people.
     pub title: &'static str,
     /// One line for the consent screen.
     pub description: &'static str,

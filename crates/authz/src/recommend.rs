@@ -7,16 +7,20 @@ use serde::Serialize;
 use crate::catalog::{Catalog, camel_words};
 use crate::glob::Glob;
 use crate::json::{self, Json, JsonValue};
-use crate::policy::{PolicyError, parse_policy_json};
+use crate::policy::{Effect, PolicyError, Statement, parse_policy_json};
 
 /// What changed in one statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementDiff {
+    /// The statement's index in the original policy.
     pub statement_index: usize,
+    /// Its `Sid`, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_id: Option<String>,
+    /// Action patterns taken out.
     pub removed: Vec<String>,
+    /// Action patterns put in (the safe prefixes that replace a wildcard).
     pub added: Vec<String>,
     /// The statement was left with no actions and was dropped.
     pub dropped: bool,
@@ -25,7 +29,10 @@ pub struct StatementDiff {
 /// A recommended policy plus its diff.
 #[derive(Debug, Clone)]
 pub struct Recommendation {
+    /// The recommended policy document: the original with the unused actions taken out of its
+    /// Allow statements (a statement left with none is dropped).
     pub document: Json,
+    /// What changed, per statement.
     pub diff: Vec<StatementDiff>,
 }
 
@@ -266,66 +273,58 @@ pub fn recommend(
             value: other,
         }],
     };
-    let is_unused: Vec<bool> = catalog.lower.iter().map(|l| unused.contains(l)).collect();
+    let narrow = Narrowing {
+        unused,
+        is_unused: catalog.lower.iter().map(|l| unused.contains(l)).collect(),
+        catalog,
+    };
     let mut kept = Vec::new();
-    for (idx, (mut sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
-        if st.effect != crate::policy::Effect::Allow || st.action.negated {
+    for (idx, (sj, st)) in list.drain(..).zip(&policy.statements).enumerate() {
+        if let Some(sj) = narrow.statement(idx, sj, st, &mut diff) {
             kept.push(sj);
-            continue;
+        }
+    }
+    stmts.value = if single && kept.len() == 1 {
+        kept.remove(0).value
+    } else {
+        JsonValue::Array(kept)
+    };
+    Ok(Recommendation {
+        document: doc,
+        diff,
+    })
+}
+
+/// What narrowing the statements needs: the unused actions (lower-cased names, and a flag per
+/// catalog action) and the catalog.
+struct Narrowing<'a> {
+    unused: &'a HashSet<String>,
+    /// `is_unused[i]` for catalog action `i`.
+    is_unused: Vec<bool>,
+    catalog: &'a Catalog,
+}
+
+impl Narrowing<'_> {
+    /// Statement `idx` (JSON `sj`, parsed `st`) with its unused actions removed: `None` when no
+    /// action is left (the statement is dropped). Changes are recorded in `diff`. Only Allow
+    /// statements with an `Action` element change.
+    fn statement(
+        &self,
+        idx: usize,
+        mut sj: Json,
+        st: &Statement,
+        diff: &mut Vec<StatementDiff>,
+    ) -> Option<Json> {
+        if st.effect != Effect::Allow || st.action.negated {
+            return Some(sj);
         }
         let JsonValue::Object(entries) = &mut sj.value else {
-            kept.push(sj);
-            continue;
+            return Some(sj);
         };
         let Some((_, _, action)) = entries.iter_mut().find(|(k, _, _)| k == "Action") else {
-            kept.push(sj);
-            continue;
+            return Some(sj);
         };
-        let originals: Vec<String> = match &action.value {
-            JsonValue::String(s) => vec![s.clone()],
-            JsonValue::Array(v) => v
-                .iter()
-                .filter_map(|x| {
-                    if let JsonValue::String(s) = &x.value {
-                        Some(s.clone())
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut new_actions: Vec<String> = Vec::new();
-        let mut removed = Vec::new();
-        let mut added = Vec::new();
-        for a in &originals {
-            let g = Glob::new_ci(a);
-            if !g.has_wildcard() {
-                if unused.contains(&a.to_ascii_lowercase()) {
-                    removed.push(a.clone());
-                } else {
-                    new_actions.push(a.clone());
-                }
-                continue;
-            }
-            let covered: Vec<bool> = catalog.actions.iter().map(|x| g.matches(&x.name)).collect();
-            let hits_unused = covered.iter().zip(&is_unused).any(|(c, u)| *c && *u);
-            if !hits_unused {
-                new_actions.push(a.clone());
-                continue;
-            }
-            let wanted: Vec<bool> = covered
-                .iter()
-                .zip(&is_unused)
-                .map(|(c, u)| *c && !*u)
-                .collect();
-            let repl = safe_prefixes(catalog, &wanted);
-            removed.push(a.clone());
-            for r in repl {
-                added.push(r.clone());
-                new_actions.push(r);
-            }
-        }
+        let (mut new_actions, removed, added) = self.actions(&action_strings(action));
         let mut seen = HashSet::new();
         new_actions.retain(|a| seen.insert(a.to_ascii_lowercase()));
         let dropped = new_actions.is_empty();
@@ -339,7 +338,7 @@ pub fn recommend(
             });
         }
         if dropped {
-            continue;
+            return None;
         }
         let off = action.offset;
         action.value = if new_actions.len() == 1 && matches!(action.value, JsonValue::String(_)) {
@@ -355,15 +354,63 @@ pub fn recommend(
                     .collect(),
             )
         };
-        kept.push(sj);
+        Some(sj)
     }
-    stmts.value = if single && kept.len() == 1 {
-        kept.remove(0).value
-    } else {
-        JsonValue::Array(kept)
-    };
-    Ok(Recommendation {
-        document: doc,
-        diff,
-    })
+
+    /// The statement's actions without the unused ones: `(kept, removed, added)`. An unused
+    /// action name is removed; a wildcard that covers unused actions is replaced by the shortest
+    /// safe CamelCase prefixes of the actions it covers that are used.
+    fn actions(&self, originals: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let catalog = self.catalog;
+        let mut new_actions: Vec<String> = Vec::new();
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
+        for a in originals {
+            let g = Glob::new_ci(a);
+            if !g.has_wildcard() {
+                if self.unused.contains(&a.to_ascii_lowercase()) {
+                    removed.push(a.clone());
+                } else {
+                    new_actions.push(a.clone());
+                }
+                continue;
+            }
+            let covered: Vec<bool> = catalog.actions.iter().map(|x| g.matches(&x.name)).collect();
+            let hits_unused = covered.iter().zip(&self.is_unused).any(|(c, u)| *c && *u);
+            if !hits_unused {
+                new_actions.push(a.clone());
+                continue;
+            }
+            let wanted: Vec<bool> = covered
+                .iter()
+                .zip(&self.is_unused)
+                .map(|(c, u)| *c && !*u)
+                .collect();
+            let repl = safe_prefixes(catalog, &wanted);
+            removed.push(a.clone());
+            for r in repl {
+                added.push(r.clone());
+                new_actions.push(r);
+            }
+        }
+        (new_actions, removed, added)
+    }
+}
+
+/// The strings of an `Action` element (one string or an array; other values are ignored).
+fn action_strings(action: &Json) -> Vec<String> {
+    match &action.value {
+        JsonValue::String(s) => vec![s.clone()],
+        JsonValue::Array(v) => v
+            .iter()
+            .filter_map(|x| {
+                if let JsonValue::String(s) = &x.value {
+                    Some(s.clone())
+                } else {
+                    None
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }

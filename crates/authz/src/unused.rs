@@ -21,10 +21,13 @@ use crate::recommend::{Recommendation, StatementDiff, recommend};
 /// Why a least-privilege rewrite could not be offered.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UnusedError {
+    /// The grant's own policy does not parse.
     #[error("the grant policy is invalid: {0}")]
     Policy(#[from] PolicyError),
+    /// The recommended policy could not be parsed back.
     #[error("the recommended policy could not be read back: {0}")]
     Recommended(PolicyError),
+    /// The proof ran out of its budget.
     #[error("the proof that the recommendation grants nothing new did not finish: {0}")]
     Analysis(#[from] AnalysisError),
 }
@@ -33,10 +36,13 @@ pub enum UnusedError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceFinding {
+    /// The namespace, e.g. `sp`.
     pub namespace: String,
     /// "Sponsored Products".
     pub title: String,
+    /// Granted actions not used in the window, in catalog order.
     pub unused: Vec<String>,
+    /// Granted actions used in the window, in catalog order.
     pub used: Vec<String>,
 }
 
@@ -48,6 +54,7 @@ pub struct UnusedAccess {
     pub granted: usize,
     /// Of those, used in the window.
     pub used: usize,
+    /// Every namespace the policy grants actions in, alphabetically.
     pub by_namespace: Vec<NamespaceFinding>,
     /// `None` when every granted action was used (nothing to recommend).
     pub recommendation: Option<LeastPrivilege>,
@@ -59,6 +66,7 @@ pub struct UnusedAccess {
 pub struct LeastPrivilege {
     /// The recommended policy document, pretty-printed.
     pub policy: String,
+    /// What changed, per statement.
     pub diff: Vec<StatementDiff>,
     /// `check_no_new_access(new = recommended, existing = current)`: must be PASS.
     pub no_new_access: CheckResult,

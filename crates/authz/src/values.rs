@@ -21,16 +21,22 @@ use std::cmp::Ordering;
 /// `{neg: false, int: "", frac: ""}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Dec {
+    /// True for a negative number.
     pub neg: bool,
+    /// The integer digits, without leading zeros.
     pub int: String,
+    /// The fractional digits, without trailing zeros.
     pub frac: String,
 }
 
 /// A borrowed decimal, produced without allocation on the evaluation hot path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecRef<'a> {
+    /// True for a negative number.
     pub neg: bool,
+    /// The integer digits, without leading zeros.
     pub int: &'a str,
+    /// The fractional digits, without trailing zeros.
     pub frac: &'a str,
 }
 
@@ -63,6 +69,7 @@ pub fn parse_dec(s: &str) -> Option<DecRef<'_>> {
 }
 
 impl DecRef<'_> {
+    /// The owned decimal.
     pub fn to_owned_dec(self) -> Dec {
         Dec {
             neg: self.neg,
@@ -73,10 +80,12 @@ impl DecRef<'_> {
 }
 
 impl Dec {
+    /// Parses a number in the grammar `-?[0-9]+(\.[0-9]+)?`.
     pub fn parse(s: &str) -> Option<Dec> {
         parse_dec(s).map(DecRef::to_owned_dec)
     }
 
+    /// The borrowed form (compared without allocation).
     pub fn as_ref(&self) -> DecRef<'_> {
         DecRef {
             neg: self.neg,
@@ -85,6 +94,7 @@ impl Dec {
         }
     }
 
+    /// The integer `v`.
     pub fn from_i64(v: i64) -> Dec {
         let neg = v < 0;
         let mag = v.unsigned_abs();
@@ -112,10 +122,12 @@ impl Dec {
         i64::try_from(if self.neg { -m } else { m }).ok()
     }
 
+    /// True when the number has no fractional part.
     pub fn is_integer(&self) -> bool {
         self.frac.is_empty()
     }
 
+    /// True for zero.
     pub fn is_zero(&self) -> bool {
         self.int.is_empty() && self.frac.is_empty()
     }
@@ -156,14 +168,20 @@ pub fn cmp_dec(a: DecRef<'_>, b: DecRef<'_>) -> Ordering {
 /// A comparison operator of a typed atom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cmp {
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `=`
     Eq,
+    /// `>=`
     Ge,
+    /// `>`
     Gt,
 }
 
 impl Cmp {
+    /// True when an ordering (value compared with constant) satisfies the operator.
     pub fn holds(self, o: Ordering) -> bool {
         match self {
             Cmp::Lt => o == Ordering::Less,
@@ -174,6 +192,7 @@ impl Cmp {
         }
     }
 
+    /// The SMT-LIB operator.
     pub fn smt(self) -> &'static str {
         match self {
             Cmp::Lt => "<",
@@ -274,7 +293,8 @@ pub fn parse_iso(s: &str) -> Option<i64> {
     Some(secs)
 }
 
-/// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ` (only within [`ISO_MIN`], [`ISO_MAX`]).
+/// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ` (only within `ISO_MIN..=ISO_MAX`: the
+/// years 0000 to 9999).
 pub fn format_iso(secs: i64) -> Option<String> {
     if !(ISO_MIN..=ISO_MAX).contains(&secs) {
         return None;

@@ -8,8 +8,7 @@
 use std::time::{Duration, Instant};
 
 use authz::analyze::{Analyzer, TOO_COMPLEX_MESSAGE};
-use authz::budget::Limit;
-use authz::{AnalysisError, Budget, Catalog, Policy, Verdict, parse_policy};
+use authz::{AnalysisError, Budget, Catalog, Limit, Policy, Verdict, parse_policy};
 
 #[path = "support/rng.rs"]
 mod rng;

@@ -2,9 +2,8 @@
 //! the JSON path and `line:col` of the offending value (table-driven).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use authz::parse_policy;
-use authz::policy::{
-    MAX_LIST_VALUES, MAX_POLICY_BYTES, MAX_STATEMENTS, MAX_STRING_CHARS, MAX_VALUES,
+use authz::{
+    MAX_LIST_VALUES, MAX_POLICY_BYTES, MAX_STATEMENTS, MAX_STRING_CHARS, MAX_VALUES, parse_policy,
 };
 
 /// One statement per line after a header line, so statement `i` starts on line `i + 2`.

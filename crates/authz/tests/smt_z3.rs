@@ -12,8 +12,8 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use authz::analyze::{Encoder, Solver, and, not};
-use authz::policy::{Policy, parse_policy};
 use authz::smt;
+use authz::{Policy, parse_policy};
 
 #[path = "support/rng.rs"]
 mod rng;

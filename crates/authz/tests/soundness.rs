@@ -37,8 +37,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use authz::analyze::Analyzer;
 use authz::eval::{Principal, Request, is_allowed};
-use authz::policy::{Effect, Policy, PrincipalMatch, parse_policy};
-use authz::{Catalog, check_access_not_granted};
+use authz::{Catalog, Effect, Policy, PrincipalMatch, check_access_not_granted, parse_policy};
 
 #[path = "support/rng.rs"]
 mod rng;
@@ -302,12 +301,12 @@ fn num_universe() -> Vec<Option<String>> {
 fn date_universe() -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = vec![None, Some("abc".into()), Some("2024-02-30".into())];
     for d in DATES {
-        let v = authz::values::date_to_dec(d)
+        let v = authz::date_to_dec(d)
             .and_then(|x| x.to_i64())
             .unwrap_or_default();
         for x in [v - 1, v, v + 1] {
             out.push(Some(x.to_string()));
-            if let Some(iso) = authz::values::format_iso(x) {
+            if let Some(iso) = authz::format_iso(x) {
                 out.push(Some(iso));
             }
         }
