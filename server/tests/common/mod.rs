@@ -278,12 +278,45 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
+        let res = self
+            .http
             .get(self.url(path))
             .header(ACCEPT, "text/html")
             .send()
-            .await
-            .expect("GET")
+            .await;
+        self.answered("GET", path, res).await
+    }
+
+    /// The response, or a failure that says whether the whole server or only this call stalled
+    /// (a fresh connection asks `/healthz` and `/signin`): the evidence a rare hang needs.
+    async fn answered(
+        &self,
+        method: &str,
+        path: &str,
+        res: reqwest::Result<reqwest::Response>,
+    ) -> reqwest::Response {
+        let e = match res {
+            Ok(r) => return r,
+            Err(e) => e,
+        };
+        let probe = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .expect("probe client");
+        let mut seen = Vec::new();
+        for p in ["/healthz", "/signin"] {
+            let t = std::time::Instant::now();
+            let r = probe.get(self.url(p)).send().await;
+            seen.push(format!(
+                "{p}: {} in {:?}",
+                r.map_or_else(|e| e.to_string(), |r| r.status().to_string()),
+                t.elapsed()
+            ));
+        }
+        panic!(
+            "{method} {path}: {e:?}; then, on a new connection, {}",
+            seen.join(", ")
+        )
     }
 
     /// The CSRF token of this client's session, as rendered into the sign-in page's form or
@@ -304,25 +337,27 @@ impl Client {
 
     /// A plain HTML form post, as a browser without JavaScript sends it.
     pub async fn post_html(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
+        let res = self
+            .http
             .post(self.url(path))
             .header(ACCEPT, "text/html")
             .header("referer", self.url("/accounts"))
             .form(form)
             .send()
-            .await
-            .expect("POST")
+            .await;
+        self.answered("POST", path, res).await
     }
 
     /// A server function call as the hydrated app makes it (JSON back).
     pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http
+        let res = self
+            .http
             .post(self.url(path))
             .header(ACCEPT, "application/json")
             .form(form)
             .send()
-            .await
-            .expect("POST")
+            .await;
+        self.answered("POST", path, res).await
     }
 }
 
