@@ -177,6 +177,26 @@ pub struct PolicyError {
     pub message: String,
 }
 
+impl PolicyError {
+    /// The error at byte `offset` of `src`, with its line and column: the one place they are
+    /// computed for every JSON input the engine reads.
+    pub(crate) fn at(
+        src: &str,
+        path: impl Into<String>,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> PolicyError {
+        let (line, col) = json::line_col(src, offset);
+        PolicyError {
+            path: path.into(),
+            line,
+            col,
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
 /// Largest accepted policy document, in bytes.
 pub const MAX_POLICY_BYTES: usize = 131_072;
 /// Most statements in one policy.
@@ -212,14 +232,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn err(&self, path: &str, offset: usize, message: impl Into<String>) -> PolicyError {
-        let (line, col) = json::line_col(self.src, offset);
-        PolicyError {
-            path: path.to_string(),
-            line,
-            col,
-            offset,
-            message: message.into(),
-        }
+        PolicyError::at(self.src, path, offset, message)
     }
 
     /// Counts one value against [`MAX_VALUES`].

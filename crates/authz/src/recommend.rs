@@ -74,16 +74,8 @@ impl Recommendation {
 /// Actions may be `Action` or `namespace:Action` strings, or objects with an `action` key.
 /// Returns lower-cased full names.
 pub fn parse_unused(src: &str) -> Result<HashSet<String>, PolicyError> {
-    let err = |path: String, offset: usize, message: String| {
-        let (line, col) = json::line_col(src, offset);
-        PolicyError {
-            path,
-            line,
-            col,
-            offset,
-            message,
-        }
-    };
+    let err =
+        |path: String, offset: usize, message: String| PolicyError::at(src, path, offset, message);
     let doc = json::parse(src).map_err(|e| err("$".into(), e.offset, e.message))?;
     let JsonValue::Array(items) = &doc.value else {
         return Err(err(
@@ -241,16 +233,8 @@ pub fn recommend(
     unused: &HashSet<String>,
     catalog: &Catalog,
 ) -> Result<Recommendation, PolicyError> {
-    let mut doc = json::parse(policy_src).map_err(|e| {
-        let (line, col) = json::line_col(policy_src, e.offset);
-        PolicyError {
-            path: "$".into(),
-            line,
-            col,
-            offset: e.offset,
-            message: e.message,
-        }
-    })?;
+    let mut doc = json::parse(policy_src)
+        .map_err(|e| PolicyError::at(policy_src, "$", e.offset, e.message))?;
     let policy = parse_policy_json(policy_src, &doc)?;
     let mut diff = Vec::new();
     let JsonValue::Object(top) = &mut doc.value else {

@@ -111,14 +111,7 @@ impl Catalog {
     /// Spend, otherwise Write); such actions never commit money unless their level is Spend.
     pub fn from_json(src: &str) -> Result<Catalog, PolicyError> {
         let err = |path: String, offset: usize, message: String| {
-            let (line, col) = json::line_col(src, offset);
-            PolicyError {
-                path,
-                line,
-                col,
-                offset,
-                message,
-            }
+            PolicyError::at(src, path, offset, message)
         };
         let doc = json::parse(src).map_err(|e| err("$".into(), e.offset, e.message))?;
         let JsonValue::Array(items) = &doc.value else {
