@@ -55,18 +55,19 @@ pub const SUPPORT: DemoPerson = DemoPerson {
 
 pub const PEOPLE: [DemoPerson; 6] = [OWNER, ADMIN, VIEWER, BERGFELD_OWNER, DEVELOPER, SUPPORT];
 
-pub const NORTHWIND: &str = "Northwind Outdoor";
-pub const HALCYON: &str = "Halcyon Home";
-pub const BERGFELD: &str = "Bergfeld Küchen";
+pub use names::{BERGFELD, HALCYON, NORTHWIND};
 
+mod names;
 mod partners;
+mod rng;
 mod sandbox;
 
 use Party::ThirdParty as TP;
 use Purpose::Reporting;
 use partners::PARTNERS;
+use rng::DemoRng;
 pub use sandbox::sandbox_seed;
-use sandbox::{DemoRng, seed_sandbox};
+use sandbox::seed_sandbox;
 
 /// Options for [`seed`].
 #[derive(Debug, Clone, Default)]
