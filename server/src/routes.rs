@@ -35,8 +35,17 @@ pub struct Mounted {
 }
 
 /// The Leptos page routes, as [`crate::router`] mounts them.
+///
+/// Built once per process, before the first page can render: `generate_route_list` runs the
+/// whole app under a process-global flag (leptos_server's `SuppressResourceLoad`), and a
+/// resource whose future is first polled while the flag is set never resolves
+/// (leptos-rs/leptos#4773, still so in leptos_server 0.8.8). Built again while another server
+/// of the process renders (a second server, the isolation matrix's route table), it stalled that
+/// page for good: `tests/stories.rs::pages_render_while_another_server_builds_its_routes`.
 pub fn pages() -> Vec<AxumRouteListing> {
-    generate_route_list(app::App)
+    static PAGES: std::sync::LazyLock<Vec<AxumRouteListing>> =
+        std::sync::LazyLock::new(|| generate_route_list(app::App));
+    PAGES.clone()
 }
 
 /// Every route of [`crate::router`], sorted by path then method.

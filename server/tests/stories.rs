@@ -20,6 +20,7 @@ backend_tests!(
     a_failed_change_writes_no_audit_event,
     the_agents_list_pages_through_a_thousand_agents,
     the_demo_data_is_realistic,
+    pages_render_while_another_server_builds_its_routes,
 );
 
 /// A server function path, its form fields, and the expected status.
@@ -1007,4 +1008,69 @@ async fn the_demo_data_is_realistic(backend: Backend) {
         let res = app.client().sign_in(p.email, p.password).await;
         assert_eq!(location(&res), "/accounts", "{}", p.email);
     }
+}
+
+/// A page renders completely while another server of the same process builds its route table
+/// (a second server, the isolation matrix's route list). `generate_route_list` runs the whole
+/// app once under a process-global flag, and a resource first polled while that flag is set
+/// waits for ever (leptos-rs/leptos#4773): the page's body then never ends. In the test
+/// binaries, where servers start while others render, this stalled about one full run in two.
+async fn pages_render_while_another_server_builds_its_routes(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = spawn_app(backend).await;
+    let (c, _) = app.signed_in(OWNER).await;
+    let adv = app.advertiser(demo::NORTHWIND).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let stop = stop.clone();
+        // Building routes spawns tasks: the thread runs in the story's runtime.
+        let runtime = tokio::runtime::Handle::current();
+        move || {
+            let _runtime = runtime.enter();
+            let mut built = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                built += u32::from(!charter_server::routes::pages().is_empty());
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            built
+        }
+    });
+    let pages = [
+        format!("/accounts/{}/agents", adv.id),
+        format!("/accounts/{}/activity", adv.id),
+        "/accounts".to_string(),
+    ];
+    let mut stalled = Vec::new();
+    for round in 0..15 {
+        for path in &pages {
+            let call = async {
+                let res = c.http.get(c.url(path)).send().await.ok()?;
+                let status = res.status().as_u16();
+                let body = res.text().await.ok()?;
+                Some((status, body))
+            };
+            match tokio::time::timeout(std::time::Duration::from_secs(20), call).await {
+                Ok(Some((200, body))) => assert!(
+                    body.contains("</html>"),
+                    "round {round}: {path} is not a whole page"
+                ),
+                Ok(other) => panic!("round {round}: {path}: {:?}", other.map(|o| o.0)),
+                Err(_) => stalled.push(format!("round {round}: {path}")),
+            }
+            if stalled.len() >= 2 {
+                break;
+            }
+        }
+        if stalled.len() >= 2 {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = builder.join().expect("the route builder");
+    assert!(built > 0, "the route table was never built meanwhile");
+    assert!(
+        stalled.is_empty(),
+        "pages stalled for 20 s while route tables were built ({built} times): {stalled:?}"
+    );
 }
