@@ -418,12 +418,10 @@ pub fn sandbox_seed(
         return Ok(SandboxSeed::default());
     };
     let mut rng = DemoRng::for_name(plan.advertiser);
-    let adv = advertiser.id.clone();
-    let today = now.date_naive();
     let mut seed = SandboxSeed {
         profile: Some(Profile {
             id: ProfileId::parse(&rng.id())?,
-            advertiser_id: adv.clone(),
+            advertiser_id: advertiser.id.clone(),
             country_code: advertiser.marketplace.clone(),
             currency_code: advertiser.currency.clone(),
             timezone: plan.timezone.into(),
@@ -434,6 +432,22 @@ pub fn sandbox_seed(
         }),
         ..SandboxSeed::default()
     };
+    seed_campaigns(&mut seed, &mut rng, plan, &advertiser.id, now)?;
+    seed_history(&mut seed, now);
+    seed_reports(&mut seed, &mut rng, advertiser, now)?;
+    seed_invoices(&mut seed, &mut rng, plan, advertiser, now)?;
+    Ok(seed)
+}
+
+/// The plan's campaigns with their ad groups, keywords (bids around each ad group's default
+/// bid) and targets.
+fn seed_campaigns(
+    seed: &mut SandboxSeed,
+    rng: &mut DemoRng,
+    plan: &AccountPlan,
+    adv: &AdvertiserId,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
     let changed = |state: EntityState, created: chrono::DateTime<Utc>| match state {
         Enabled => created.max(now - Duration::days(3)),
         Paused => now - Duration::days(20),
@@ -476,7 +490,7 @@ pub fn sandbox_seed(
                     text: KeywordText::parse(text)?,
                     match_type: *match_type,
                     state: Enabled,
-                    bid_minor: bid(&mut rng),
+                    bid_minor: bid(rng),
                     created_at: created,
                     updated_at: created,
                 });
@@ -489,7 +503,7 @@ pub fn sandbox_seed(
                     ad_group_id: group.id,
                     expression: TargetExpression::parse(*kind, *value)?,
                     state: Enabled,
-                    bid_minor: bid(&mut rng),
+                    bid_minor: bid(rng),
                     created_at: created,
                     updated_at: created,
                 });
@@ -498,7 +512,11 @@ pub fn sandbox_seed(
         }
         seed.campaigns.push(campaign);
     }
-    // Some history: in the first ad group, the last keyword was archived and another paused.
+    Ok(())
+}
+
+/// Some history: in the first ad group, the last keyword was archived and another paused.
+fn seed_history(seed: &mut SandboxSeed, now: chrono::DateTime<Utc>) {
     let first_group = seed.ad_groups.first().map(|g| g.id);
     let in_first: Vec<usize> = (0..seed.keywords.len())
         .filter(|i| Some(seed.keywords[*i].ad_group_id) == first_group)
@@ -509,8 +527,17 @@ pub fn sandbox_seed(
         seed.keywords[*paused].state = Paused;
         seed.keywords[*paused].updated_at = now - Duration::days(10);
     }
+}
 
-    // Completed reports, computed from the data above.
+/// Three completed reports, computed from the account's entities.
+fn seed_reports(
+    seed: &mut SandboxSeed,
+    rng: &mut DemoRng,
+    advertiser: &Advertiser,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let adv = &advertiser.id;
+    let today = now.date_naive();
     let yesterday = today - Duration::days(1);
     let reports = [
         (
@@ -571,7 +598,19 @@ pub fn sandbox_seed(
         seed.reports.push(job);
     }
 
-    // Six months of invoices: what the campaigns delivered each month, the last one unpaid.
+    Ok(())
+}
+
+/// Six months of invoices: what the campaigns delivered each month, the last one unpaid.
+fn seed_invoices(
+    seed: &mut SandboxSeed,
+    rng: &mut DemoRng,
+    plan: &AccountPlan,
+    advertiser: &Advertiser,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let adv = &advertiser.id;
+    let today = now.date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
     for back in (1..=6).rev() {
         let start = this_month
@@ -614,7 +653,7 @@ pub fn sandbox_seed(
             paid_at: (!last).then(|| issued + Duration::days(9)),
         });
     }
-    Ok(seed)
+    Ok(())
 }
 
 /// Gives every demo advertiser its sandbox Ads data (see [`sandbox_seed`]).
