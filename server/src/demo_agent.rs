@@ -243,8 +243,18 @@ async fn act(
     parent: &Credentials,
     child: &Credentials,
 ) -> Result<(), Error> {
-    use reqwest::Method;
-    // The account Bid Pilot holds an effective grant on.
+    let adv = effective_account(store, parent).await?;
+    c.summary.advertiser = Some(adv.id.clone());
+    let token = parent_token(c, parent, &adv).await?;
+    let (campaign, keywords) = read_and_raise_a_bid(c, &token).await?;
+    denied_calls(c, &token, campaign.as_deref()).await?;
+    attenuated_calls(c, &token, campaign.as_deref()).await?;
+    delegate(c, child, &adv, &token, &keywords).await?;
+    runaway_loop(c, &token).await
+}
+
+/// The account Bid Pilot holds an effective grant on.
+async fn effective_account(store: &DynStore, parent: &Credentials) -> Result<Advertiser, Error> {
     let mut account = None;
     for adv in store.search_advertisers("", 1000).await? {
         if let Some(g) = store.grant_for(&adv.id, &parent.agent).await?
@@ -254,8 +264,11 @@ async fn act(
             break;
         }
     }
-    let adv = account.ok_or("Bid Pilot holds no effective grant")?;
-    c.summary.advertiser = Some(adv.id.clone());
+    Ok(account.ok_or("Bid Pilot holds no effective grant")?)
+}
+
+/// Bid Pilot's token for the account (client credentials).
+async fn parent_token(c: &Client, parent: &Credentials, adv: &Advertiser) -> Result<String, Error> {
     let resource = format!("urn:charter:account:{}", adv.id);
     let t = c
         .token(
@@ -266,16 +279,23 @@ async fn act(
             ],
         )
         .await?;
-    let token = t["access_token"]
+    Ok(t["access_token"]
         .as_str()
         .ok_or("no access_token")?
-        .to_string();
+        .to_string())
+}
 
-    // Reads, then a bid raise: money moves through a reservation.
+/// Reads, then a bid raise: money moves through a reservation. Returns the first enabled
+/// campaign and the keyword listing.
+async fn read_and_raise_a_bid(
+    c: &mut Client,
+    token: &str,
+) -> Result<(Option<String>, Value), Error> {
+    use reqwest::Method;
     let campaigns = c
         .call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::POST,
             "/sp/campaigns/list",
@@ -288,7 +308,7 @@ async fn act(
     if let Some(id) = &campaign {
         c.call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::GET,
             &format!("/sp/campaigns/{id}"),
@@ -299,7 +319,7 @@ async fn act(
     let keywords = c
         .call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::POST,
             "/sp/keywords/list",
@@ -316,7 +336,7 @@ async fn act(
         let raised = ((bid * 1.1) * 100.0).round() / 100.0 + 0.01;
         c.call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::PUT,
             &format!("/sp/keywords/{kw}/bid"),
@@ -326,27 +346,32 @@ async fn act(
     }
     c.call(
         BID_PILOT,
-        &token,
+        token,
         INTENT,
         Method::POST,
         "/sp/targets/list",
         Some(json!({})),
     )
     .await?;
-    // Denied: the guardrail (billing), the policy (archive), the intent.
+    Ok((campaign, keywords))
+}
+
+/// Denied: the guardrail (billing), the policy (archive), the intent.
+async fn denied_calls(c: &mut Client, token: &str, campaign: Option<&str>) -> Result<(), Error> {
+    use reqwest::Method;
     c.call(
         BID_PILOT,
-        &token,
+        token,
         INTENT,
         Method::GET,
         "/billing/invoices",
         None,
     )
     .await?;
-    if let Some(id) = &campaign {
+    if let Some(id) = campaign {
         c.call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::POST,
             &format!("/sp/campaigns/{id}/archive"),
@@ -356,7 +381,7 @@ async fn act(
     }
     c.call(
         BID_PILOT,
-        &token,
+        token,
         "reporting",
         Method::POST,
         "/sp/campaigns/list",
@@ -364,7 +389,16 @@ async fn act(
     )
     .await?;
 
-    // Attenuate offline with the published keys: listing campaigns only.
+    Ok(())
+}
+
+/// Attenuate offline with the published keys: listing campaigns only.
+async fn attenuated_calls(
+    c: &mut Client,
+    token: &str,
+    campaign: Option<&str>,
+) -> Result<(), Error> {
+    use reqwest::Method;
     let jwks: Value = c
         .http
         .get(format!("{}/.well-known/jwks.json", c.base))
@@ -372,7 +406,7 @@ async fn act(
         .await?
         .json()
         .await?;
-    let biscuit = Biscuit::from_base64(&token, |kid| {
+    let biscuit = Biscuit::from_base64(token, |kid| {
         jwks_key(&jwks, kid).ok_or(biscuit_auth::error::Format::UnknownPublicKey)
     })?;
     let narrowed = attenuate(
@@ -389,7 +423,7 @@ async fn act(
         Some(json!({})),
     )
     .await?;
-    if let Some(id) = &campaign {
+    if let Some(id) = campaign {
         c.call(
             BID_PILOT,
             &narrowed,
@@ -401,7 +435,18 @@ async fn act(
         .await?;
     }
 
-    // Delegate a read-only token to Dayparting Agent (RFC 8693): proved within the parent.
+    Ok(())
+}
+
+/// Delegate a read-only token to Dayparting Agent (RFC 8693): proved within the parent.
+async fn delegate(
+    c: &mut Client,
+    child: &Credentials,
+    adv: &Advertiser,
+    token: &str,
+    keywords: &Value,
+) -> Result<(), Error> {
+    use reqwest::Method;
     let acct = charter_model::arn::account(&adv.marketplace, adv.id.as_str());
     let policy = json!({ "Statement": [{ "Sid": "DaypartingReads", "Effect": "Allow",
         "Action": ["sp:ListCampaigns", "sp:GetCampaign", "sp:ListKeywords"], "Resource": format!("{acct}:*") }] })
@@ -414,7 +459,7 @@ async fn act(
                     "grant_type",
                     "urn:ietf:params:oauth:grant-type:token-exchange",
                 ),
-                ("subject_token", token.as_str()),
+                ("subject_token", token),
                 (
                     "subject_token_type",
                     "urn:ietf:params:oauth:token-type:access_token",
@@ -436,7 +481,8 @@ async fn act(
         Some(json!({})),
     )
     .await?;
-    if let Some(kw) = first_id(&keywords, "keywords", "keywordId", enabled) {
+    let enabled = |v: &Value| v["state"] == "ENABLED";
+    if let Some(kw) = first_id(keywords, "keywords", "keywordId", enabled) {
         c.call(
             DAYPARTING,
             &child_token,
@@ -448,12 +494,17 @@ async fn act(
         .await?;
     }
 
-    // A runaway loop of denied calls trips the breaker (default: 30 denials a minute); from
-    // then on even calls the policy allows are refused with `circuit_open`.
+    Ok(())
+}
+
+/// A runaway loop of denied calls trips the breaker (default: 30 denials a minute); from then
+/// on even calls the policy allows are refused with `circuit_open`.
+async fn runaway_loop(c: &mut Client, token: &str) -> Result<(), Error> {
+    use reqwest::Method;
     for _ in 0..32 {
         c.call(
             BID_PILOT,
-            &token,
+            token,
             INTENT,
             Method::GET,
             "/billing/status",
@@ -463,7 +514,7 @@ async fn act(
     }
     c.call(
         BID_PILOT,
-        &token,
+        token,
         INTENT,
         Method::POST,
         "/sp/campaigns/list",

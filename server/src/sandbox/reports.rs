@@ -481,6 +481,14 @@ pub fn compute_rows(job: &ReportJob, data: &ReportData<'_>) -> Vec<Value> {
         .iter()
         .filter(|c| c.program == Program::Sp)
         .collect();
+    match job.report_type {
+        ReportType::SpCampaigns => campaign_rows(job, data, &sp),
+        ReportType::SpTargeting => targeting_rows(job, &clauses(data, &sp)),
+    }
+}
+
+/// The `spCampaigns` rows: one per campaign and period.
+fn campaign_rows(job: &ReportJob, data: &ReportData<'_>, sp: &[&Campaign]) -> Vec<Value> {
     let bids = |c: &Campaign| -> Vec<i64> {
         data.keywords
             .iter()
@@ -495,138 +503,143 @@ pub fn compute_rows(job: &ReportJob, data: &ReportData<'_>) -> Vec<Value> {
             .collect()
     };
     let mut rows = Vec::new();
-    match job.report_type {
-        ReportType::SpCampaigns => {
-            for (day, from, to) in periods(job) {
-                for c in &sp {
-                    let b = bids(c);
-                    let avg_bid = if b.is_empty() {
-                        120
-                    } else {
-                        b.iter().sum::<i64>() / b.len() as i64
-                    };
-                    let mut m = Metrics::default();
-                    for d in days(from, to).filter(|d| campaign_ran(c, *d)) {
-                        m.add(day_metrics(c.id.get(), d, c.daily_budget_minor, avg_bid));
-                    }
-                    if m.impressions == 0 {
-                        continue;
-                    }
-                    let mut row = Map::new();
-                    let cols = &job.columns;
-                    put_period(&mut row, job, day);
-                    put(&mut row, cols, "campaignId", c.id.to_string().into());
-                    put(&mut row, cols, "campaignName", c.name.as_str().into());
-                    put(&mut row, cols, "campaignStatus", c.state.api().into());
-                    put(
-                        &mut row,
-                        cols,
-                        "campaignBudgetAmount",
-                        money(c.daily_budget_minor),
-                    );
-                    put(&mut row, cols, "campaignBudgetType", "DAILY".into());
-                    put(
-                        &mut row,
-                        cols,
-                        "campaignBudgetCurrencyCode",
-                        data.currency.into(),
-                    );
-                    put_metrics(&mut row, cols, m);
-                    rows.push(Value::Object(row));
-                }
-            }
-        }
-        ReportType::SpTargeting => {
-            let group = |id| data.ad_groups.iter().find(|g| g.id == id);
-            let mut clauses: Vec<Clause> = Vec::new();
-            for c in &sp {
-                for k in data.keywords.iter().filter(|k| k.campaign_id == c.id) {
-                    clauses.push(Clause {
-                        id: k.id.get(),
-                        campaign: c,
-                        ad_group: group(k.ad_group_id),
-                        bid: k.bid_minor,
-                        state: k.state,
-                        updated_at: k.updated_at,
-                        keyword: k.text.as_str().to_string(),
-                        keyword_type: k.match_type.api(),
-                        match_type: k.match_type.api(),
-                        targeting: k.text.as_str().to_string(),
-                    });
-                }
-                for t in data.targets.iter().filter(|t| t.campaign_id == c.id) {
-                    clauses.push(Clause {
-                        id: t.id.get(),
-                        campaign: c,
-                        ad_group: group(t.ad_group_id),
-                        bid: t.bid_minor,
-                        state: t.state,
-                        updated_at: t.updated_at,
-                        keyword: t.expression.resolved(),
-                        keyword_type: "TARGETING_EXPRESSION",
-                        match_type: "TARGETING_EXPRESSION",
-                        targeting: t.expression.resolved(),
-                    });
-                }
-            }
-            let per_campaign = |c: &Campaign| {
-                clauses
-                    .iter()
-                    .filter(|k| k.campaign.id == c.id)
-                    .count()
-                    .max(1) as i64
+    for (day, from, to) in periods(job) {
+        for c in sp {
+            let b = bids(c);
+            let avg_bid = if b.is_empty() {
+                120
+            } else {
+                b.iter().sum::<i64>() / b.len() as i64
             };
-            for (day, from, to) in periods(job) {
-                for k in &clauses {
-                    let cap = k.campaign.daily_budget_minor / per_campaign(k.campaign);
-                    let mut m = Metrics::default();
-                    for d in days(from, to).filter(|d| {
-                        campaign_ran(k.campaign, *d)
-                            && ran(k.state, k.updated_at, *d)
-                            && k.ad_group.is_none_or(|g| ran(g.state, g.updated_at, *d))
-                    }) {
-                        m.add(day_metrics(k.id, d, cap, k.bid));
-                    }
-                    if m.impressions == 0 {
-                        continue;
-                    }
-                    let mut row = Map::new();
-                    let cols = &job.columns;
-                    put_period(&mut row, job, day);
-                    put(
-                        &mut row,
-                        cols,
-                        "campaignId",
-                        k.campaign.id.to_string().into(),
-                    );
-                    put(
-                        &mut row,
-                        cols,
-                        "campaignName",
-                        k.campaign.name.as_str().into(),
-                    );
-                    put(
-                        &mut row,
-                        cols,
-                        "adGroupId",
-                        k.ad_group.map(|g| g.id.to_string()).into(),
-                    );
-                    put(
-                        &mut row,
-                        cols,
-                        "adGroupName",
-                        k.ad_group.map(|g| g.name.as_str()).into(),
-                    );
-                    put(&mut row, cols, "keywordId", k.id.to_string().into());
-                    put(&mut row, cols, "keyword", k.keyword.clone().into());
-                    put(&mut row, cols, "keywordType", k.keyword_type.into());
-                    put(&mut row, cols, "matchType", k.match_type.into());
-                    put(&mut row, cols, "targeting", k.targeting.clone().into());
-                    put(&mut row, cols, "keywordBid", money(k.bid));
-                    put_metrics(&mut row, cols, m);
-                    rows.push(Value::Object(row));
-                }
+            let mut m = Metrics::default();
+            for d in days(from, to).filter(|d| campaign_ran(c, *d)) {
+                m.add(day_metrics(c.id.get(), d, c.daily_budget_minor, avg_bid));
             }
+            if m.impressions == 0 {
+                continue;
+            }
+            let mut row = Map::new();
+            let cols = &job.columns;
+            put_period(&mut row, job, day);
+            put(&mut row, cols, "campaignId", c.id.to_string().into());
+            put(&mut row, cols, "campaignName", c.name.as_str().into());
+            put(&mut row, cols, "campaignStatus", c.state.api().into());
+            put(
+                &mut row,
+                cols,
+                "campaignBudgetAmount",
+                money(c.daily_budget_minor),
+            );
+            put(&mut row, cols, "campaignBudgetType", "DAILY".into());
+            put(
+                &mut row,
+                cols,
+                "campaignBudgetCurrencyCode",
+                data.currency.into(),
+            );
+            put_metrics(&mut row, cols, m);
+            rows.push(Value::Object(row));
+        }
+    }
+    rows
+}
+
+/// The targeting clauses of the campaigns: their keywords, then their targets.
+fn clauses<'a>(data: &ReportData<'a>, sp: &[&'a Campaign]) -> Vec<Clause<'a>> {
+    let group = |id| data.ad_groups.iter().find(|g| g.id == id);
+    let mut clauses: Vec<Clause> = Vec::new();
+    for c in sp.iter().copied() {
+        for k in data.keywords.iter().filter(|k| k.campaign_id == c.id) {
+            clauses.push(Clause {
+                id: k.id.get(),
+                campaign: c,
+                ad_group: group(k.ad_group_id),
+                bid: k.bid_minor,
+                state: k.state,
+                updated_at: k.updated_at,
+                keyword: k.text.as_str().to_string(),
+                keyword_type: k.match_type.api(),
+                match_type: k.match_type.api(),
+                targeting: k.text.as_str().to_string(),
+            });
+        }
+        for t in data.targets.iter().filter(|t| t.campaign_id == c.id) {
+            clauses.push(Clause {
+                id: t.id.get(),
+                campaign: c,
+                ad_group: group(t.ad_group_id),
+                bid: t.bid_minor,
+                state: t.state,
+                updated_at: t.updated_at,
+                keyword: t.expression.resolved(),
+                keyword_type: "TARGETING_EXPRESSION",
+                match_type: "TARGETING_EXPRESSION",
+                targeting: t.expression.resolved(),
+            });
+        }
+    }
+    clauses
+}
+
+/// The `spTargeting` rows: one per clause and period.
+fn targeting_rows(job: &ReportJob, clauses: &[Clause<'_>]) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let per_campaign = |c: &Campaign| {
+        clauses
+            .iter()
+            .filter(|k| k.campaign.id == c.id)
+            .count()
+            .max(1) as i64
+    };
+    for (day, from, to) in periods(job) {
+        for k in clauses {
+            let cap = k.campaign.daily_budget_minor / per_campaign(k.campaign);
+            let mut m = Metrics::default();
+            for d in days(from, to).filter(|d| {
+                campaign_ran(k.campaign, *d)
+                    && ran(k.state, k.updated_at, *d)
+                    && k.ad_group.is_none_or(|g| ran(g.state, g.updated_at, *d))
+            }) {
+                m.add(day_metrics(k.id, d, cap, k.bid));
+            }
+            if m.impressions == 0 {
+                continue;
+            }
+            let mut row = Map::new();
+            let cols = &job.columns;
+            put_period(&mut row, job, day);
+            put(
+                &mut row,
+                cols,
+                "campaignId",
+                k.campaign.id.to_string().into(),
+            );
+            put(
+                &mut row,
+                cols,
+                "campaignName",
+                k.campaign.name.as_str().into(),
+            );
+            put(
+                &mut row,
+                cols,
+                "adGroupId",
+                k.ad_group.map(|g| g.id.to_string()).into(),
+            );
+            put(
+                &mut row,
+                cols,
+                "adGroupName",
+                k.ad_group.map(|g| g.name.as_str()).into(),
+            );
+            put(&mut row, cols, "keywordId", k.id.to_string().into());
+            put(&mut row, cols, "keyword", k.keyword.clone().into());
+            put(&mut row, cols, "keywordType", k.keyword_type.into());
+            put(&mut row, cols, "matchType", k.match_type.into());
+            put(&mut row, cols, "targeting", k.targeting.clone().into());
+            put(&mut row, cols, "keywordBid", money(k.bid));
+            put_metrics(&mut row, cols, m);
+            rows.push(Value::Object(row));
         }
     }
     rows
