@@ -17,6 +17,7 @@ backend_tests!(
     reservations_are_obligations,
     spend_caps_hold_under_200_concurrent_calls,
     breaker_trips_half_opens_closes_and_terminates,
+    the_account_overviews_agree_with_each_grant,
 );
 
 fn url(app: &TestApp, path: &str) -> String {
@@ -612,4 +613,76 @@ async fn breaker_trips_half_opens_closes_and_terminates(backend: Backend) {
         transitions >= 7,
         "open, half-open, closed, open, half-open, terminated, reset: {transitions}"
     );
+}
+
+/// The Agents list reads caps and usage for a page of grants at once, and every account page
+/// reads its breaker alerts in one query: each figure equals what the per-grant reads give
+/// (committed spend, a live reservation, an expired one), and another account's grant is left
+/// out.
+async fn the_account_overviews_agree_with_each_grant(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let store = &app.store;
+    let adv = app.advertiser(charter_server::demo::NORTHWIND).await;
+    let other = app.advertiser(charter_server::demo::HALCYON).await;
+    let rows = store
+        .list_agent_grants(&adv.id, &AgentQuery::default_page())
+        .await
+        .unwrap()
+        .items;
+    let pilot = rows.iter().find(|r| r.agent_name == "Bid Pilot").unwrap();
+    let now = Utc::now();
+    for (amount, at) in [(700, now), (900, now - Duration::hours(1))] {
+        let reservation = charter_store::NewReservation {
+            advertiser_id: adv.id.clone(),
+            grant_id: pilot.grant_id.clone(),
+            agent_id: pilot.agent_id.clone(),
+            action: "sp:UpdateKeywordBid".into(),
+            resource: "test".into(),
+            amount_minor: amount,
+            token_id: None,
+        };
+        store.reserve_spend(reservation, at).await.unwrap();
+    }
+    let foreign = store
+        .list_agent_grants(&other.id, &AgentQuery::default_page())
+        .await
+        .unwrap()
+        .items
+        .remove(0)
+        .grant_id;
+    let mut grants: Vec<GrantId> = rows.iter().map(|r| r.grant_id.clone()).collect();
+    grants.push(foreign.clone());
+    let overview = store.spend_overview(&adv.id, &grants, now).await.unwrap();
+    assert_eq!(
+        overview.len(),
+        rows.len(),
+        "one entry per grant of the account"
+    );
+    assert!(
+        !overview.contains_key(&foreign),
+        "another account's grant is left out"
+    );
+    let mut with_spend = 0;
+    for r in &rows {
+        let limits = store.spend_limits(&adv.id, &r.grant_id).await.unwrap();
+        let usage = store.spend_usage(&r.grant_id, now).await.unwrap();
+        assert_eq!(overview[&r.grant_id], (limits, usage), "{}", r.agent_name);
+        with_spend += usize::from(usage.lifetime_minor > 0);
+    }
+    assert!(with_spend > 0, "the demo data has spend to compare");
+
+    let alerts = store.breaker_alerts(&adv.id).await.unwrap();
+    let mut expected = Vec::new();
+    for b in store.breakers(&adv.id).await.unwrap() {
+        if b.state != BreakerState::Closed {
+            let detail = store
+                .agent_detail(&adv.id, &b.agent_id)
+                .await
+                .unwrap()
+                .unwrap();
+            expected.push((b, detail.agent.name));
+        }
+    }
+    assert!(!expected.is_empty(), "the demo data has a tripped breaker");
+    assert_eq!(alerts, expected);
 }

@@ -254,17 +254,19 @@ pub async fn agent_signals(
     rows: &[AgentGrantRow],
 ) -> Result<Vec<AgentSignal>, AppError> {
     use std::collections::HashMap;
-    let now = Utc::now();
     let breakers: HashMap<GrantId, BreakerState> = store
         .breakers(advertiser)
         .await?
         .into_iter()
         .map(|b| (b.grant_id, b.state))
         .collect();
+    let grants: Vec<GrantId> = rows.iter().map(|r| r.grant_id.clone()).collect();
+    let spend = store
+        .spend_overview(advertiser, &grants, Utc::now())
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let limits = store.spend_limits(advertiser, &r.grant_id).await?;
-        let usage = store.spend_usage(&r.grant_id, now).await?;
+        let (limits, usage) = spend.get(&r.grant_id).copied().unwrap_or_default();
         out.push(AgentSignal {
             agent_id: r.agent_id.to_string(),
             today: GaugeView {

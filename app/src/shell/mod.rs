@@ -62,24 +62,17 @@ pub async fn breaker_alerts(
     store: &charter_store::DynStore,
     advertiser: &AdvertiserId,
 ) -> Result<Vec<BreakerAlert>, AppError> {
-    let mut out = Vec::new();
-    for rec in store.breakers(advertiser).await? {
-        if rec.state == BreakerState::Closed {
-            continue;
-        }
-        let name = store
-            .agent_detail(advertiser, &rec.agent_id)
-            .await?
-            .map(|d| d.agent.name)
-            .unwrap_or_else(|| rec.agent_id.to_string());
-        out.push(BreakerAlert {
+    Ok(store
+        .breaker_alerts(advertiser)
+        .await?
+        .into_iter()
+        .map(|(rec, agent_name)| BreakerAlert {
             agent_id: rec.agent_id.to_string(),
-            agent_name: name,
+            agent_name,
             state: rec.state,
             reason: rec.reason,
             changed_at: rec.changed_at,
             trips: rec.trips,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }

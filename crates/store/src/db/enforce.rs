@@ -238,6 +238,16 @@ pub trait EnforcementStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<LedgerEntry>;
     async fn spend_usage(&self, grant: &GrantId, now: DateTime<Utc>) -> Result<SpendUsage>;
+    /// The caps and usage of several grants of one account (the Agents list shows a page of
+    /// them), in three queries per 200 grants. A grant not on `advertiser` is absent; one
+    /// without caps or spend has the defaults, as [`Self::spend_limits`] and
+    /// [`Self::spend_usage`] give them.
+    async fn spend_overview(
+        &self,
+        advertiser: &AdvertiserId,
+        grants: &[GrantId],
+        now: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<GrantId, (SpendLimits, SpendUsage)>>;
     /// Committed spend per UTC day since `since` (days without spend are absent).
     async fn spend_series(
         &self,
@@ -258,6 +268,12 @@ pub trait EnforcementStore: Send + Sync {
     async fn breaker(&self, grant: &GrantId) -> Result<BreakerRecord>;
     /// Every stored breaker on an account.
     async fn breakers(&self, advertiser: &AdvertiserId) -> Result<Vec<BreakerRecord>>;
+    /// The account's breakers that are not closed, the most recent first, each with its
+    /// agent's name, in one query (every page of the account shows them).
+    async fn breaker_alerts(
+        &self,
+        advertiser: &AdvertiserId,
+    ) -> Result<Vec<(BreakerRecord, String)>>;
     /// Moves a breaker from `from` to `to`, audited. Returns `None` (and changes nothing) when
     /// the stored state is no longer `from`: another request or process moved it first.
     /// `trip` counts a trip; `reset` clears the trip count (a manual reset).

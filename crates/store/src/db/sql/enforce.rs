@@ -96,6 +96,13 @@ impl TryFrom<BreakerRow> for BreakerRecord {
 }
 
 #[derive(FromRow)]
+struct BreakerAlertRow {
+    #[sqlx(flatten)]
+    breaker: BreakerRow,
+    agent_name: Option<String>,
+}
+
+#[derive(FromRow)]
 struct WebhookRow {
     advertiser_id: String,
     url: String,
@@ -111,20 +118,52 @@ fn breaker_json(b: &BreakerRecord) -> serde_json::Value {
     json!({ "state": b.state.as_str(), "trips": b.trips, "reason": b.reason, "config": b.config, "changed_at": b.changed_at.to_rfc3339() })
 }
 
+/// The six sums of [`USAGE_SQL`], day (`$2`), month (`$3`) and lifetime, each in two halves.
+macro_rules! usage_sums {
+    () => {
+        "CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(amount_minor / 4294967296), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(amount_minor % 4294967296), 0) AS BIGINT)"
+    };
+}
+
+/// The ledger rows that count: committed, or reserved and not expired at `$4`.
+macro_rules! live_spend {
+    () => {
+        "(status = 'committed' OR (status = 'reserved' AND expires_at > $4))"
+    };
+}
+
 /// Held or spent in each window: committed rows, plus reserved rows that have not expired.
 ///
 /// Each window's sum is read in two halves, `amount / 2^32` and `amount % 2^32`: neither sum can
 /// overflow a 64-bit integer on either backend (SQLite's `SUM` raises an error on overflow,
 /// PostgreSQL's `CAST(… AS BIGINT)` too), whatever amounts are stored; [`join_halves`] puts them
 /// together exactly and saturates at `i64::MAX` (or `i64::MIN`).
-const USAGE_SQL: &str = "SELECT \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $2 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor / 4294967296 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(CASE WHEN created_at >= $3 THEN amount_minor % 4294967296 ELSE 0 END), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(amount_minor / 4294967296), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(amount_minor % 4294967296), 0) AS BIGINT) \
-     FROM spend_ledger WHERE grant_id = $1 AND (status = 'committed' OR (status = 'reserved' AND expires_at > $4))";
+const USAGE_SQL: &str = concat!(
+    "SELECT ",
+    usage_sums!(),
+    " FROM spend_ledger WHERE grant_id = $1 AND ",
+    live_spend!()
+);
+
+/// [`USAGE_SQL`] for every grant of an account (`$1`) in a list (`$5`, `$6`, …), by grant.
+fn usage_overview_sql(grants: usize) -> String {
+    let list: Vec<String> = (0..grants).map(|i| format!("${}", i + 5)).collect();
+    format!(
+        concat!(
+            "SELECT grant_id, ",
+            usage_sums!(),
+            " FROM spend_ledger WHERE advertiser_id = $1 AND ",
+            live_spend!(),
+            " AND grant_id IN ({}) GROUP BY grant_id"
+        ),
+        list.join(", ")
+    )
+}
 
 /// `high × 2^32 + low`, saturated to the `i64` range.
 fn join_halves(high: i64, low: i64) -> i64 {
@@ -434,6 +473,64 @@ macro_rules! enforce_store {
                 Self::usage_on(&mut conn, grant, now).await
             }
 
+            async fn spend_overview(
+                &self,
+                advertiser: &AdvertiserId,
+                grants: &[GrantId],
+                now: DateTime<Utc>,
+            ) -> Result<std::collections::HashMap<GrantId, (SpendLimits, SpendUsage)>> {
+                use std::collections::HashMap;
+                let mut out = HashMap::new();
+                // Bounded: a page of the Agents list; longer lists are read in chunks.
+                for chunk in grants.chunks(200) {
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!(
+                        "SELECT l.grant_id, l.daily_minor, l.monthly_minor, l.lifetime_minor FROM spend_limits l \
+                         JOIN grants g ON g.id = l.grant_id WHERE g.advertiser_id = $1 AND l.grant_id IN ({})",
+                        list.join(", ")
+                    );
+                    let mut q = sqlx::query_as::<_, (String, Option<i64>, Option<i64>, Option<i64>)>(&sql).bind(advertiser.as_str());
+                    for g in chunk {
+                        q = q.bind(g.as_str());
+                    }
+                    let mut limits: HashMap<String, SpendLimits> = HashMap::new();
+                    for (grant, daily_minor, monthly_minor, lifetime_minor) in q.fetch_all(&self.pool).await? {
+                        limits.insert(grant, SpendLimits { daily_minor, monthly_minor, lifetime_minor });
+                    }
+                    let (day, month) = window_starts(now);
+                    let sql = usage_overview_sql(chunk.len());
+                    let mut q = sqlx::query_as::<_, (String, i64, i64, i64, i64, i64, i64)>(&sql)
+                        .bind(advertiser.as_str())
+                        .bind(day)
+                        .bind(month)
+                        .bind(now);
+                    for g in chunk {
+                        q = q.bind(g.as_str());
+                    }
+                    let mut usage: HashMap<String, SpendUsage> = HashMap::new();
+                    for (grant, dh, dl, mh, ml, lh, ll) in q.fetch_all(&self.pool).await? {
+                        let u = SpendUsage {
+                            day_minor: join_halves(dh, dl),
+                            month_minor: join_halves(mh, ml),
+                            lifetime_minor: join_halves(lh, ll),
+                        };
+                        usage.insert(grant, u);
+                    }
+                    // Grants on the account: the ones whose owner row says so.
+                    let sql = format!("SELECT id FROM grants WHERE advertiser_id = $1 AND id IN ({})", list.join(", "));
+                    let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(advertiser.as_str());
+                    for g in chunk {
+                        q = q.bind(g.as_str());
+                    }
+                    for (id,) in q.fetch_all(&self.pool).await? {
+                        let l = limits.remove(&id).unwrap_or_default();
+                        let u = usage.remove(&id).unwrap_or_default();
+                        out.insert(GrantId::parse(&id).map_err(corrupt)?, (l, u));
+                    }
+                }
+                Ok(out)
+            }
+
             async fn spend_series(&self, advertiser: &AdvertiserId, grant: &GrantId, since: DateTime<Utc>) -> Result<Vec<SpendPoint>> {
                 let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
                     "SELECT created_at, amount_minor FROM spend_ledger \
@@ -482,6 +579,24 @@ macro_rules! enforce_store {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter().map(BreakerRecord::try_from).collect()
+            }
+
+            async fn breaker_alerts(&self, advertiser: &AdvertiserId) -> Result<Vec<(BreakerRecord, String)>> {
+                let rows: Vec<BreakerAlertRow> = sqlx::query_as(&format!(
+                    "SELECT {BREAKER_COLUMNS}, (SELECT name FROM agents WHERE agents.id = breakers.agent_id) AS agent_name \
+                     FROM breakers WHERE advertiser_id = $1 AND state <> $2 ORDER BY changed_at DESC"
+                ))
+                .bind(advertiser.as_str())
+                .bind(BreakerState::Closed.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        let b = BreakerRecord::try_from(r.breaker)?;
+                        let name = r.agent_name.unwrap_or_else(|| b.agent_id.to_string());
+                        Ok((b, name))
+                    })
+                    .collect()
             }
 
             async fn transition_breaker(&self, actor: &Actor, grant: &GrantId, from: BreakerState, to: BreakerState, reason: &str, now: DateTime<Utc>) -> Result<Option<BreakerRecord>> {
