@@ -1,7 +1,7 @@
 //! The [`Store`] trait and its SQLite and PostgreSQL implementations. `Store` is the sum of one
 //! trait per area, each declared in its own file here (`directory.rs`, `grants.rs`,
-//! `identity.rs`, `consent.rs`, `audit.rs`, `enforce.rs`, `sandbox.rs`, `throttle.rs`) and
-//! implemented in the file of the same name under `sql/`.
+//! `identity.rs`, `consent.rs`, `audit.rs`, `enforce.rs`, `sandbox/`, `throttle.rs`) and
+//! implemented in the file (or folder) of the same name under `sql/`.
 //!
 //! Every method that changes state writes its audit event in the **same transaction** as the
 //! change (see `sql.rs`), so a change without its audit row can never be committed.
