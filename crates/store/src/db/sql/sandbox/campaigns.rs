@@ -168,29 +168,7 @@ macro_rules! sandbox_campaign_store {
                     state_filter("c"),
                     id_filter("c.id", query.campaigns.iter().map(|c| c.get()))
                 );
-                let (en, pa, ar) = state_flags(query);
-                let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
-                    .bind(advertiser.as_str())
-                    .bind(program.as_str())
-                    .bind(en)
-                    .bind(pa)
-                    .bind(ar)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let (limit, offset) = window(query);
-                let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
-                    "SELECT {CAMPAIGN_COLUMNS}{filter} ORDER BY c.name, c.id LIMIT $6 OFFSET $7"
-                ))
-                .bind(advertiser.as_str())
-                .bind(program.as_str())
-                .bind(en)
-                .bind(pa)
-                .bind(ar)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                self.listing::<CampaignRow, _>(CAMPAIGN_COLUMNS, &filter, "c.name, c.id", advertiser, program, query).await
             }
 
             async fn campaign(&self, advertiser: &AdvertiserId, program: Program, id: CampaignId) -> Result<Option<Campaign>> {
@@ -278,28 +256,7 @@ macro_rules! sandbox_campaign_store {
 
             async fn ad_groups(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<AdGroup>> {
                 let filter = child_where("sandbox_ad_groups", "g", query);
-                let (en, pa, ar) = state_flags(query);
-                let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
-                    .bind(advertiser.as_str())
-                    .bind(program.as_str())
-                    .bind(en)
-                    .bind(pa)
-                    .bind(ar)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let (limit, offset) = window(query);
-                let rows: Vec<AdGroupRow> =
-                    sqlx::query_as(&format!("SELECT {AD_GROUP_COLUMNS}{filter} ORDER BY g.name, g.id LIMIT $6 OFFSET $7"))
-                        .bind(advertiser.as_str())
-                        .bind(program.as_str())
-                        .bind(en)
-                        .bind(pa)
-                        .bind(ar)
-                        .bind(limit)
-                        .bind(offset)
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                self.listing::<AdGroupRow, _>(AD_GROUP_COLUMNS, &filter, "g.name, g.id", advertiser, program, query).await
             }
 
             async fn ad_group(&self, advertiser: &AdvertiserId, program: Program, id: AdGroupId) -> Result<Option<AdGroup>> {

@@ -136,6 +136,47 @@ fn seed_row_check(advertiser: &AdvertiserId, owner: &AdvertiserId, id: String) -
 
 macro_rules! sandbox_store {
     ($store:ident, $db:ty) => {
+        impl $store {
+            /// One window of a listing of `R` rows, read as `T`, and the count of all that match:
+            /// `filter` is its `FROM … WHERE …` on `$1` advertiser, `$2` program and `$3..$5`
+            /// states, `order` its `ORDER BY` list.
+            async fn listing<R, T>(
+                &self,
+                columns: &str,
+                filter: &str,
+                order: &str,
+                advertiser: &AdvertiserId,
+                program: Program,
+                query: &SandboxQuery,
+            ) -> Result<Listing<T>>
+            where
+                R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                T: TryFrom<R, Error = StoreError>,
+            {
+                let (en, pa, ar) = state_flags(query);
+                let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
+                    .bind(advertiser.as_str())
+                    .bind(program.as_str())
+                    .bind(en)
+                    .bind(pa)
+                    .bind(ar)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let (limit, offset) = window(query);
+                let rows: Vec<R> = sqlx::query_as(&format!("SELECT {columns}{filter} ORDER BY {order} LIMIT $6 OFFSET $7"))
+                    .bind(advertiser.as_str())
+                    .bind(program.as_str())
+                    .bind(en)
+                    .bind(pa)
+                    .bind(ar)
+                    .bind(limit)
+                    .bind(offset)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+            }
+        }
+
         #[async_trait]
         impl SandboxStore for $store {
             async fn seed_sandbox(&self, advertiser: &AdvertiserId, seed: &SandboxSeed) -> Result<()> {

@@ -149,29 +149,7 @@ macro_rules! sandbox_targeting_store {
         impl SandboxTargetingStore for $store {
             async fn keywords(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Keyword>> {
                 let filter = child_where("sandbox_keywords", "k", query);
-                let (en, pa, ar) = state_flags(query);
-                let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
-                    .bind(advertiser.as_str())
-                    .bind(program.as_str())
-                    .bind(en)
-                    .bind(pa)
-                    .bind(ar)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let (limit, offset) = window(query);
-                let rows: Vec<KeywordRow> = sqlx::query_as(&format!(
-                    "SELECT {KEYWORD_COLUMNS}{filter} ORDER BY k.keyword_text, k.match_type, k.id LIMIT $6 OFFSET $7"
-                ))
-                .bind(advertiser.as_str())
-                .bind(program.as_str())
-                .bind(en)
-                .bind(pa)
-                .bind(ar)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                self.listing::<KeywordRow, _>(KEYWORD_COLUMNS, &filter, "k.keyword_text, k.match_type, k.id", advertiser, program, query).await
             }
 
             async fn keyword(&self, advertiser: &AdvertiserId, program: Program, id: KeywordId) -> Result<Option<Keyword>> {
@@ -273,28 +251,7 @@ macro_rules! sandbox_targeting_store {
 
             async fn targets(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Target>> {
                 let filter = child_where("sandbox_targets", "k", query);
-                let (en, pa, ar) = state_flags(query);
-                let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
-                    .bind(advertiser.as_str())
-                    .bind(program.as_str())
-                    .bind(en)
-                    .bind(pa)
-                    .bind(ar)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let (limit, offset) = window(query);
-                let rows: Vec<TargetRow> =
-                    sqlx::query_as(&format!("SELECT {TARGET_COLUMNS}{filter} ORDER BY k.id LIMIT $6 OFFSET $7"))
-                        .bind(advertiser.as_str())
-                        .bind(program.as_str())
-                        .bind(en)
-                        .bind(pa)
-                        .bind(ar)
-                        .bind(limit)
-                        .bind(offset)
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                self.listing::<TargetRow, _>(TARGET_COLUMNS, &filter, "k.id", advertiser, program, query).await
             }
 
             async fn target(&self, advertiser: &AdvertiserId, program: Program, id: TargetId) -> Result<Option<Target>> {
