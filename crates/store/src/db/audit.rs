@@ -37,7 +37,7 @@
 //!
 //! A new encoding gets a new tag; rows keep the version they were written with.
 
-use super::Result;
+use super::{NewAuditEvent, Result};
 use crate::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -363,6 +363,15 @@ pub trait AuditStore: Send + Sync {
         chain: &str,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ChainReport>;
+
+    /// Appends an event that records a look rather than a change (support views).
+    async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent>;
+    async fn advertiser_events(
+        &self,
+        advertiser: &AdvertiserId,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<AuditEvent>>;
 }
 
 #[cfg(test)]

@@ -576,6 +576,30 @@ macro_rules! audit_store {
                 .map(|r| AuditEvent::try_from(r?))
                     .boxed()
             }
+
+            async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent> {
+                let mut tx = self.begin_write().await?;
+                let event = Self::insert_audit(&mut *tx, event).await?;
+                tx.commit().await?;
+                Ok(event)
+            }
+
+            async fn advertiser_events(&self, advertiser: &AdvertiserId, page: u32, per_page: u32) -> Result<Page<AuditEvent>> {
+                let page = page.max(1);
+                let per_page = per_page.clamp(1, 200);
+                let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events WHERE advertiser_id = $1")
+                    .bind(advertiser.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+                let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE advertiser_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
+                let rows: Vec<AuditRow> = sqlx::query_as(&sql)
+                    .bind(advertiser.as_str())
+                    .bind(i64::from(per_page))
+                    .bind(i64::from(page - 1) * i64::from(per_page))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page, per_page })
+            }
         }
     };
 }

@@ -1,0 +1,357 @@
+//! [`SandboxTargetingStore`] for both backends, instantiated by `sandbox_targeting_store!`:
+//! keywords and product targets (each under an ad group), and their inserts.
+
+use super::*;
+
+#[derive(FromRow)]
+struct KeywordRow {
+    id: i64,
+    advertiser_id: String,
+    campaign_id: i64,
+    ad_group_id: i64,
+    keyword_text: String,
+    match_type: String,
+    state: String,
+    bid_minor: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<KeywordRow> for Keyword {
+    type Error = StoreError;
+    fn try_from(r: KeywordRow) -> Result<Self> {
+        Ok(Keyword {
+            id: KeywordId::from_db(r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            campaign_id: CampaignId::from_db(r.campaign_id).map_err(corrupt)?,
+            ad_group_id: AdGroupId::from_db(r.ad_group_id).map_err(corrupt)?,
+            text: KeywordText::parse(&r.keyword_text).map_err(corrupt)?,
+            match_type: MatchType::parse(&r.match_type).map_err(corrupt)?,
+            state: EntityState::parse(&r.state).map_err(corrupt)?,
+            bid_minor: r.bid_minor,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct TargetRow {
+    id: i64,
+    advertiser_id: String,
+    campaign_id: i64,
+    ad_group_id: i64,
+    expression_type: String,
+    expression_value: Option<String>,
+    state: String,
+    bid_minor: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TargetRow> for Target {
+    type Error = StoreError;
+    fn try_from(r: TargetRow) -> Result<Self> {
+        let kind = ExpressionType::parse(&r.expression_type).map_err(corrupt)?;
+        Ok(Target {
+            id: TargetId::from_db(r.id).map_err(corrupt)?,
+            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
+            campaign_id: CampaignId::from_db(r.campaign_id).map_err(corrupt)?,
+            ad_group_id: AdGroupId::from_db(r.ad_group_id).map_err(corrupt)?,
+            expression: TargetExpression::parse(kind, r.expression_value.as_deref())
+                .map_err(corrupt)?,
+            state: EntityState::parse(&r.state).map_err(corrupt)?,
+            bid_minor: r.bid_minor,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const KEYWORD_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.keyword_text, k.match_type, k.state, k.bid_minor, k.created_at, k.updated_at";
+const TARGET_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.expression_type, k.expression_value, k.state, k.bid_minor, k.created_at, k.updated_at";
+
+macro_rules! sandbox_targeting_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            pub(super) async fn insert_keyword(conn: &mut <$db as sqlx::Database>::Connection, k: &Keyword) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sandbox_keywords (id, advertiser_id, campaign_id, ad_group_id, keyword_text, match_type, state, bid_minor, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(k.id.get())
+                .bind(k.advertiser_id.as_str())
+                .bind(k.campaign_id.get())
+                .bind(k.ad_group_id.get())
+                .bind(k.text.as_str())
+                .bind(k.match_type.as_str())
+                .bind(k.state.as_str())
+                .bind(k.bid_minor)
+                .bind(k.created_at)
+                .bind(k.updated_at)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_unique("keyword"))?;
+                Ok(())
+            }
+
+            pub(super) async fn insert_target(conn: &mut <$db as sqlx::Database>::Connection, t: &Target) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sandbox_targets (id, advertiser_id, campaign_id, ad_group_id, expression_type, expression_value, state, bid_minor, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(t.id.get())
+                .bind(t.advertiser_id.as_str())
+                .bind(t.campaign_id.get())
+                .bind(t.ad_group_id.get())
+                .bind(t.expression.kind().as_str())
+                .bind(t.expression.value())
+                .bind(t.state.as_str())
+                .bind(t.bid_minor)
+                .bind(t.created_at)
+                .bind(t.updated_at)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_unique("target"))?;
+                Ok(())
+            }
+
+            /// A keyword or target with the archived parent, if any, locked for update.
+            async fn child_in_tx<R>(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                table: &str,
+                columns: &str,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: i64,
+            ) -> Result<Option<WithParents<R>>>
+            where
+                R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                let sql = format!(
+                    "SELECT {columns}, c.state AS campaign_state, g.state AS ad_group_state FROM {table} k \
+                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
+                     JOIN sandbox_ad_groups g ON g.advertiser_id = k.advertiser_id AND g.id = k.ad_group_id \
+                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3{}",
+                    Self::FOR_UPDATE
+                );
+                let row: Option<WithParents<R>> = sqlx::query_as(&sql)
+                    .bind(advertiser.as_str())
+                    .bind(program.as_str())
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                Ok(row)
+            }
+        }
+
+        #[async_trait]
+        impl SandboxTargetingStore for $store {
+            async fn keywords(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Keyword>> {
+                let filter = child_where("sandbox_keywords", "k", query);
+                self.listing::<KeywordRow, _>(KEYWORD_COLUMNS, &filter, "k.keyword_text, k.match_type, k.id", advertiser, program, query).await
+            }
+
+            async fn keyword(&self, advertiser: &AdvertiserId, program: Program, id: KeywordId) -> Result<Option<Keyword>> {
+                let row: Option<KeywordRow> = sqlx::query_as(&format!(
+                    "SELECT {KEYWORD_COLUMNS} FROM sandbox_keywords k \
+                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
+                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3"
+                ))
+                .bind(advertiser.as_str())
+                .bind(program.as_str())
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Keyword::try_from).transpose()
+            }
+
+            async fn create_keyword(&self, advertiser: &AdvertiserId, program: Program, new: NewKeyword) -> Result<Written<Keyword>> {
+                let mut tx = self.begin_write().await?;
+                let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = archived_parent {
+                    return Ok(Written::Archived(parent));
+                }
+                if group.state == EntityState::Archived {
+                    return Ok(Written::Archived("ad group"));
+                }
+                let k = Keyword {
+                    id: KeywordId::generate(),
+                    advertiser_id: advertiser.clone(),
+                    campaign_id: group.campaign_id,
+                    ad_group_id: group.id,
+                    text: new.text,
+                    match_type: new.match_type,
+                    state: new.state,
+                    bid_minor: new.bid_minor.unwrap_or(group.default_bid_minor),
+                    created_at: new.created_at,
+                    updated_at: new.created_at,
+                };
+                Self::insert_keyword(&mut *tx, &k).await?;
+                tx.commit().await?;
+                Ok(Written::Done(k))
+            }
+
+            async fn update_keyword(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: KeywordId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+            ) -> Result<Written<Keyword>> {
+                self.update_keyword_if(advertiser, program, id, patch, now, &|_| true)
+                    .await?
+                    .ok_or(StoreError::Conflict("a concurrent change"))
+            }
+
+            async fn update_keyword_if(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: KeywordId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, Keyword>,
+            ) -> Result<Option<Written<Keyword>>> {
+                let mut tx = self.begin_write().await?;
+                let Some(row) = Self::child_in_tx::<KeywordRow>(&mut *tx, "sandbox_keywords", KEYWORD_COLUMNS, advertiser, program, id.get()).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = row.archived_parent()? {
+                    return Ok(Some(Written::Archived(parent)));
+                }
+                let before = Keyword::try_from(row.row)?;
+                if before.state == EntityState::Archived {
+                    return Ok(Some(Written::Archived("keyword")));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let after = Keyword {
+                    state: patch.state.unwrap_or(before.state),
+                    bid_minor: patch.bid_minor.unwrap_or(before.bid_minor),
+                    updated_at: now,
+                    ..before
+                };
+                sqlx::query("UPDATE sandbox_keywords SET state = $1, bid_minor = $2, updated_at = $3 WHERE advertiser_id = $4 AND id = $5")
+                    .bind(after.state.as_str())
+                    .bind(after.bid_minor)
+                    .bind(after.updated_at)
+                    .bind(advertiser.as_str())
+                    .bind(id.get())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(Written::Done(after)))
+            }
+
+            async fn targets(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Target>> {
+                let filter = child_where("sandbox_targets", "k", query);
+                self.listing::<TargetRow, _>(TARGET_COLUMNS, &filter, "k.id", advertiser, program, query).await
+            }
+
+            async fn target(&self, advertiser: &AdvertiserId, program: Program, id: TargetId) -> Result<Option<Target>> {
+                let row: Option<TargetRow> = sqlx::query_as(&format!(
+                    "SELECT {TARGET_COLUMNS} FROM sandbox_targets k \
+                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
+                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3"
+                ))
+                .bind(advertiser.as_str())
+                .bind(program.as_str())
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Target::try_from).transpose()
+            }
+
+            async fn create_target(&self, advertiser: &AdvertiserId, program: Program, new: NewTarget) -> Result<Written<Target>> {
+                let mut tx = self.begin_write().await?;
+                let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = archived_parent {
+                    return Ok(Written::Archived(parent));
+                }
+                if group.state == EntityState::Archived {
+                    return Ok(Written::Archived("ad group"));
+                }
+                let t = Target {
+                    id: TargetId::generate(),
+                    advertiser_id: advertiser.clone(),
+                    campaign_id: group.campaign_id,
+                    ad_group_id: group.id,
+                    expression: new.expression,
+                    state: new.state,
+                    bid_minor: new.bid_minor.unwrap_or(group.default_bid_minor),
+                    created_at: new.created_at,
+                    updated_at: new.created_at,
+                };
+                Self::insert_target(&mut *tx, &t).await?;
+                tx.commit().await?;
+                Ok(Written::Done(t))
+            }
+
+            async fn update_target(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: TargetId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+            ) -> Result<Written<Target>> {
+                self.update_target_if(advertiser, program, id, patch, now, &|_| true)
+                    .await?
+                    .ok_or(StoreError::Conflict("a concurrent change"))
+            }
+
+            async fn update_target_if(
+                &self,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: TargetId,
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, Target>,
+            ) -> Result<Option<Written<Target>>> {
+                let mut tx = self.begin_write().await?;
+                let Some(row) = Self::child_in_tx::<TargetRow>(&mut *tx, "sandbox_targets", TARGET_COLUMNS, advertiser, program, id.get()).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = row.archived_parent()? {
+                    return Ok(Some(Written::Archived(parent)));
+                }
+                let before = Target::try_from(row.row)?;
+                if before.state == EntityState::Archived {
+                    return Ok(Some(Written::Archived("target")));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let after = Target {
+                    state: patch.state.unwrap_or(before.state),
+                    bid_minor: patch.bid_minor.unwrap_or(before.bid_minor),
+                    updated_at: now,
+                    ..before
+                };
+                sqlx::query("UPDATE sandbox_targets SET state = $1, bid_minor = $2, updated_at = $3 WHERE advertiser_id = $4 AND id = $5")
+                    .bind(after.state.as_str())
+                    .bind(after.bid_minor)
+                    .bind(after.updated_at)
+                    .bind(advertiser.as_str())
+                    .bind(id.get())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(Written::Done(after)))
+            }
+        }
+    };
+}
+
+sandbox_targeting_store!(SqliteStore, sqlx::Sqlite);
+sandbox_targeting_store!(PgStore, sqlx::Postgres);
