@@ -2,201 +2,36 @@
 //! (`load_guardrails`, `add_guardrail`, `remove_guardrail`) and the page. Every proof is made on
 //! the server by `authz`; the page shows it.
 
-use super::api::{CeilingView, CheckView};
 use super::pages::{Reasons, consent_messages, param};
+pub use super::views::{ApplicationCeiling, CeilingGrant, GrantViolation, GuardrailsPage};
 use crate::components::*;
 use crate::error::AppError;
-use crate::shell::AccountView;
 #[cfg(feature = "ssr")]
 use crate::shell::account_view;
 use crate::shell::banner::AccountBanner;
+#[cfg(feature = "ssr")]
 use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
-// --- guardrails and ceilings ---------------------------------------------------------------
-
-/// An active grant that a guardrail finds at fault.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GrantViolation {
-    pub guardrail: String,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub application_name: String,
-    pub check: CheckView,
-}
-
-/// One grant under an application's ceiling, with its proof.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CeilingGrant {
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub status: GrantStatus,
-    pub check: CheckView,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplicationCeiling {
-    pub application_id: ApplicationId,
-    pub application_name: String,
-    pub partner_name: String,
-    pub ceiling: CeilingView,
-    pub policy: String,
-    pub grants: Vec<CeilingGrant>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardrailsPage {
-    pub account: AccountView,
-    pub guardrails: Vec<Guardrail>,
-    /// Active grants checked against the guardrails.
-    pub grants_checked: usize,
-    pub violations: Vec<GrantViolation>,
-    pub ceilings: Vec<ApplicationCeiling>,
-}
-
-/// How many active grants the guardrails page checks.
-pub const GRANTS_CHECKED_LIMIT: usize = 500;
-
+/// The guardrails page's data: the account's guardrails, the active grants they find at fault,
+/// and the applications' ceilings (see `super::guardrails_load`).
 #[server(endpoint = "guardrails")]
 pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, AppError> {
-    use super::server::*;
+    use super::guardrails_load::guardrails_report;
     use crate::session::server::*;
     let (session, person) = require_person().await?;
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "guardrails").await?;
-    let store = store()?;
-    let guardrails = store.guardrails(&advertiser.id).await?;
-    let specs: Vec<_> = guardrails.iter().map(guardrail_spec).collect();
-    // Every active grant, with its agent and application.
-    let mut details = Vec::new();
-    let mut page = 1u32;
-    'pages: loop {
-        let query = AgentQuery {
-            status: Some(StatusFilter::Active),
-            page,
-            per_page: AgentQuery::MAX_PER_PAGE,
-            ..AgentQuery::default()
-        };
-        let rows = store.list_agent_grants(&advertiser.id, &query).await?;
-        let count = rows.page_count();
-        for row in rows.items {
-            if details.len() >= GRANTS_CHECKED_LIMIT {
-                break 'pages;
-            }
-            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
-                details.push(d);
-            }
-        }
-        if page >= count {
-            break;
-        }
-        page += 1;
-    }
-    let mut violations = Vec::new();
-    let mut applications: Vec<(ApplicationId, String, String)> = Vec::new();
-    for d in &details {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == d.application.id)
-        {
-            applications.push((
-                d.application.id.clone(),
-                d.application.name.clone(),
-                d.partner.name.clone(),
-            ));
-        }
-        if specs.is_empty() {
-            continue;
-        }
-        let Some(text) = effective_policy_text(&d.grant, &advertiser) else {
-            continue;
-        };
-        let Ok(policy) = authz::parse_policy(&text) else {
-            continue;
-        };
-        for g in &specs {
-            let check = match authz::try_check_access_not_granted(&policy, &g.actions, &g.resources)
-            {
-                Ok(c) => check_view(&c),
-                Err(e) => unproved(format!("could not be proved: {e}")),
-            };
-            if !check.passed {
-                violations.push(GrantViolation {
-                    guardrail: g.name.clone(),
-                    agent_id: d.agent.id.clone(),
-                    agent_name: d.agent.name.clone(),
-                    application_name: d.application.name.clone(),
-                    check,
-                });
-            }
-        }
-    }
-    // Applications that only asked (no grant yet) may have a ceiling too.
-    for r in store.access_requests(&advertiser.id).await? {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == r.request.application_id)
-        {
-            applications.push((
-                r.request.application_id.clone(),
-                r.application_name.clone(),
-                r.partner_name.clone(),
-            ));
-        }
-    }
-    let mut ceilings = Vec::new();
-    for (app_id, app_name, partner_name) in applications {
-        let Some(ceiling) = store.app_ceiling(&advertiser.id, &app_id).await? else {
-            continue;
-        };
-        let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
-        let mut grants = Vec::new();
-        for g in store.application_grants(&advertiser.id, &app_id).await? {
-            let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
-                Some(d) => d.agent.name,
-                None => g.agent_id.to_string(),
-            };
-            let check = match (&ceiling_policy, effective_policy_text(&g, &advertiser)) {
-                (Some(c), Some(text)) => match authz::parse_policy(&text) {
-                    Ok(p) => match authz::try_check_no_new_access(c, &p) {
-                        Ok(r) => check_view(&r),
-                        Err(e) => unproved(format!("could not be proved: {e}")),
-                    },
-                    Err(_) => unproved("the grant's policy cannot be read".into()),
-                },
-                (None, _) => unproved("the ceiling cannot be read".into()),
-                (_, None) => unproved("the grant has no policy".into()),
-            };
-            grants.push(CeilingGrant {
-                agent_id: g.agent_id.clone(),
-                agent_name,
-                status: g.status,
-                check,
-            });
-        }
-        ceilings.push(ApplicationCeiling {
-            application_id: app_id,
-            application_name: app_name,
-            partner_name,
-            ceiling: CeilingView {
-                version: ceiling.version,
-                updated_at: ceiling.updated_at,
-                updated_by: ceiling.updated_by.clone(),
-            },
-            policy: pretty(&ceiling.policy),
-            grants,
-        });
-    }
+    let report = guardrails_report(&store()?, &advertiser).await?;
     Ok(GuardrailsPage {
         account: account_view(advertiser, &access).await?,
-        guardrails,
-        grants_checked: details.len(),
-        violations,
-        ceilings,
+        guardrails: report.guardrails,
+        grants_checked: report.grants_checked,
+        violations: report.violations,
+        ceilings: report.ceilings,
     })
 }
 

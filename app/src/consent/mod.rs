@@ -6,6 +6,8 @@
 #[allow(clippy::too_many_arguments)]
 pub mod api;
 pub mod guardrails;
+#[cfg(feature = "ssr")]
+pub mod guardrails_load;
 pub mod invitations;
 pub mod pages;
 #[cfg(feature = "ssr")]
