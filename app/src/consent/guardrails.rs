@@ -9,7 +9,6 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::shell::account_view;
 use crate::shell::banner::AccountBanner;
-#[cfg(feature = "ssr")]
 use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -157,7 +156,32 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
     } = data;
     let adv = account.advertiser.id.to_string();
     let can_manage = account.can_manage;
-    let add = ServerAction::<AddGuardrail>::new();
+    let no_guardrails = guardrails.is_empty();
+    view! {
+        <AccountBanner account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Guardrails"</h1>
+                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        <GuardrailsList guardrails=guardrails adv=adv.clone() can_manage=can_manage csrf=csrf.clone()/>
+        {can_manage.then(|| view! { <AddGuardrailPanel adv=adv.clone() csrf=csrf.clone()/> })}
+        <ViolationsPanel violations=violations grants_checked=grants_checked no_guardrails=no_guardrails adv=adv.clone()/>
+        <CeilingsPanel ceilings=ceilings adv=adv/>
+    }
+}
+
+/// The account's guardrails, each with its remove button for those who manage the account.
+#[component]
+fn GuardrailsList(
+    guardrails: Vec<Guardrail>,
+    adv: String,
+    can_manage: bool,
+    csrf: String,
+) -> impl IntoView {
     let remove = ServerAction::<RemoveGuardrail>::new();
     let items = guardrails
         .iter()
@@ -185,80 +209,10 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
             }
         })
         .collect_view();
-    let no_guardrails = guardrails.is_empty();
-    let violation_items = violations
-        .iter()
-        .map(|v| {
-            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
-            view! {
-                <li class="violation">
-                    <div class="guardrail__head">
-                        <Badge tone="danger" label="Violates"/>
-                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
-                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
-                    </div>
-                    <Reasons check=v.check.clone()/>
-                </li>
-            }
-        })
-        .collect_view();
-    let no_violations = violations.is_empty();
-    let ceiling_items = ceilings
-        .iter()
-        .map(|c| {
-            let grants = c
-                .grants
-                .iter()
-                .map(|g| {
-                    let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
-                    view! {
-                        <li class="proof">
-                            {if g.check.passed {
-                                view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
-                            } else {
-                                view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
-                            }}
-                            " " <a href=href>{g.agent_name.clone()}</a>
-                            <span class="muted small">{format!(" · {}", g.status.label())}</span>
-                            {(!g.check.passed).then(|| view! {
-                                {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
-                                <Reasons check=g.check.clone()/>
-                            })}
-                        </li>
-                    }
-                })
-                .collect_view();
-            let no_grants = c.grants.is_empty();
-            view! {
-                <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
-                    <div class="ceiling__head">
-                        <h3>{c.application_name.clone()}</h3>
-                        <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
-                    </div>
-                    {if no_grants {
-                        view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
-                    } else {
-                        view! { <ul class="proofs">{grants}</ul> }.into_any()
-                    }}
-                    <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
-                </article>
-            }
-        })
-        .collect_view();
-    let no_ceilings = ceilings.is_empty();
     view! {
-        <AccountBanner account=account.clone()/>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
-                <h1>"Guardrails"</h1>
-                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
-            </div>
-        </div>
-        <Flash messages=consent_messages/>
         <section class="panel" aria-labelledby="list-title">
             <h2 id="list-title">"Guardrails on this account"</h2>
-            {if no_guardrails {
+            {if guardrails.is_empty() {
                 view! { <p class="muted">"No guardrails yet."</p> }.into_any()
             } else {
                 view! {
@@ -278,35 +232,70 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
             }}
             {action_error(remove)}
         </section>
-        {can_manage.then(|| view! {
-            <section class="panel" aria-labelledby="add-title">
-                <h2 id="add-title">"Add a guardrail"</h2>
-                {action_error(add)}
-                <ActionForm action=add attr:class="form">
-                    <CsrfField token=csrf.clone()/>
-                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                    <div class="consent-grid">
-                        <div class="field field--wide">
-                            <label for="g-name">"Guardrail name"</label>
-                            <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
-                        </div>
-                        <div class="field">
-                            <label for="g-actions">"Actions"</label>
-                            <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
-                            <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
-                        </div>
-                        <div class="field">
-                            <label for="g-resources">"Resources"</label>
-                            <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
-                            <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
-                        </div>
+    }
+}
+
+/// The form that adds a guardrail (for those who manage the account).
+#[component]
+fn AddGuardrailPanel(adv: String, csrf: String) -> impl IntoView {
+    let add = ServerAction::<AddGuardrail>::new();
+    view! {
+        <section class="panel" aria-labelledby="add-title">
+            <h2 id="add-title">"Add a guardrail"</h2>
+            {action_error(add)}
+            <ActionForm action=add attr:class="form">
+                <CsrfField token=csrf/>
+                <input type="hidden" name="advertiser_id" value=adv/>
+                <div class="consent-grid">
+                    <div class="field field--wide">
+                        <label for="g-name">"Guardrail name"</label>
+                        <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
                     </div>
-                    <div class="form__actions">
-                        <button class="button button--primary" type="submit">"Add guardrail"</button>
+                    <div class="field">
+                        <label for="g-actions">"Actions"</label>
+                        <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
+                        <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
                     </div>
-                </ActionForm>
-            </section>
-        })}
+                    <div class="field">
+                        <label for="g-resources">"Resources"</label>
+                        <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
+                        <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
+                    </div>
+                </div>
+                <div class="form__actions">
+                    <button class="button button--primary" type="submit">"Add guardrail"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The active grants that already break a guardrail.
+#[component]
+fn ViolationsPanel(
+    violations: Vec<GrantViolation>,
+    grants_checked: usize,
+    no_guardrails: bool,
+    adv: String,
+) -> impl IntoView {
+    let violation_items = violations
+        .iter()
+        .map(|v| {
+            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
+            view! {
+                <li class="violation">
+                    <div class="guardrail__head">
+                        <Badge tone="danger" label="Violates"/>
+                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
+                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
+                    </div>
+                    <Reasons check=v.check.clone()/>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_violations = violations.is_empty();
+    view! {
         <section class="panel" aria-labelledby="violations-title">
             <h2 id="violations-title">"Current grants against your guardrails"</h2>
             <p class="muted">{format!("{grants_checked} active grant(s) checked.")}</p>
@@ -321,6 +310,18 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Each application's ceiling on the account, with the grants under it.
+#[component]
+fn CeilingsPanel(ceilings: Vec<ApplicationCeiling>, adv: String) -> impl IntoView {
+    let no_ceilings = ceilings.is_empty();
+    let ceiling_items = ceilings
+        .into_iter()
+        .map(|c| view! { <CeilingArticle ceiling=c adv=adv.clone()/> })
+        .collect_view();
+    view! {
         <section class="panel" aria-labelledby="ceilings-title">
             <h2 id="ceilings-title">"Application ceilings"</h2>
             <p class="muted">"The most each application's agents may hold on this account, set when you approve its first request. Every grant is proved against it."</p>
@@ -330,5 +331,48 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
                 view! { <div class="ceilings">{ceiling_items}</div> }.into_any()
             }}
         </section>
+    }
+}
+
+/// One application's ceiling: each grant under it, within or beyond, and the ceiling's policy.
+#[component]
+fn CeilingArticle(ceiling: ApplicationCeiling, adv: String) -> impl IntoView {
+    let c = ceiling;
+    let grants = c
+        .grants
+        .iter()
+        .map(|g| {
+            let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
+            view! {
+                <li class="proof">
+                    {if g.check.passed {
+                        view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
+                    } else {
+                        view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
+                    }}
+                    " " <a href=href>{g.agent_name.clone()}</a>
+                    <span class="muted small">{format!(" · {}", g.status.label())}</span>
+                    {(!g.check.passed).then(|| view! {
+                        {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
+                        <Reasons check=g.check.clone()/>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let no_grants = c.grants.is_empty();
+    view! {
+        <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
+            <div class="ceiling__head">
+                <h3>{c.application_name.clone()}</h3>
+                <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
+            </div>
+            {if no_grants {
+                view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
+            } else {
+                view! { <ul class="proofs">{grants}</ul> }.into_any()
+            }}
+            <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
+        </article>
     }
 }
