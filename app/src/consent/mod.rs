@@ -10,6 +10,7 @@ pub mod guardrails;
 pub mod guardrails_load;
 pub mod invitations;
 pub mod pages;
+pub mod screen;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod views;
