@@ -79,7 +79,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/accounts/:adv/revoke-all") view=accounts::revoke::RevokeAllPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/activity") view=accounts::activity::ActivityPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/requests") view=consent::pages::AccountRequestsPage ssr=SsrMode::Async/>
-                <Route path=path!("/accounts/:adv/requests/:req") view=consent::pages::ConsentScreenPage ssr=SsrMode::Async/>
+                <Route path=path!("/accounts/:adv/requests/:req") view=consent::screen::ConsentScreenPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/guardrails") view=consent::guardrails::GuardrailsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/findings") view=findings::pages::FindingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/accounts/:adv/alerts") view=enforce::pages::AlertsPage ssr=SsrMode::Async/>

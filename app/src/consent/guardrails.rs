@@ -2,11 +2,10 @@
 //! (`load_guardrails`, `add_guardrail`, `remove_guardrail`) and the page. Every proof is made on
 //! the server by `authz`; the page shows it.
 
-use super::api::{CeilingView, CheckView};
 use super::pages::{Reasons, consent_messages, param};
+pub use super::views::{ApplicationCeiling, CeilingGrant, GrantViolation, GuardrailsPage};
 use crate::components::*;
 use crate::error::AppError;
-use crate::shell::AccountView;
 #[cfg(feature = "ssr")]
 use crate::shell::account_view;
 use crate::shell::banner::AccountBanner;
@@ -15,188 +14,23 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
-// --- guardrails and ceilings ---------------------------------------------------------------
-
-/// An active grant that a guardrail finds at fault.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GrantViolation {
-    pub guardrail: String,
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub application_name: String,
-    pub check: CheckView,
-}
-
-/// One grant under an application's ceiling, with its proof.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CeilingGrant {
-    pub agent_id: AgentId,
-    pub agent_name: String,
-    pub status: GrantStatus,
-    pub check: CheckView,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApplicationCeiling {
-    pub application_id: ApplicationId,
-    pub application_name: String,
-    pub partner_name: String,
-    pub ceiling: CeilingView,
-    pub policy: String,
-    pub grants: Vec<CeilingGrant>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GuardrailsPage {
-    pub account: AccountView,
-    pub guardrails: Vec<Guardrail>,
-    /// Active grants checked against the guardrails.
-    pub grants_checked: usize,
-    pub violations: Vec<GrantViolation>,
-    pub ceilings: Vec<ApplicationCeiling>,
-}
-
-/// How many active grants the guardrails page checks.
-pub const GRANTS_CHECKED_LIMIT: usize = 500;
-
+/// The guardrails page's data: the account's guardrails, the active grants they find at fault,
+/// and the applications' ceilings (see `super::guardrails_load`).
 #[server(endpoint = "guardrails")]
 pub async fn load_guardrails(advertiser_id: String) -> Result<GuardrailsPage, AppError> {
-    use super::server::*;
+    use super::guardrails_load::guardrails_report;
     use crate::session::server::*;
     let (session, person) = require_person().await?;
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "guardrails").await?;
-    let store = store()?;
-    let guardrails = store.guardrails(&advertiser.id).await?;
-    let specs: Vec<_> = guardrails.iter().map(guardrail_spec).collect();
-    // Every active grant, with its agent and application.
-    let mut details = Vec::new();
-    let mut page = 1u32;
-    'pages: loop {
-        let query = AgentQuery {
-            status: Some(StatusFilter::Active),
-            page,
-            per_page: AgentQuery::MAX_PER_PAGE,
-            ..AgentQuery::default()
-        };
-        let rows = store.list_agent_grants(&advertiser.id, &query).await?;
-        let count = rows.page_count();
-        for row in rows.items {
-            if details.len() >= GRANTS_CHECKED_LIMIT {
-                break 'pages;
-            }
-            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
-                details.push(d);
-            }
-        }
-        if page >= count {
-            break;
-        }
-        page += 1;
-    }
-    let mut violations = Vec::new();
-    let mut applications: Vec<(ApplicationId, String, String)> = Vec::new();
-    for d in &details {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == d.application.id)
-        {
-            applications.push((
-                d.application.id.clone(),
-                d.application.name.clone(),
-                d.partner.name.clone(),
-            ));
-        }
-        if specs.is_empty() {
-            continue;
-        }
-        let Some(text) = effective_policy_text(&d.grant, &advertiser) else {
-            continue;
-        };
-        let Ok(policy) = authz::parse_policy(&text) else {
-            continue;
-        };
-        for g in &specs {
-            let check = match authz::try_check_access_not_granted(&policy, &g.actions, &g.resources)
-            {
-                Ok(c) => check_view(&c),
-                Err(e) => unproved(format!("could not be proved: {e}")),
-            };
-            if !check.passed {
-                violations.push(GrantViolation {
-                    guardrail: g.name.clone(),
-                    agent_id: d.agent.id.clone(),
-                    agent_name: d.agent.name.clone(),
-                    application_name: d.application.name.clone(),
-                    check,
-                });
-            }
-        }
-    }
-    // Applications that only asked (no grant yet) may have a ceiling too.
-    for r in store.access_requests(&advertiser.id).await? {
-        if !applications
-            .iter()
-            .any(|(id, _, _)| *id == r.request.application_id)
-        {
-            applications.push((
-                r.request.application_id.clone(),
-                r.application_name.clone(),
-                r.partner_name.clone(),
-            ));
-        }
-    }
-    let mut ceilings = Vec::new();
-    for (app_id, app_name, partner_name) in applications {
-        let Some(ceiling) = store.app_ceiling(&advertiser.id, &app_id).await? else {
-            continue;
-        };
-        let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
-        let mut grants = Vec::new();
-        for g in store.application_grants(&advertiser.id, &app_id).await? {
-            let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
-                Some(d) => d.agent.name,
-                None => g.agent_id.to_string(),
-            };
-            let check = match (&ceiling_policy, effective_policy_text(&g, &advertiser)) {
-                (Some(c), Some(text)) => match authz::parse_policy(&text) {
-                    Ok(p) => match authz::try_check_no_new_access(c, &p) {
-                        Ok(r) => check_view(&r),
-                        Err(e) => unproved(format!("could not be proved: {e}")),
-                    },
-                    Err(_) => unproved("the grant's policy cannot be read".into()),
-                },
-                (None, _) => unproved("the ceiling cannot be read".into()),
-                (_, None) => unproved("the grant has no policy".into()),
-            };
-            grants.push(CeilingGrant {
-                agent_id: g.agent_id.clone(),
-                agent_name,
-                status: g.status,
-                check,
-            });
-        }
-        ceilings.push(ApplicationCeiling {
-            application_id: app_id,
-            application_name: app_name,
-            partner_name,
-            ceiling: CeilingView {
-                version: ceiling.version,
-                updated_at: ceiling.updated_at,
-                updated_by: ceiling.updated_by.clone(),
-            },
-            policy: pretty(&ceiling.policy),
-            grants,
-        });
-    }
+    let report = guardrails_report(&store()?, &advertiser).await?;
     Ok(GuardrailsPage {
         account: account_view(advertiser, &access).await?,
-        guardrails,
-        grants_checked: details.len(),
-        violations,
-        ceilings,
+        guardrails: report.guardrails,
+        grants_checked: report.grants_checked,
+        violations: report.violations,
+        ceilings: report.ceilings,
     })
 }
 
@@ -322,7 +156,32 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
     } = data;
     let adv = account.advertiser.id.to_string();
     let can_manage = account.can_manage;
-    let add = ServerAction::<AddGuardrail>::new();
+    let no_guardrails = guardrails.is_empty();
+    view! {
+        <AccountBanner account=account.clone()/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
+                <h1>"Guardrails"</h1>
+                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
+            </div>
+        </div>
+        <Flash messages=consent_messages/>
+        <GuardrailsList guardrails=guardrails adv=adv.clone() can_manage=can_manage csrf=csrf.clone()/>
+        {can_manage.then(|| view! { <AddGuardrailPanel adv=adv.clone() csrf=csrf.clone()/> })}
+        <ViolationsPanel violations=violations grants_checked=grants_checked no_guardrails=no_guardrails adv=adv.clone()/>
+        <CeilingsPanel ceilings=ceilings adv=adv/>
+    }
+}
+
+/// The account's guardrails, each with its remove button for those who manage the account.
+#[component]
+fn GuardrailsList(
+    guardrails: Vec<Guardrail>,
+    adv: String,
+    can_manage: bool,
+    csrf: String,
+) -> impl IntoView {
     let remove = ServerAction::<RemoveGuardrail>::new();
     let items = guardrails
         .iter()
@@ -350,80 +209,10 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
             }
         })
         .collect_view();
-    let no_guardrails = guardrails.is_empty();
-    let violation_items = violations
-        .iter()
-        .map(|v| {
-            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
-            view! {
-                <li class="violation">
-                    <div class="guardrail__head">
-                        <Badge tone="danger" label="Violates"/>
-                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
-                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
-                    </div>
-                    <Reasons check=v.check.clone()/>
-                </li>
-            }
-        })
-        .collect_view();
-    let no_violations = violations.is_empty();
-    let ceiling_items = ceilings
-        .iter()
-        .map(|c| {
-            let grants = c
-                .grants
-                .iter()
-                .map(|g| {
-                    let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
-                    view! {
-                        <li class="proof">
-                            {if g.check.passed {
-                                view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
-                            } else {
-                                view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
-                            }}
-                            " " <a href=href>{g.agent_name.clone()}</a>
-                            <span class="muted small">{format!(" · {}", g.status.label())}</span>
-                            {(!g.check.passed).then(|| view! {
-                                {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
-                                <Reasons check=g.check.clone()/>
-                            })}
-                        </li>
-                    }
-                })
-                .collect_view();
-            let no_grants = c.grants.is_empty();
-            view! {
-                <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
-                    <div class="ceiling__head">
-                        <h3>{c.application_name.clone()}</h3>
-                        <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
-                    </div>
-                    {if no_grants {
-                        view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
-                    } else {
-                        view! { <ul class="proofs">{grants}</ul> }.into_any()
-                    }}
-                    <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
-                </article>
-            }
-        })
-        .collect_view();
-    let no_ceilings = ceilings.is_empty();
     view! {
-        <AccountBanner account=account.clone()/>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{format!("{} · {}", account.advertiser.name, account.advertiser.marketplace)}</p>
-                <h1>"Guardrails"</h1>
-                <p class="muted">"Critical permissions no agent may ever hold on this account. Requests that would break one cannot be approved."</p>
-            </div>
-        </div>
-        <Flash messages=consent_messages/>
         <section class="panel" aria-labelledby="list-title">
             <h2 id="list-title">"Guardrails on this account"</h2>
-            {if no_guardrails {
+            {if guardrails.is_empty() {
                 view! { <p class="muted">"No guardrails yet."</p> }.into_any()
             } else {
                 view! {
@@ -443,35 +232,70 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
             }}
             {action_error(remove)}
         </section>
-        {can_manage.then(|| view! {
-            <section class="panel" aria-labelledby="add-title">
-                <h2 id="add-title">"Add a guardrail"</h2>
-                {action_error(add)}
-                <ActionForm action=add attr:class="form">
-                    <CsrfField token=csrf.clone()/>
-                    <input type="hidden" name="advertiser_id" value=adv.clone()/>
-                    <div class="consent-grid">
-                        <div class="field field--wide">
-                            <label for="g-name">"Guardrail name"</label>
-                            <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
-                        </div>
-                        <div class="field">
-                            <label for="g-actions">"Actions"</label>
-                            <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
-                            <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
-                        </div>
-                        <div class="field">
-                            <label for="g-resources">"Resources"</label>
-                            <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
-                            <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
-                        </div>
+    }
+}
+
+/// The form that adds a guardrail (for those who manage the account).
+#[component]
+fn AddGuardrailPanel(adv: String, csrf: String) -> impl IntoView {
+    let add = ServerAction::<AddGuardrail>::new();
+    view! {
+        <section class="panel" aria-labelledby="add-title">
+            <h2 id="add-title">"Add a guardrail"</h2>
+            {action_error(add)}
+            <ActionForm action=add attr:class="form">
+                <CsrfField token=csrf/>
+                <input type="hidden" name="advertiser_id" value=adv/>
+                <div class="consent-grid">
+                    <div class="field field--wide">
+                        <label for="g-name">"Guardrail name"</label>
+                        <input id="g-name" name="name" type="text" required maxlength="80" placeholder="No agent may touch billing"/>
                     </div>
-                    <div class="form__actions">
-                        <button class="button button--primary" type="submit">"Add guardrail"</button>
+                    <div class="field">
+                        <label for="g-actions">"Actions"</label>
+                        <textarea id="g-actions" name="actions" rows="3" required class="code-input" spellcheck="false" placeholder="billing:*" aria-describedby="g-actions-hint"></textarea>
+                        <p id="g-actions-hint" class="hint">"Action patterns, separated by commas or new lines, e.g. " <code>"billing:*"</code> ", " <code>"account:*"</code> "."</p>
                     </div>
-                </ActionForm>
-            </section>
-        })}
+                    <div class="field">
+                        <label for="g-resources">"Resources"</label>
+                        <textarea id="g-resources" name="resources" rows="3" class="code-input" spellcheck="false" aria-describedby="g-resources-hint">"*"</textarea>
+                        <p id="g-resources-hint" class="hint">"Resource patterns; " <code>"*"</code> " is every resource."</p>
+                    </div>
+                </div>
+                <div class="form__actions">
+                    <button class="button button--primary" type="submit">"Add guardrail"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The active grants that already break a guardrail.
+#[component]
+fn ViolationsPanel(
+    violations: Vec<GrantViolation>,
+    grants_checked: usize,
+    no_guardrails: bool,
+    adv: String,
+) -> impl IntoView {
+    let violation_items = violations
+        .iter()
+        .map(|v| {
+            let href = format!("/accounts/{adv}/agents/{}", v.agent_id);
+            view! {
+                <li class="violation">
+                    <div class="guardrail__head">
+                        <Badge tone="danger" label="Violates"/>
+                        <a class="strong-link" href=href>{v.agent_name.clone()}</a>
+                        <span class="muted small">{format!(" · {} · guardrail “{}”", v.application_name, v.guardrail)}</span>
+                    </div>
+                    <Reasons check=v.check.clone()/>
+                </li>
+            }
+        })
+        .collect_view();
+    let no_violations = violations.is_empty();
+    view! {
         <section class="panel" aria-labelledby="violations-title">
             <h2 id="violations-title">"Current grants against your guardrails"</h2>
             <p class="muted">{format!("{grants_checked} active grant(s) checked.")}</p>
@@ -486,6 +310,18 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// Each application's ceiling on the account, with the grants under it.
+#[component]
+fn CeilingsPanel(ceilings: Vec<ApplicationCeiling>, adv: String) -> impl IntoView {
+    let no_ceilings = ceilings.is_empty();
+    let ceiling_items = ceilings
+        .into_iter()
+        .map(|c| view! { <CeilingArticle ceiling=c adv=adv.clone()/> })
+        .collect_view();
+    view! {
         <section class="panel" aria-labelledby="ceilings-title">
             <h2 id="ceilings-title">"Application ceilings"</h2>
             <p class="muted">"The most each application's agents may hold on this account, set when you approve its first request. Every grant is proved against it."</p>
@@ -495,5 +331,48 @@ fn GuardrailsView(data: GuardrailsPage, csrf: String) -> impl IntoView {
                 view! { <div class="ceilings">{ceiling_items}</div> }.into_any()
             }}
         </section>
+    }
+}
+
+/// One application's ceiling: each grant under it, within or beyond, and the ceiling's policy.
+#[component]
+fn CeilingArticle(ceiling: ApplicationCeiling, adv: String) -> impl IntoView {
+    let c = ceiling;
+    let grants = c
+        .grants
+        .iter()
+        .map(|g| {
+            let href = format!("/accounts/{adv}/agents/{}", g.agent_id);
+            view! {
+                <li class="proof">
+                    {if g.check.passed {
+                        view! { <Badge tone="ok" label="Within ceiling"/> }.into_any()
+                    } else {
+                        view! { <Badge tone="danger" label="Exceeds"/> }.into_any()
+                    }}
+                    " " <a href=href>{g.agent_name.clone()}</a>
+                    <span class="muted small">{format!(" · {}", g.status.label())}</span>
+                    {(!g.check.passed).then(|| view! {
+                        {(g.check.reasons.is_empty()).then(|| view! { <p class="small">{g.check.message.clone()}</p> })}
+                        <Reasons check=g.check.clone()/>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let no_grants = c.grants.is_empty();
+    view! {
+        <article class="ceiling" aria-label=format!("Ceiling of {}", c.application_name)>
+            <div class="ceiling__head">
+                <h3>{c.application_name.clone()}</h3>
+                <span class="muted small">{format!("{} · version {} · set by {} on {}", c.partner_name, c.ceiling.version, c.ceiling.updated_by, fmt_date(&c.ceiling.updated_at))}</span>
+            </div>
+            {if no_grants {
+                view! { <p class="muted small">"No grant under this ceiling."</p> }.into_any()
+            } else {
+                view! { <ul class="proofs">{grants}</ul> }.into_any()
+            }}
+            <details><summary>"Ceiling policy"</summary><pre class="code">{c.policy.clone()}</pre></details>
+        </article>
     }
 }

@@ -6,8 +6,11 @@
 #[allow(clippy::too_many_arguments)]
 pub mod api;
 pub mod guardrails;
+#[cfg(feature = "ssr")]
+pub mod guardrails_load;
 pub mod invitations;
 pub mod pages;
+pub mod screen;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod views;

@@ -165,6 +165,45 @@ pub struct ConsentPage {
     pub ceiling: Option<CeilingView>,
 }
 
+/// An active grant that a guardrail finds at fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantViolation {
+    pub guardrail: String,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub application_name: String,
+    pub check: CheckView,
+}
+
+/// One grant under an application's ceiling, with its proof.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingGrant {
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub status: GrantStatus,
+    pub check: CheckView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationCeiling {
+    pub application_id: ApplicationId,
+    pub application_name: String,
+    pub partner_name: String,
+    pub ceiling: CeilingView,
+    pub policy: String,
+    pub grants: Vec<CeilingGrant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardrailsPage {
+    pub account: AccountView,
+    pub guardrails: Vec<Guardrail>,
+    /// Active grants checked against the guardrails.
+    pub grants_checked: usize,
+    pub violations: Vec<GrantViolation>,
+    pub ceilings: Vec<ApplicationCeiling>,
+}
+
 /// Human wording of a request status.
 pub fn request_tone(status: RequestStatus) -> (&'static str, &'static str) {
     match status {

@@ -328,38 +328,106 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
     let partner_id = partner.id.to_string();
     let agent_id = agent.id.to_string();
     let back = format!("/partners/{partner_id}#{agent_id}");
-    let curl = curl_example(&token_endpoint, &agent_id);
-    let create = ServerAction::<CreateClientSecret>::new();
-    let add_key = ServerAction::<AddClientKey>::new();
-    let hidden = {
-        let (p, a) = (partner_id.clone(), agent_id.clone());
-        move || {
-            view! {
-                <input type="hidden" name="partner_id" value=p.clone()/>
-                <input type="hidden" name="agent_id" value=a.clone()/>
-            }
-        }
+    let fresh =
+        fresh_secret.map(|f| view! { <FreshSecretPanel fresh=f agent_id=agent_id.clone()/> });
+    let (status_tone, status_label) = match agent.status {
+        AgentStatus::Active => ("ok", agent.status.label()),
+        _ => ("muted", agent.status.label()),
     };
-    let fresh = fresh_secret.map(|f| {
-        view! {
-            <section class="panel panel--secret" id="new-secret" aria-labelledby="new-secret-title">
-                <h2 id="new-secret-title">"Copy this secret now; it will not be shown again"</h2>
-                <p>
-                    "Charter keeps only a hash of it. Store it in your secret manager, then use it as the "
-                    <code>"client_secret"</code> " of " <span class="mono">{agent_id.clone()}</span> "."
-                </p>
-                <label class="secret__label" for="new-secret-value">"New client secret"</label>
-                <input id="new-secret-value" class="secret__value" type="text" readonly value=f.secret.clone()
-                    autocomplete="off" spellcheck="false" aria-describedby="new-secret-hint"/>
-                <p id="new-secret-hint" class="small muted">{format!("It ends in …{}. If you lose it, create a new secret and revoke this one.", f.hint)}</p>
-            </section>
-        }
-    });
+    let disabled = agent.status == AgentStatus::Disabled;
+    let ids = AgentIds {
+        partner_id,
+        agent_id,
+    };
+    view! {
+        <Title text=format!("{} · credentials", agent.name)/>
+        <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("{} · {}", partner.name, application_name)}</p>
+                <h1>{agent.name.clone()} " " <Badge tone=status_tone label=status_label/></h1>
+                <p class="muted">{agent.description.clone()}</p>
+            </div>
+        </div>
+        <Flash messages=credential_messages/>
+        {fresh}
+        <ConnectPanel agent_id=ids.agent_id.clone() token_endpoint=token_endpoint/>
+        <SecretsPanel secrets=secrets live=live ids=ids.clone() csrf=csrf.clone()/>
+        <KeysPanel keys=keys ids=ids.clone() csrf=csrf.clone()/>
+        <KillSwitch disabled=disabled ids=ids csrf=csrf/>
+    }
+}
+
+/// The partner and agent a credentials form is about.
+#[derive(Debug, Clone)]
+struct AgentIds {
+    partner_id: String,
+    agent_id: String,
+}
+
+/// The hidden fields every credentials form posts: the partner and the agent.
+#[component]
+fn AgentIdFields(ids: AgentIds) -> impl IntoView {
+    view! {
+        <input type="hidden" name="partner_id" value=ids.partner_id/>
+        <input type="hidden" name="agent_id" value=ids.agent_id/>
+    }
+}
+
+/// A secret created moments ago, shown this once.
+#[component]
+fn FreshSecretPanel(fresh: FreshSecret, agent_id: String) -> impl IntoView {
+    let f = fresh;
+    view! {
+        <section class="panel panel--secret" id="new-secret" aria-labelledby="new-secret-title">
+            <h2 id="new-secret-title">"Copy this secret now; it will not be shown again"</h2>
+            <p>
+                "Charter keeps only a hash of it. Store it in your secret manager, then use it as the "
+                <code>"client_secret"</code> " of " <span class="mono">{agent_id.clone()}</span> "."
+            </p>
+            <label class="secret__label" for="new-secret-value">"New client secret"</label>
+            <input id="new-secret-value" class="secret__value" type="text" readonly value=f.secret.clone()
+                autocomplete="off" spellcheck="false" aria-describedby="new-secret-hint"/>
+            <p id="new-secret-hint" class="small muted">{format!("It ends in …{}. If you lose it, create a new secret and revoke this one.", f.hint)}</p>
+        </section>
+    }
+}
+
+/// How to connect the agent: its client id, the token endpoint, the ways to authenticate, and
+/// an example.
+#[component]
+fn ConnectPanel(agent_id: String, token_endpoint: String) -> impl IntoView {
+    let curl = curl_example(&token_endpoint, &agent_id);
+    view! {
+        <section class="panel" id="connect" aria-labelledby="connect-title">
+            <h2 id="connect-title">"Connect the agent"</h2>
+            <p class="muted">"The agent gets short-lived access tokens for one advertiser account at a time, and only for accounts that granted it access."</p>
+            <dl class="facts">
+                <dt>"Client id"</dt><dd class="mono">{agent_id.clone()}</dd>
+                <dt>"Token endpoint"</dt><dd class="mono">{token_endpoint.clone()}</dd>
+                <dt>"Authentication"</dt><dd><code>"client_secret_basic"</code>", " <code>"client_secret_post"</code>" or " <code>"private_key_jwt"</code>" (EdDSA)"</dd>
+                <dt>"Resource"</dt><dd><code>"urn:charter:account:"</code><em>"<advertiser id>"</em></dd>
+            </dl>
+            <h3 class="subhead" id="curl-title">"Example: a token with a client secret"</h3>
+            <pre class="code code--copy" role="region" aria-labelledby="curl-title" tabindex="0">{curl}</pre>
+        </section>
+    }
+}
+
+/// The agent's client secrets, each with its revoke button, and the button that creates one.
+#[component]
+fn SecretsPanel(
+    secrets: Vec<SecretView>,
+    live: usize,
+    ids: AgentIds,
+    csrf: String,
+) -> impl IntoView {
+    let create = ServerAction::<CreateClientSecret>::new();
     let no_secrets = secrets.is_empty();
     let secret_rows = secrets
         .into_iter()
         .map(|s| {
-            let (csrf, hidden) = (csrf.clone(), hidden.clone());
+            let (csrf, ids) = (csrf.clone(), ids.clone());
             let revoked = s.revoked_at.is_some();
             let revoke = ServerAction::<RevokeClientSecret>::new();
             let label = format!("Revoke secret ending {}", s.hint);
@@ -379,7 +447,7 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
                         {(!revoked).then(move || view! {
                             <ActionForm action=revoke attr:class="inline-form">
                                 <CsrfField token=csrf/>
-                                {hidden()}
+                                <AgentIdFields ids=ids/>
                                 <input type="hidden" name="secret_id" value=s.id/>
                                 <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
                             </ActionForm>
@@ -389,89 +457,7 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
             }
         })
         .collect_view();
-    let no_keys = keys.is_empty();
-    let (create_csrf, create_hidden) = (csrf.clone(), hidden.clone());
-    let key_rows = keys
-        .into_iter()
-        .map(|k| {
-            let (csrf, hidden) = (csrf.clone(), hidden.clone());
-            let revoked = k.revoked_at.is_some();
-            let revoke = ServerAction::<RevokeClientKey>::new();
-            let label = format!("Revoke key {}", k.kid);
-            view! {
-                <tr class:row--revoked=revoked>
-                    <th scope="row" class="mono">{k.kid.clone()}</th>
-                    <td class="mono small">{k.x.clone()}</td>
-                    <td><time datetime=k.created_at.to_rfc3339()>{fmt_datetime(&k.created_at)}</time></td>
-                    <td>{match k.revoked_at {
-                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
-                        None => view! { <Badge tone="ok" label="Active"/> }.into_any(),
-                    }}</td>
-                    <td class="actions">
-                        {(!revoked).then(move || view! {
-                            <ActionForm action=revoke attr:class="inline-form">
-                                <CsrfField token=csrf/>
-                                {hidden()}
-                                <input type="hidden" name="key_id" value=k.id/>
-                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let disabled = agent.status == AgentStatus::Disabled;
-    let toggle = ServerAction::<SetAgentStatus>::new();
-    let (toggle_csrf, toggle_hidden) = (csrf.clone(), hidden.clone());
-    let kill_switch = view! {
-        <section class="danger-zone" aria-labelledby="kill-title">
-            <div>
-                <h2 id="kill-title">{if disabled { "This agent is disabled" } else { "Disable this agent" }}</h2>
-                <p class="muted">{if disabled {
-                    "It cannot get tokens, and every token it holds is refused. Enable it to let it work again."
-                } else {
-                    "Stops the agent everywhere at once: every token it holds, and every token delegated from them, is refused on the next request."
-                }}</p>
-            </div>
-            <ActionForm action=toggle attr:class="inline-form">
-                <CsrfField token=toggle_csrf/>
-                {toggle_hidden()}
-                <input type="hidden" name="status" value=if disabled { "active" } else { "disabled" }/>
-                <button class=if disabled { "button button--secondary" } else { "button button--danger" } type="submit">
-                    {if disabled { "Enable agent" } else { "Disable agent" }}
-                </button>
-            </ActionForm>
-        </section>
-    };
-    let (status_tone, status_label) = match agent.status {
-        AgentStatus::Active => ("ok", agent.status.label()),
-        _ => ("muted", agent.status.label()),
-    };
     view! {
-        <Title text=format!("{} · credentials", agent.name)/>
-        <p class="breadcrumb"><a href=back>{format!("← {}", partner.name)}</a></p>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{format!("{} · {}", partner.name, application_name)}</p>
-                <h1>{agent.name.clone()} " " <Badge tone=status_tone label=status_label/></h1>
-                <p class="muted">{agent.description.clone()}</p>
-            </div>
-        </div>
-        <Flash messages=credential_messages/>
-        {fresh}
-        <section class="panel" id="connect" aria-labelledby="connect-title">
-            <h2 id="connect-title">"Connect the agent"</h2>
-            <p class="muted">"The agent gets short-lived access tokens for one advertiser account at a time, and only for accounts that granted it access."</p>
-            <dl class="facts">
-                <dt>"Client id"</dt><dd class="mono">{agent_id.clone()}</dd>
-                <dt>"Token endpoint"</dt><dd class="mono">{token_endpoint.clone()}</dd>
-                <dt>"Authentication"</dt><dd><code>"client_secret_basic"</code>", " <code>"client_secret_post"</code>" or " <code>"private_key_jwt"</code>" (EdDSA)"</dd>
-                <dt>"Resource"</dt><dd><code>"urn:charter:account:"</code><em>"<advertiser id>"</em></dd>
-            </dl>
-            <h3 class="subhead" id="curl-title">"Example: a token with a client secret"</h3>
-            <pre class="code code--copy" role="region" aria-labelledby="curl-title" tabindex="0">{curl}</pre>
-        </section>
         <section class="panel" id="secrets" aria-labelledby="secrets-title">
             <div class="panel__head">
                 <div>
@@ -479,8 +465,8 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
                     <p class="muted">{format!("At most {MAX_LIVE_SECRETS} secrets are live at once, so you can rotate: create a new one, deploy it, then revoke the old one. Charter stores only a hash.")}</p>
                 </div>
                 <ActionForm action=create attr:class="inline-form">
-                    <CsrfField token=create_csrf/>
-                    {create_hidden()}
+                    <CsrfField token=csrf/>
+                    <AgentIdFields ids=ids/>
                     <button class="button button--primary" type="submit">"Create secret"</button>
                 </ActionForm>
             </div>
@@ -504,6 +490,46 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// The agent's public keys (`private_key_jwt`), each with its revoke button, and the form that
+/// registers one.
+#[component]
+fn KeysPanel(keys: Vec<KeyView>, ids: AgentIds, csrf: String) -> impl IntoView {
+    let add_key = ServerAction::<AddClientKey>::new();
+    let no_keys = keys.is_empty();
+    let key_rows = keys
+        .into_iter()
+        .map(|k| {
+            let (csrf, ids) = (csrf.clone(), ids.clone());
+            let revoked = k.revoked_at.is_some();
+            let revoke = ServerAction::<RevokeClientKey>::new();
+            let label = format!("Revoke key {}", k.kid);
+            view! {
+                <tr class:row--revoked=revoked>
+                    <th scope="row" class="mono">{k.kid.clone()}</th>
+                    <td class="mono small">{k.x.clone()}</td>
+                    <td><time datetime=k.created_at.to_rfc3339()>{fmt_datetime(&k.created_at)}</time></td>
+                    <td>{match k.revoked_at {
+                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
+                        None => view! { <Badge tone="ok" label="Active"/> }.into_any(),
+                    }}</td>
+                    <td class="actions">
+                        {(!revoked).then(move || view! {
+                            <ActionForm action=revoke attr:class="inline-form">
+                                <CsrfField token=csrf/>
+                                <AgentIdFields ids=ids/>
+                                <input type="hidden" name="key_id" value=k.id/>
+                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
         <section class="panel" id="keys" aria-labelledby="keys-title">
             <h2 id="keys-title">"Public keys"</h2>
             <p class="muted">"Register an Ed25519 public key to authenticate with " <code>"private_key_jwt"</code> " instead of a secret: the agent signs a short assertion with its private key, which never leaves it."</p>
@@ -525,7 +551,7 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
             }}
             <ActionForm action=add_key attr:class="form form--key">
                 <CsrfField token=csrf/>
-                {hidden()}
+                <AgentIdFields ids=ids/>
                 <div class="field">
                     <label for="jwk">"Public key (JWK)"</label>
                     <textarea id="jwk" name="jwk" rows="4" required maxlength="4096" spellcheck="false" autocomplete="off"
@@ -538,6 +564,31 @@ fn CredentialsView(data: AgentCredentials, csrf: String) -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
-        {kill_switch}
+    }
+}
+
+/// The kill switch: disables the agent everywhere at once, or enables it again.
+#[component]
+fn KillSwitch(disabled: bool, ids: AgentIds, csrf: String) -> impl IntoView {
+    let toggle = ServerAction::<SetAgentStatus>::new();
+    view! {
+        <section class="danger-zone" aria-labelledby="kill-title">
+            <div>
+                <h2 id="kill-title">{if disabled { "This agent is disabled" } else { "Disable this agent" }}</h2>
+                <p class="muted">{if disabled {
+                    "It cannot get tokens, and every token it holds is refused. Enable it to let it work again."
+                } else {
+                    "Stops the agent everywhere at once: every token it holds, and every token delegated from them, is refused on the next request."
+                }}</p>
+            </div>
+            <ActionForm action=toggle attr:class="inline-form">
+                <CsrfField token=csrf/>
+                <AgentIdFields ids=ids/>
+                <input type="hidden" name="status" value=if disabled { "active" } else { "disabled" }/>
+                <button class=if disabled { "button button--secondary" } else { "button button--danger" } type="submit">
+                    {if disabled { "Enable agent" } else { "Disable agent" }}
+                </button>
+            </ActionForm>
+        </section>
     }
 }
