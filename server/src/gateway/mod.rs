@@ -72,6 +72,51 @@ struct Caches {
     guardrails: HashMap<AdvertiserId, Arc<Guardrails>>,
     /// The delegated scope of tokens minted by token exchange, by token id.
     scopes: HashMap<TokenId, Arc<Result<Policy, String>>>,
+    /// Tokens being verified now: a burst of calls with a token not yet cached verifies it
+    /// once, the others wait for that verification instead of each queueing for a verifier.
+    verifying: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A call's place among the concurrent verifications of one token: the token's turn lock,
+/// taken from [`Caches::verifying`] and removed from it when the last call that holds it ends
+/// (answered or cancelled), so the map holds only tokens in flight.
+struct Flight<'a> {
+    caches: &'a Mutex<Caches>,
+    token: &'a str,
+    turn: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl<'a> Flight<'a> {
+    fn join(caches: &'a Mutex<Caches>, token: &'a str) -> Option<Self> {
+        let mut c = caches.lock().ok()?;
+        let turn = c.verifying.entry(token.to_string()).or_default().clone();
+        Some(Flight {
+            caches,
+            token,
+            turn: Some(turn),
+        })
+    }
+
+    /// Waits for this call's turn: after every call that joined before it.
+    async fn wait(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.turn.as_ref()?.lock().await)
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        // Clones of the turn are made and dropped under the cache lock: when only the map's
+        // copy is left, no call holds it.
+        if let Ok(mut c) = self.caches.lock() {
+            drop(self.turn.take());
+            if c.verifying
+                .get(self.token)
+                .is_some_and(|t| Arc::strong_count(t) == 1)
+            {
+                c.verifying.remove(self.token);
+            }
+        }
+    }
 }
 
 /// The decision point, shared by the gateway and the PDP API.
@@ -132,25 +177,49 @@ impl Enforcer {
         self
     }
 
-    /// Verifies a token, from the cache when it was verified before.
+    /// Verifies a token, from the cache when it was verified before. Concurrent calls with the
+    /// same uncached token verify it once (the first; the others then read the cache).
     async fn token(&self, token: &str, now: DateTime<Utc>) -> Result<Arc<CachedToken>, TokenError> {
         let token = token.trim();
-        if let Ok(c) = self.caches.lock()
-            && let Some(t) = c.tokens.get(token)
-        {
-            if now >= t.claims.expires_at {
-                return Err(TokenError::Expired(t.claims.expires_at));
-            }
-            if now < t.claims.not_before {
-                return Err(TokenError::NotYetValid(t.claims.not_before));
-            }
-            if !self.tokens.keys.is_live(t.kid) {
-                return Err(TokenError::UnknownKey(
-                    t.kid.map_or("none".into(), |k| k.to_string()),
-                ));
-            }
-            return Ok(t.clone());
+        if let Some(hit) = self.cached_token(token, now) {
+            return hit;
         }
+        let Some(flight) = Flight::join(&self.caches, token) else {
+            return self.verify_and_cache(token, now).await;
+        };
+        let _turn = flight.wait().await;
+        match self.cached_token(token, now) {
+            Some(hit) => hit,
+            None => self.verify_and_cache(token, now).await,
+        }
+    }
+
+    /// The cached verification of `token`, checked against `now` and the live keys.
+    fn cached_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Result<Arc<CachedToken>, TokenError>> {
+        let c = self.caches.lock().ok()?;
+        let t = c.tokens.get(token)?;
+        Some(if now >= t.claims.expires_at {
+            Err(TokenError::Expired(t.claims.expires_at))
+        } else if now < t.claims.not_before {
+            Err(TokenError::NotYetValid(t.claims.not_before))
+        } else if !self.tokens.keys.is_live(t.kid) {
+            Err(TokenError::UnknownKey(
+                t.kid.map_or("none".into(), |k| k.to_string()),
+            ))
+        } else {
+            Ok(t.clone())
+        })
+    }
+
+    async fn verify_and_cache(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<CachedToken>, TokenError> {
         let v = self.tokens.verify_offline(token, None, None, now).await?;
         let blocks = v
             .attenuations
