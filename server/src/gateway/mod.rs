@@ -187,7 +187,11 @@ impl Enforcer {
         let Some(flight) = Flight::join(&self.caches, token) else {
             return self.verify_and_cache(token, now).await;
         };
-        let _turn = flight.wait().await;
+        // Waiting is bounded like verifying: a flood of one bad token is refused, not queued.
+        let Ok(_turn) = tokio::time::timeout(crate::tokens::VERIFY_DEADLINE, flight.wait()).await
+        else {
+            return Err(crate::tokens::too_slow());
+        };
         match self.cached_token(token, now) {
             Some(hit) => hit,
             None => self.verify_and_cache(token, now).await,

@@ -224,6 +224,11 @@ fn revocation_lookup(
 /// the backstop should a Datalog path ever turn out slower.
 pub const VERIFY_DEADLINE: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// The refusal of a token whose verification (or the wait for it) passed [`VERIFY_DEADLINE`].
+pub fn too_slow() -> TokenError {
+    TokenError::Internal("token verification took too long".into())
+}
+
 /// Runs `f` on the blocking pool, at most a few at a time (twice the cores, at least 4), under
 /// [`VERIFY_DEADLINE`]; past it the token is refused (the work, if any, finishes unobserved).
 async fn off_thread<T: Send + 'static>(
@@ -234,7 +239,7 @@ async fn off_thread<T: Send + 'static>(
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Semaphore::new((2 * cores).max(4)))
     });
-    let over = || TokenError::Internal("token verification took too long".into());
+    let over = too_slow;
     tokio::time::timeout(VERIFY_DEADLINE, async {
         let permit = pool.clone().acquire_owned().await.map_err(|_| over())?;
         tokio::task::spawn_blocking(move || {
