@@ -145,7 +145,7 @@ pub async fn withdraw_invitation(
 /// Redeems an invitation code for the partner (its developers): the account now knows the
 /// partner, and the request form offers it. Every code that cannot be redeemed gets the same
 /// answer ([`INVALID_CODE`]); attempts are throttled per partner with the sign-in throttle's
-/// machinery (`Store::claim_login_attempt`), so guessing costs time.
+/// machinery (`ThrottleStore::claim_login_attempt`), so guessing costs time.
 #[server(endpoint = "redeem_invitation")]
 pub async fn redeem_invitation(
     partner_id: String,
