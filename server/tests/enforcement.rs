@@ -615,10 +615,10 @@ async fn breaker_trips_half_opens_closes_and_terminates(backend: Backend) {
     );
 }
 
-/// The Agents list reads caps and usage for a page of grants at once, and every account page
-/// reads its breaker alerts in one query: each figure equals what the per-grant reads give
-/// (committed spend, a live reservation, an expired one), and another account's grant is left
-/// out.
+/// The Agents list reads caps and usage for a page of grants at once, every account page reads
+/// its breaker alerts in one query, and the guardrails page the holders of its grants in one
+/// batch: each equals what the per-grant reads give (committed spend, a live reservation, an
+/// expired one), and another account's grant is left out.
 async fn the_account_overviews_agree_with_each_grant(backend: Backend) {
     let app = spawn_app(backend).await;
     let store = &app.store;
@@ -685,4 +685,31 @@ async fn the_account_overviews_agree_with_each_grant(backend: Backend) {
     }
     assert!(!expected.is_empty(), "the demo data has a tripped breaker");
     assert_eq!(alerts, expected);
+
+    // The guardrails page reads the holders of many grants at once: the same grant, agent,
+    // application and partner as the agent detail, in the order asked, others left out.
+    let foreign_agent = store
+        .list_agent_grants(&other.id, &AgentQuery::default_page())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.agent_id)
+        .find(|a| !rows.iter().any(|r| &r.agent_id == a))
+        .expect("an agent granted on Halcyon only");
+    let mut agents: Vec<AgentId> = rows.iter().rev().map(|r| r.agent_id.clone()).collect();
+    agents.insert(1, foreign_agent);
+    let holders = store.grant_holders(&adv.id, &agents).await.unwrap();
+    let mut expected = Vec::new();
+    for a in &agents {
+        if let Some(d) = store.agent_detail(&adv.id, a).await.unwrap() {
+            expected.push((d.grant, d.agent, d.application, d.partner));
+        }
+    }
+    assert_eq!(expected.len(), rows.len());
+    let got: Vec<_> = holders
+        .into_iter()
+        .map(|h| (h.grant, h.agent, h.application, h.partner))
+        .collect();
+    assert_eq!(got, expected);
 }

@@ -50,12 +50,13 @@ pub async fn guardrails_report(
     })
 }
 
-/// Every active grant, with its agent and application: at most [`GRANTS_CHECKED_LIMIT`].
+/// Every active grant, with its agent and application: at most [`GRANTS_CHECKED_LIMIT`], in
+/// the Agents list's order, read in one batch.
 async fn active_grant_details(
     store: &DynStore,
     advertiser: &Advertiser,
-) -> Result<Vec<AgentDetail>, AppError> {
-    let mut details = Vec::new();
+) -> Result<Vec<GrantHolder>, AppError> {
+    let mut agents = Vec::new();
     let mut page = 1u32;
     'pages: loop {
         let query = AgentQuery {
@@ -67,25 +68,23 @@ async fn active_grant_details(
         let rows = store.list_agent_grants(&advertiser.id, &query).await?;
         let count = rows.page_count();
         for row in rows.items {
-            if details.len() >= GRANTS_CHECKED_LIMIT {
+            if agents.len() >= GRANTS_CHECKED_LIMIT {
                 break 'pages;
             }
-            if let Some(d) = store.agent_detail(&advertiser.id, &row.agent_id).await? {
-                details.push(d);
-            }
+            agents.push(row.agent_id);
         }
         if page >= count {
             break;
         }
         page += 1;
     }
-    Ok(details)
+    Ok(store.grant_holders(&advertiser.id, &agents).await?)
 }
 
 /// Each grant a guardrail finds at fault, once per guardrail. A grant whose policy cannot be
 /// read is not listed.
 fn guardrail_violations(
-    details: &[AgentDetail],
+    details: &[GrantHolder],
     specs: &[GuardrailSpec],
     advertiser: &Advertiser,
 ) -> Vec<GrantViolation> {
@@ -125,7 +124,7 @@ fn guardrail_violations(
 async fn applications_on_account(
     store: &DynStore,
     advertiser: &Advertiser,
-    details: &[AgentDetail],
+    details: &[GrantHolder],
 ) -> Result<Vec<ApplicationRef>, AppError> {
     let mut applications: Vec<ApplicationRef> = Vec::new();
     let mut add = |id: &ApplicationId, name: &str, partner: &str| {
@@ -157,12 +156,20 @@ async fn application_ceiling(
         return Ok(None);
     };
     let ceiling_policy = authz::parse_policy(&ceiling.policy).ok();
+    let under = store.application_grants(&advertiser.id, &app_id).await?;
+    let ids: Vec<AgentId> = under.iter().map(|g| g.agent_id.clone()).collect();
+    let names: std::collections::HashMap<AgentId, String> = store
+        .grant_holders(&advertiser.id, &ids)
+        .await?
+        .into_iter()
+        .map(|h| (h.agent.id, h.agent.name))
+        .collect();
     let mut grants = Vec::new();
-    for g in store.application_grants(&advertiser.id, &app_id).await? {
-        let agent_name = match store.agent_detail(&advertiser.id, &g.agent_id).await? {
-            Some(d) => d.agent.name,
-            None => g.agent_id.to_string(),
-        };
+    for g in under {
+        let agent_name = names
+            .get(&g.agent_id)
+            .cloned()
+            .unwrap_or_else(|| g.agent_id.to_string());
         let check = ceiling_check(ceiling_policy.as_ref(), &g, advertiser);
         grants.push(CeilingGrant {
             agent_id: g.agent_id.clone(),

@@ -110,6 +110,16 @@ pub struct GrantCounts {
     pub expired: u64,
 }
 
+/// A grant on an account with the agent that holds it, its application and partner: what the
+/// pages that check many grants at once read (guardrails, application ceilings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantHolder {
+    pub grant: Grant,
+    pub agent: Agent,
+    pub application: Application,
+    pub partner: Partner,
+}
+
 /// The agent detail page: identity, ownership, the grant on this account, and history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentDetail {

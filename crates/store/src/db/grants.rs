@@ -49,6 +49,14 @@ pub trait GrantStore: Send + Sync {
         advertiser: &AdvertiserId,
         agent: &AgentId,
     ) -> Result<Option<AgentDetail>>;
+    /// The account's grants of `agents` with their holders, in the order of `agents` (an
+    /// agent without a grant on the account is left out): four queries per 200 agents, where
+    /// [`Self::agent_detail`] takes six per agent.
+    async fn grant_holders(
+        &self,
+        advertiser: &AdvertiserId,
+        agents: &[AgentId],
+    ) -> Result<Vec<GrantHolder>>;
     async fn revoke_grant(
         &self,
         actor: &Actor,

@@ -292,6 +292,77 @@ macro_rules! grant_store {
                 collect(rows)
             }
 
+            async fn grant_holders(&self, advertiser: &AdvertiserId, agents: &[AgentId]) -> Result<Vec<GrantHolder>> {
+                use std::collections::HashMap;
+                let mut out = Vec::with_capacity(agents.len());
+                let mut conn = self.pool.acquire().await?;
+                for chunk in agents.chunks(200) {
+                    let list = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id IN ({})", list(2, chunk.len()));
+                    let mut q = sqlx::query_as::<_, GrantRow>(&sql).bind(advertiser.as_str());
+                    for a in chunk {
+                        q = q.bind(a.as_str());
+                    }
+                    let mut grants: HashMap<AgentId, Grant> = HashMap::new();
+                    for row in q.fetch_all(&mut *conn).await? {
+                        let g = Grant::try_from(row)?;
+                        grants.insert(g.agent_id.clone(), g);
+                    }
+                    let held: Vec<&AgentId> = chunk.iter().filter(|a| grants.contains_key(*a)).collect();
+                    if held.is_empty() {
+                        continue;
+                    }
+                    let sql = format!(
+                        "SELECT id, application_id, name, description, purposes, party, status, created_at FROM agents WHERE id IN ({})",
+                        list(1, held.len())
+                    );
+                    let mut q = sqlx::query_as::<_, AgentRow>(&sql);
+                    for a in &held {
+                        q = q.bind(a.as_str());
+                    }
+                    let mut agent_rows: HashMap<AgentId, Agent> = HashMap::new();
+                    for row in q.fetch_all(&mut *conn).await? {
+                        let a = Agent::try_from(row)?;
+                        agent_rows.insert(a.id.clone(), a);
+                    }
+                    let mut app_ids: Vec<&ApplicationId> = agent_rows.values().map(|a| &a.application_id).collect();
+                    app_ids.sort();
+                    app_ids.dedup();
+                    let sql = format!("SELECT id, partner_id, name, description, created_at FROM applications WHERE id IN ({})", list(1, app_ids.len()));
+                    let mut q = sqlx::query_as::<_, ApplicationRow>(&sql);
+                    for a in &app_ids {
+                        q = q.bind(a.as_str());
+                    }
+                    let mut applications: HashMap<ApplicationId, Application> = HashMap::new();
+                    for row in q.fetch_all(&mut *conn).await? {
+                        let a = Application::try_from(row)?;
+                        applications.insert(a.id.clone(), a);
+                    }
+                    let mut partner_ids: Vec<&PartnerId> = applications.values().map(|a| &a.partner_id).collect();
+                    partner_ids.sort();
+                    partner_ids.dedup();
+                    let sql = format!("SELECT id, name, kind FROM partners WHERE id IN ({})", list(1, partner_ids.len()));
+                    let mut q = sqlx::query_as::<_, PartnerRow>(&sql);
+                    for p in &partner_ids {
+                        q = q.bind(p.as_str());
+                    }
+                    let mut partners: HashMap<PartnerId, Partner> = HashMap::new();
+                    for row in q.fetch_all(&mut *conn).await? {
+                        let p = Partner::try_from(row)?;
+                        partners.insert(p.id.clone(), p);
+                    }
+                    for id in held {
+                        let missing = || StoreError::Corrupt(format!("grant holder `{id}` is incomplete"));
+                        let grant = grants.remove(id).ok_or_else(missing)?;
+                        let agent = agent_rows.get(id).cloned().ok_or_else(missing)?;
+                        let application = applications.get(&agent.application_id).cloned().ok_or_else(missing)?;
+                        let partner = partners.get(&application.partner_id).cloned().ok_or_else(missing)?;
+                        out.push(GrantHolder { grant, agent, application, partner });
+                    }
+                }
+                Ok(out)
+            }
+
             async fn agent_detail(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Option<AgentDetail>> {
                 let mut conn = self.pool.acquire().await?;
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id = $2");
