@@ -94,6 +94,28 @@ macro_rules! bind_agent_filters {
 macro_rules! grant_store {
     ($store:ident, $db:ty) => {
         impl $store {
+            /// The rows `select` (up to its `FROM table`) reads whose `id` is one of `ids`.
+            async fn rows_with_ids<R, T>(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                select: &str,
+                ids: &[&str],
+            ) -> Result<Vec<T>>
+            where
+                R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                T: TryFrom<R, Error = StoreError>,
+            {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                let sql = format!("{select} WHERE id IN ({})", list.join(", "));
+                let mut q = sqlx::query_as::<$db, R>(&sql);
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *conn).await?.into_iter().map(T::try_from).collect()
+            }
+
             pub(super) async fn grant_in_tx(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 advertiser: &AdvertiserId,
@@ -312,45 +334,31 @@ macro_rules! grant_store {
                     if held.is_empty() {
                         continue;
                     }
-                    let sql = format!(
-                        "SELECT id, application_id, name, description, purposes, party, status, created_at FROM agents WHERE id IN ({})",
-                        list(1, held.len())
-                    );
-                    let mut q = sqlx::query_as::<_, AgentRow>(&sql);
-                    for a in &held {
-                        q = q.bind(a.as_str());
-                    }
-                    let mut agent_rows: HashMap<AgentId, Agent> = HashMap::new();
-                    for row in q.fetch_all(&mut *conn).await? {
-                        let a = Agent::try_from(row)?;
-                        agent_rows.insert(a.id.clone(), a);
-                    }
-                    let mut app_ids: Vec<&ApplicationId> = agent_rows.values().map(|a| &a.application_id).collect();
-                    app_ids.sort();
-                    app_ids.dedup();
-                    let sql = format!("SELECT id, partner_id, name, description, created_at FROM applications WHERE id IN ({})", list(1, app_ids.len()));
-                    let mut q = sqlx::query_as::<_, ApplicationRow>(&sql);
-                    for a in &app_ids {
-                        q = q.bind(a.as_str());
-                    }
-                    let mut applications: HashMap<ApplicationId, Application> = HashMap::new();
-                    for row in q.fetch_all(&mut *conn).await? {
-                        let a = Application::try_from(row)?;
-                        applications.insert(a.id.clone(), a);
-                    }
-                    let mut partner_ids: Vec<&PartnerId> = applications.values().map(|a| &a.partner_id).collect();
-                    partner_ids.sort();
-                    partner_ids.dedup();
-                    let sql = format!("SELECT id, name, kind FROM partners WHERE id IN ({})", list(1, partner_ids.len()));
-                    let mut q = sqlx::query_as::<_, PartnerRow>(&sql);
-                    for p in &partner_ids {
-                        q = q.bind(p.as_str());
-                    }
-                    let mut partners: HashMap<PartnerId, Partner> = HashMap::new();
-                    for row in q.fetch_all(&mut *conn).await? {
-                        let p = Partner::try_from(row)?;
-                        partners.insert(p.id.clone(), p);
-                    }
+                    let ids: Vec<&str> = held.iter().map(|a| a.as_str()).collect();
+                    let agent_rows: HashMap<AgentId, Agent> =
+                        Self::rows_with_ids::<AgentRow, Agent>(&mut conn, "SELECT id, application_id, name, description, purposes, party, status, created_at FROM agents", &ids)
+                            .await?
+                            .into_iter()
+                            .map(|a| (a.id.clone(), a))
+                            .collect();
+                    let mut ids: Vec<&str> = agent_rows.values().map(|a| a.application_id.as_str()).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let applications: HashMap<ApplicationId, Application> =
+                        Self::rows_with_ids::<ApplicationRow, Application>(&mut conn, "SELECT id, partner_id, name, description, created_at FROM applications", &ids)
+                            .await?
+                            .into_iter()
+                            .map(|a| (a.id.clone(), a))
+                            .collect();
+                    let mut ids: Vec<&str> = applications.values().map(|a| a.partner_id.as_str()).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let partners: HashMap<PartnerId, Partner> =
+                        Self::rows_with_ids::<PartnerRow, Partner>(&mut conn, "SELECT id, name, kind FROM partners", &ids)
+                            .await?
+                            .into_iter()
+                            .map(|p| (p.id.clone(), p))
+                            .collect();
                     for id in held {
                         let missing = || StoreError::Corrupt(format!("grant holder `{id}` is incomplete"));
                         let grant = grants.remove(id).ok_or_else(missing)?;
