@@ -239,7 +239,7 @@ pub trait EnforcementStore: Send + Sync {
     ) -> Result<LedgerEntry>;
     async fn spend_usage(&self, grant: &GrantId, now: DateTime<Utc>) -> Result<SpendUsage>;
     /// The caps and usage of several grants of one account (the Agents list shows a page of
-    /// them), in three queries per 200 grants. A grant not on `advertiser` is absent; one
+    /// them), in two queries per 200 grants. A grant not on `advertiser` is absent; one
     /// without caps or spend has the defaults, as [`Self::spend_limits`] and
     /// [`Self::spend_usage`] give them.
     async fn spend_overview(

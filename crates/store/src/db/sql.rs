@@ -42,6 +42,14 @@ fn map_unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     }
 }
 
+/// `$first, $first+1, …`: the placeholders of an `IN (…)` list of `n` bound values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE … ESCAPE '\'`.
 fn like_pattern(search: &str) -> String {
     let mut p = String::from("%");

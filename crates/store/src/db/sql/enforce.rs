@@ -152,7 +152,6 @@ const USAGE_SQL: &str = concat!(
 
 /// [`USAGE_SQL`] for every grant of an account (`$1`) in a list (`$5`, `$6`, …), by grant.
 fn usage_overview_sql(grants: usize) -> String {
-    let list: Vec<String> = (0..grants).map(|i| format!("${}", i + 5)).collect();
     format!(
         concat!(
             "SELECT grant_id, ",
@@ -161,7 +160,7 @@ fn usage_overview_sql(grants: usize) -> String {
             live_spend!(),
             " AND grant_id IN ({}) GROUP BY grant_id"
         ),
-        list.join(", ")
+        placeholders(5, grants)
     )
 }
 
@@ -483,20 +482,17 @@ macro_rules! enforce_store {
                 let mut out = HashMap::new();
                 // Bounded: a page of the Agents list; longer lists are read in chunks.
                 for chunk in grants.chunks(200) {
-                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    // The grants on the account, each with its caps (none stored: no caps).
                     let sql = format!(
-                        "SELECT l.grant_id, l.daily_minor, l.monthly_minor, l.lifetime_minor FROM spend_limits l \
-                         JOIN grants g ON g.id = l.grant_id WHERE g.advertiser_id = $1 AND l.grant_id IN ({})",
-                        list.join(", ")
+                        "SELECT g.id, l.daily_minor, l.monthly_minor, l.lifetime_minor FROM grants g \
+                         LEFT JOIN spend_limits l ON l.grant_id = g.id WHERE g.advertiser_id = $1 AND g.id IN ({})",
+                        placeholders(2, chunk.len())
                     );
                     let mut q = sqlx::query_as::<_, (String, Option<i64>, Option<i64>, Option<i64>)>(&sql).bind(advertiser.as_str());
                     for g in chunk {
                         q = q.bind(g.as_str());
                     }
-                    let mut limits: HashMap<String, SpendLimits> = HashMap::new();
-                    for (grant, daily_minor, monthly_minor, lifetime_minor) in q.fetch_all(&self.pool).await? {
-                        limits.insert(grant, SpendLimits { daily_minor, monthly_minor, lifetime_minor });
-                    }
+                    let limits = q.fetch_all(&self.pool).await?;
                     let (day, month) = window_starts(now);
                     let sql = usage_overview_sql(chunk.len());
                     let mut q = sqlx::query_as::<_, (String, i64, i64, i64, i64, i64, i64)>(&sql)
@@ -516,14 +512,8 @@ macro_rules! enforce_store {
                         };
                         usage.insert(grant, u);
                     }
-                    // Grants on the account: the ones whose owner row says so.
-                    let sql = format!("SELECT id FROM grants WHERE advertiser_id = $1 AND id IN ({})", list.join(", "));
-                    let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(advertiser.as_str());
-                    for g in chunk {
-                        q = q.bind(g.as_str());
-                    }
-                    for (id,) in q.fetch_all(&self.pool).await? {
-                        let l = limits.remove(&id).unwrap_or_default();
+                    for (id, daily_minor, monthly_minor, lifetime_minor) in limits {
+                        let l = SpendLimits { daily_minor, monthly_minor, lifetime_minor };
                         let u = usage.remove(&id).unwrap_or_default();
                         out.insert(GrantId::parse(&id).map_err(corrupt)?, (l, u));
                     }

@@ -107,13 +107,12 @@ macro_rules! grant_store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-                let sql = format!("{select} WHERE id IN ({})", list.join(", "));
+                let sql = format!("{select} WHERE id IN ({})", placeholders(1, ids.len()));
                 let mut q = sqlx::query_as::<$db, R>(&sql);
                 for id in ids {
                     q = q.bind(*id);
                 }
-                q.fetch_all(&mut *conn).await?.into_iter().map(T::try_from).collect()
+                collect(q.fetch_all(&mut *conn).await?)
             }
 
             pub(super) async fn grant_in_tx(
@@ -319,8 +318,7 @@ macro_rules! grant_store {
                 let mut out = Vec::with_capacity(agents.len());
                 let mut conn = self.pool.acquire().await?;
                 for chunk in agents.chunks(200) {
-                    let list = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id IN ({})", list(2, chunk.len()));
+                    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id IN ({})", placeholders(2, chunk.len()));
                     let mut q = sqlx::query_as::<_, GrantRow>(&sql).bind(advertiser.as_str());
                     for a in chunk {
                         q = q.bind(a.as_str());
