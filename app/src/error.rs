@@ -62,6 +62,17 @@ impl From<charter_model::ParseError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<charter_core::access::AccessError> for AppError {
+    fn from(e: charter_core::access::AccessError) -> Self {
+        use charter_core::access::AccessError as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<charter_store::StoreError> for AppError {
     fn from(e: charter_store::StoreError) -> Self {
         use charter_store::StoreError as E;
@@ -69,6 +80,7 @@ impl From<charter_store::StoreError> for AppError {
             E::NotFound => AppError::NotFound,
             E::Conflict(what) => AppError::BadRequest(format!("{what} already exists")),
             E::Invalid(p) => AppError::BadRequest(p.to_string()),
+            E::Caps(c) => AppError::BadRequest(format!("caps: {c}")),
             E::Limit(why) => AppError::BadRequest(why),
             other => {
                 tracing::error!(error = %other, "store error");

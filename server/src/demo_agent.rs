@@ -447,7 +447,7 @@ async fn delegate(
     keywords: &Value,
 ) -> Result<(), Error> {
     use reqwest::Method;
-    let acct = charter_model::arn::account(&adv.marketplace, adv.id.as_str());
+    let acct = charter_model::arn::account(adv.marketplace, adv.id.as_str());
     let policy = json!({ "Statement": [{ "Sid": "DaypartingReads", "Effect": "Allow",
         "Action": ["sp:ListCampaigns", "sp:GetCampaign", "sp:ListKeywords"], "Resource": format!("{acct}:*") }] })
     .to_string();

@@ -18,6 +18,7 @@ backend_tests!(
     spend_caps_hold_under_200_concurrent_calls,
     breaker_trips_half_opens_closes_and_terminates,
     the_account_overviews_agree_with_each_grant,
+    every_writer_is_held_to_the_cap_order,
 );
 
 fn url(app: &TestApp, path: &str) -> String {
@@ -291,6 +292,51 @@ async fn pdp_decides_with_stable_reasons(backend: Backend) {
         .unwrap();
     let v = a.authorize(read("sp:GetCampaign", a.campaign("c-1"))).await;
     check(&v, "revoked");
+}
+
+/// The cap order (daily ≤ monthly ≤ lifetime) holds for every writer, not only the UI's form:
+/// the store refuses caps out of order or negative, and keeps what was there.
+async fn every_writer_is_held_to_the_cap_order(backend: Backend) {
+    let a = agent(backend).await;
+    let store = a.app.store.clone();
+    let set = |daily, monthly, lifetime| {
+        let store = store.clone();
+        let (adv, grant) = (a.adv.id.clone(), a.grant.id.clone());
+        async move {
+            let limits = SpendLimits {
+                daily_minor: daily,
+                monthly_minor: monthly,
+                lifetime_minor: lifetime,
+            };
+            store.set_spend_limits(&actor(), &adv, &grant, limits).await
+        }
+    };
+    set(Some(100), Some(1_000), Some(10_000)).await.unwrap();
+    let before = store.spend_limits(&a.adv.id, &a.grant.id).await.unwrap();
+    for (caps, why) in [
+        (
+            (Some(900), Some(800), None),
+            "the daily cap is above the monthly cap",
+        ),
+        (
+            (None, Some(900), Some(800)),
+            "the monthly cap is above the lifetime cap",
+        ),
+        (
+            (Some(900), None, Some(800)),
+            "the daily cap is above the lifetime cap",
+        ),
+        ((None, Some(-1), None), "the monthly cap is negative"),
+    ] {
+        match set(caps.0, caps.1, caps.2).await {
+            Err(e) => assert_eq!(e.to_string(), why, "{caps:?}"),
+            Ok(l) => panic!("{caps:?} was stored as {l:?}"),
+        }
+    }
+    assert_eq!(
+        store.spend_limits(&a.adv.id, &a.grant.id).await.unwrap(),
+        before
+    );
 }
 
 async fn reservations_are_obligations(backend: Backend) {

@@ -1205,7 +1205,7 @@ async fn demo_grant_scope_is_the_purpose_template() {
             (res.status().as_u16(), res.json::<Value>().await.unwrap())
         }
     };
-    let mkt = adv.marketplace.to_ascii_lowercase();
+    let mkt = adv.marketplace.code().to_ascii_lowercase();
     let within = json!({ "Statement": [{ "Effect": "Allow", "Action": "sp:ListCampaigns", "Resource": format!("arn:ads:{mkt}:{}:*", adv.id) }] });
     let (s, v) = exchange(within.to_string()).await;
     assert_eq!(s, 200, "{v}");

@@ -30,6 +30,7 @@ backend_tests!(
     billing_is_read_only,
     the_demo_accounts_have_sandbox_data,
     describe_gives_action_resource_and_amount,
+    a_yen_account_counts_in_whole_yen,
 );
 
 // --- the stand-in gateway ----------------------------------------------------------------------
@@ -122,6 +123,14 @@ impl Api {
             other,
             router,
         }
+    }
+
+    /// The same database, with every call for `adv` (and the account it acted for before as the
+    /// other one).
+    fn acting_for(mut self, adv: Advertiser) -> Api {
+        self.router = router_for(&adv, &self.store);
+        self.other = std::mem::replace(&mut self.adv, adv);
+        self
     }
 
     async fn call_with(
@@ -1383,11 +1392,9 @@ async fn the_demo_accounts_have_sandbox_data(backend: Backend) {
         assert!(!api.targets(&adv).await.is_empty());
         let invoices = api.store.invoices(&adv.id, 0, 100).await.unwrap().items;
         assert_eq!(invoices.len(), 6);
-        assert!(
-            invoices
-                .iter()
-                .all(|i| i.currency == currency && i.amount_minor > 0 && (i.tax_minor > 0) == tax)
-        );
+        assert!(invoices.iter().all(|i| i.currency.code() == currency
+            && i.amount_minor > 0
+            && (i.tax_minor > 0) == tax));
         // The seed as stored is the deterministic plan.
         let plan = demo::sandbox_seed(&adv, Utc::now()).unwrap();
         let stored: BTreeSet<i64> = api
@@ -1497,7 +1504,7 @@ async fn check(
     let got = (route.describe)(input).await;
     let prefix = format!(
         "arn:ads:{}:{}:",
-        adv.marketplace.to_ascii_lowercase(),
+        adv.marketplace.code().to_ascii_lowercase(),
         adv.id
     );
     let label = format!("{} {} {:?} {}", c.method, c.path, c.params, c.body);
@@ -2353,6 +2360,99 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
             .unwrap(),
         k
     );
+}
+
+/// A yen account (the one currency here without decimals) reads, stores, shows and commits whole
+/// yen: its minor unit is the yen, the unit its spend caps count in.
+async fn a_yen_account_counts_in_whole_yen(backend: Backend) {
+    let api = Api::new(backend).await;
+    let actor = Actor::System {
+        label: "test".into(),
+    };
+    let name = Name::parse("name", "Sakura Outdoor").unwrap();
+    let jp = api
+        .store
+        .create_advertiser(&actor, &name, Marketplace::Jp)
+        .await
+        .unwrap();
+    assert_eq!((jp.marketplace.code(), jp.currency().code()), ("JP", "JPY"));
+    let api = api.acting_for(jp.clone());
+
+    // A daily budget of ¥1,500 is stored as 1,500 minor units and shown as 1500.
+    let create = "/sandbox/v1/sp/campaigns";
+    let (s, c) = api
+        .post(
+            create,
+            json!({"name": "Spring", "budget": {"budget": 1500}, "targetingType": "MANUAL"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["budget"]["budget"].as_f64(), Some(1500.0));
+    let stored = api.campaigns(&jp, Program::Sp).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].daily_budget_minor, 1_500);
+    // Yen have no decimals, and the bounds are whole yen.
+    for bad in [json!(1500.5), json!(0.5), json!(2_000_000)] {
+        let res = api
+            .post(create, json!({"name": "X", "budget": {"budget": bad}}))
+            .await;
+        assert!(
+            res.1["details"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("JPY with at most 0 decimals"),
+            "{res:?}"
+        );
+        assert_bad(res, "budget.budget");
+    }
+
+    // An ad group's default bid of ¥12 and a keyword's bid of ¥15; ¥1.5 is not an amount.
+    let cid = c["campaignId"].as_str().unwrap().to_string();
+    let (s, g) = api
+        .post(
+            "/sandbox/v1/sp/adGroups",
+            json!({"campaignId": cid, "name": "Tents", "defaultBid": 12}),
+        )
+        .await;
+    assert_eq!(s, 200, "{g}");
+    assert_eq!(g["defaultBid"].as_f64(), Some(12.0));
+    let gid = g["adGroupId"].as_str().unwrap().to_string();
+    let keyword = |bid: Value| json!({"adGroupId": gid, "keywordText": "tent", "matchType": "EXACT", "bid": bid});
+    assert_bad(
+        api.post("/sandbox/v1/sp/keywords", keyword(json!(1.5)))
+            .await,
+        "bid",
+    );
+    let (s, k) = api
+        .post("/sandbox/v1/sp/keywords", keyword(json!(15)))
+        .await;
+    assert_eq!(s, 200, "{k}");
+    assert_eq!(k["bid"].as_f64(), Some(15.0));
+    assert_eq!(api.keywords(&jp).await[0].bid_minor, 15);
+
+    // What calls commit, in yen: 31 days of a campaign's budget; a bid × 20 clicks × 31 days,
+    // and the bid the gateway compares with a grant's bid cap, in yen.
+    let routes = sandbox::routes();
+    let now = Utc::now();
+    let cases = [
+        case(
+            Method::POST,
+            create,
+            &[],
+            json!({"name": "Summer", "budget": {"budget": 1000}}),
+            ok("campaign/*", Some(31_000)),
+        ),
+        case(
+            Method::POST,
+            "/sandbox/v1/sp/keywords",
+            &[],
+            json!({"adGroupId": gid, "keywordText": "tarp", "matchType": "EXACT", "bid": 20}),
+            ok_bid("keyword/*", Some(20 * 20 * 31), "20"),
+        ),
+    ];
+    for c in &cases {
+        check(&routes, &jp, &api.store, now, c).await;
+    }
 }
 
 // --- the route table ------------------------------------------------------------------------------

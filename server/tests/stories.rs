@@ -958,8 +958,7 @@ async fn the_demo_data_is_realistic(backend: Backend) {
     let app = spawn_app(backend).await;
     let advertisers = app.store.search_advertisers("", 50).await.unwrap();
     assert_eq!(advertisers.len(), 3);
-    let markets: std::collections::HashSet<_> =
-        advertisers.iter().map(|a| a.marketplace.clone()).collect();
+    let markets: std::collections::HashSet<_> = advertisers.iter().map(|a| a.marketplace).collect();
     assert_eq!(markets.len(), 3, "three different marketplaces");
 
     let mut agents = 0;

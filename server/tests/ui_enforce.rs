@@ -65,7 +65,7 @@ async fn agent_page_shows_spend_ledger_and_breaker(backend: Backend) {
         .spend_limits(&adv.id, &pilot_grant.id)
         .await
         .unwrap();
-    let cur = adv.currency.as_str();
+    let cur = adv.currency();
     let daily = limits
         .daily_minor
         .expect("the demo gives Bid Pilot a daily cap");
@@ -284,7 +284,7 @@ async fn caps_and_thresholds_are_checked_and_audited(backend: Backend) {
     assert!(html.contains("trips above 60"));
     assert!(html.contains(&format!(
         "trips above {}",
-        format_minor(7_500, &adv.currency)
+        format_minor(7_500, adv.currency())
     )));
 
     // Roles, CSRF and tenancy.

@@ -378,21 +378,19 @@ pub async fn revoke_grant(
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
     let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let reason = reason
         .map(|r| parse_text("reason", &r, 0, 500))
         .transpose()?
         .filter(|r| !r.is_empty());
-    let outcome = store()?
-        .revoke_grant(&actor(&person), &advertiser.id, &agent, reason.as_deref())
-        .await?;
+    let outcome = charter_core::grants::revoke(&*store()?, &m, &agent, reason.as_deref()).await?;
     let notice = match outcome {
         charter_store::RevokeOutcome::Revoked(_) => "revoked",
         charter_store::RevokeOutcome::AlreadyRevoked(_) => "already_revoked",
     };
     leptos_axum::redirect(&format!(
         "/accounts/{}/agents/{agent}?notice={notice}",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }
@@ -408,7 +406,8 @@ pub async fn revoke_all(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
+    let advertiser = m.advertiser();
     // With a partner: only that partner's agents, confirmed by typing the partner's name. A
     // partner without agents on the account is not found (nothing about it is revealed).
     let partner = match partner_id.as_deref().filter(|p| !p.is_empty()) {
@@ -440,17 +439,12 @@ pub async fn revoke_all(
         .map(|r| parse_text("reason", &r, 0, 500))
         .transpose()?
         .filter(|r| !r.is_empty());
+    let store = store()?;
     let count = match &partner {
         Some(p) => {
-            store()?
-                .revoke_partner(&actor(&person), &advertiser.id, &p.id, reason.as_deref())
-                .await?
+            charter_core::grants::revoke_partner(&*store, &m, &p.id, reason.as_deref()).await?
         }
-        None => {
-            store()?
-                .revoke_all(&actor(&person), &advertiser.id, reason.as_deref())
-                .await?
-        }
+        None => charter_core::grants::revoke_all(&*store, &m, reason.as_deref()).await?,
     };
     let notice = if partner.is_some() {
         "revoked_partner"

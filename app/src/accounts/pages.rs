@@ -98,7 +98,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
         signals,
     } = data;
     let adv = account.advertiser.id.to_string();
-    let currency = account.advertiser.currency.clone();
+    let currency = account.advertiser.currency();
     let now = chrono::Utc::now();
     let can_manage = account.can_manage;
     let filtered = !query.search.is_empty() || query.partner.is_some() || query.status.is_some();
@@ -133,7 +133,7 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                 .iter()
                 .find(|s| s.agent_id == r.agent_id.as_str())
                 .cloned();
-            agent_row(&adv, r, signal, &currency, can_manage, now)
+            agent_row(&adv, r, signal, currency, can_manage, now)
         })
         .collect_view();
     let empty = page.items.is_empty();
@@ -213,7 +213,7 @@ fn agent_row(
     adv: &str,
     r: &AgentGrantRow,
     signal: Option<crate::enforce::api::AgentSignal>,
-    currency: &str,
+    currency: Currency,
     can_manage: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> impl IntoView + use<> {
@@ -228,7 +228,7 @@ fn agent_row(
             view! { <span class="muted small">"No cap · nothing spent"</span> }.into_any()
         } else {
             view! {
-                <crate::enforce::pages::SpendGauge gauge=s.today currency=currency.to_string() compact=true/>
+                <crate::enforce::pages::SpendGauge gauge=s.today currency=currency compact=true/>
             }
             .into_any()
         }

@@ -296,7 +296,8 @@ pub async fn approve_access_request(
     use super::server::*;
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
+    let advertiser = m.advertiser();
     let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
     let store = store()?;
     let row = store
@@ -317,7 +318,7 @@ pub async fn approve_access_request(
         .filter(|p| !p.is_empty() && pretty(p) != pretty(&request.policy))
         .map(str::to_string);
     let raise = raise_ceiling.is_some_and(|v| !v.is_empty() && v != "false");
-    let cx = review_context(&advertiser, &request).await?;
+    let cx = review_context(advertiser, &request).await?;
     let (approved_text, r) = match &narrowed {
         Some(text) => {
             let p = parse_new_policy("narrowed policy", text)?;
@@ -342,19 +343,18 @@ pub async fn approve_access_request(
         Some(_) => None,
     };
     let note = optional_note(note)?;
-    store
-        .decide_access_request(
-            &actor(&person),
-            &advertiser.id,
-            &id,
-            charter_store::ConsentDecision::Approve {
-                policy: approved_text,
-                expires_at: request.expires_at,
-                ceiling,
-                note,
-            },
-        )
-        .await?;
+    charter_core::consent::decide_access_request(
+        &*store,
+        &m,
+        &id,
+        charter_store::ConsentDecision::Approve {
+            policy: approved_text,
+            expires_at: request.expires_at,
+            ceiling,
+            note,
+        },
+    )
+    .await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/agents/{}?notice=request_approved",
         advertiser.id, request.agent_id
@@ -371,26 +371,25 @@ pub async fn deny_access_request(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
     let note = optional_note(note)?;
-    store()?
-        .decide_access_request(
-            &actor(&person),
-            &advertiser.id,
-            &id,
-            charter_store::ConsentDecision::Deny { note },
-        )
-        .await
-        .map_err(|e| match e {
-            charter_store::StoreError::Conflict(_) => {
-                AppError::BadRequest("this request was already decided".into())
-            }
-            other => other.into(),
-        })?;
+    charter_core::consent::decide_access_request(
+        &*store()?,
+        &m,
+        &id,
+        charter_store::ConsentDecision::Deny { note },
+    )
+    .await
+    .map_err(|e| match e {
+        charter_store::StoreError::Conflict(_) => {
+            AppError::BadRequest("this request was already decided".into())
+        }
+        other => other.into(),
+    })?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/requests/{id}?notice=request_denied",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }

@@ -78,25 +78,20 @@ pub async fn add_guardrail(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let name = Name::parse("guardrail name", &name)?;
     let actions = patterns("action", &actions, None)?;
     let resources = patterns("resource", resources.as_deref().unwrap_or(""), Some("*"))?;
     // The patterns must make a valid statement (the analyzer reads them as one).
     let probe = serde_json::json!({ "Statement": [{ "Effect": "Deny", "Action": actions, "Resource": resources }] });
     super::server::parse_policy("guardrail", &probe.to_string())?;
-    let g = store()?
-        .add_guardrail(
-            &actor(&person),
-            &advertiser.id,
-            name.as_str(),
-            &actions,
-            &resources,
-        )
-        .await?;
+    let g =
+        charter_core::consent::add_guardrail(&*store()?, &m, name.as_str(), &actions, &resources)
+            .await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/guardrails?notice=guardrail_added#{}",
-        advertiser.id, g.id
+        m.account(),
+        g.id
     ));
     Ok(())
 }
@@ -109,14 +104,12 @@ pub async fn remove_guardrail(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let id = GuardrailId::parse(&guardrail_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .remove_guardrail(&actor(&person), &advertiser.id, &id)
-        .await?;
+    charter_core::consent::remove_guardrail(&*store()?, &m, &id).await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/guardrails?notice=guardrail_removed",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }

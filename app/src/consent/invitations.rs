@@ -96,21 +96,19 @@ pub async fn create_invitation(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let label = parse_text("label", label.as_deref().unwrap_or(""), 0, MAX_LABEL_CHARS)?;
-    let issued = store()?
-        .create_invitation(&actor(&person), &advertiser.id, &label)
-        .await?;
+    let issued = charter_core::consent::create_invitation(&*store()?, &m, &label).await?;
     stash_once(
         &session,
         FRESH_INVITATION_KEY,
-        advertiser.id.as_str(),
+        m.account().as_str(),
         issued.code,
     )
     .await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/requests?notice=invitation_created#invitations",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }
@@ -124,10 +122,9 @@ pub async fn withdraw_invitation(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     let id = InvitationId::parse(&invitation_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .withdraw_invitation(&actor(&person), &advertiser.id, &id)
+    charter_core::consent::withdraw_invitation(&*store()?, &m, &id)
         .await
         .map_err(|e| match e {
             charter_store::StoreError::Conflict(_) => {
@@ -137,7 +134,7 @@ pub async fn withdraw_invitation(
         })?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/requests?notice=invitation_withdrawn#invitations",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }

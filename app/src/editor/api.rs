@@ -50,7 +50,7 @@ fn parse_day(what: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, AppEr
 
 #[cfg(feature = "ssr")]
 struct Loaded {
-    advertiser: Advertiser,
+    manage: charter_core::access::Manage,
     detail: AgentDetail,
     data: EditorData,
 }
@@ -59,14 +59,15 @@ struct Loaded {
 async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Loaded, AppError> {
     use crate::session::server::*;
     let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
-    let advertiser = account_manage_access(person, advertiser_id).await?;
+    let manage = account_manage_access(person, advertiser_id).await?;
+    let advertiser = manage.advertiser().clone();
     let store = store()?;
     let detail = store
         .agent_detail(&advertiser.id, &agent)
         .await?
         .ok_or(AppError::NotFound)?;
     let grant = &detail.grant;
-    let marketplace = charter_model::arn::marketplace_segment(&advertiser.marketplace);
+    let marketplace = advertiser.marketplace;
     let template_policy = charter_core::policy::template_json(grant.purpose, &advertiser);
     let current_policy = charter_core::policy::effective_policy_text(grant, &advertiser);
     let guardrails = store
@@ -88,7 +89,7 @@ async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Lo
                 .and_then(|t| authz::parse_policy(t).ok())
                 .as_ref(),
         ),
-        resources: super::draft::default_resource(&marketplace, advertiser.id.as_str()),
+        resources: super::draft::default_resource(marketplace, advertiser.id.as_str()),
         not_before: current_not_before.clone(),
         not_after: current_not_after.clone(),
         max_bid: String::new(),
@@ -122,7 +123,7 @@ async fn load(person: &Person, advertiser_id: &str, agent_id: &str) -> Result<Lo
         current,
     };
     Ok(Loaded {
-        advertiser,
+        manage,
         detail,
         data,
     })
@@ -159,7 +160,7 @@ pub async fn save_grant_version(
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
     let Loaded {
-        advertiser,
+        manage,
         detail,
         data,
     } = load(&person, &advertiser_id, &agent_id).await?;
@@ -209,23 +210,24 @@ pub async fn save_grant_version(
         d if d == data.inputs.current_not_after => grant.expires_at,
         d => Some(parse_day("Not after", d)? + chrono::Duration::days(1)),
     };
-    let saved = store()?
-        .update_grant(
-            &actor(&person),
-            &advertiser.id,
-            &detail.agent.id,
-            charter_store::GrantChange {
-                purpose: grant.purpose,
-                policy: Some(preview.policy_json),
-                not_before,
-                expires_at,
-                note,
-            },
-        )
-        .await?;
+    let saved = charter_core::grants::update(
+        &*store()?,
+        &manage,
+        &detail.agent.id,
+        charter_store::GrantChange {
+            purpose: grant.purpose,
+            policy: Some(preview.policy_json),
+            not_before,
+            expires_at,
+            note,
+        },
+    )
+    .await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/agents/{}?notice=grant_updated&version={}",
-        advertiser.id, detail.agent.id, saved.version
+        manage.account(),
+        detail.agent.id,
+        saved.version
     ));
     Ok(())
 }

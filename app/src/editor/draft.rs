@@ -5,6 +5,7 @@
 use crate::consent::api::CheckView;
 use authz::consent::{GuardrailSpec, ReviewInput, review};
 use authz::{AccessLevel, Catalog, CheckResult, MatrixSpec, Policy, parse_policy};
+use charter_model::Marketplace;
 use serde::{Deserialize, Serialize};
 
 /// The query parameter (and form field) of the chosen cells: `cells[]=sp:Write`.
@@ -29,8 +30,8 @@ pub struct EditorDraft {
 /// Everything the preview needs to know about the grant and the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewInputs {
-    /// Lower-case marketplace code, e.g. `us`.
-    pub marketplace: String,
+    /// The account's marketplace.
+    pub marketplace: Marketplace,
     /// The advertiser id, as it appears in resource patterns.
     pub account: String,
     /// The current version's effective policy (its own, or its purpose template).
@@ -84,17 +85,17 @@ pub fn parse_cell(key: &str) -> Option<(String, AccessLevel)> {
 }
 
 /// The default data scope: the whole account.
-pub fn default_resource(marketplace: &str, account: &str) -> String {
+pub fn default_resource(marketplace: Marketplace, account: &str) -> String {
     charter_model::arn::all_resources(marketplace, account)
 }
 
 /// An example of one resource of the account, for hints and errors.
-pub fn example_resource(marketplace: &str, account: &str) -> String {
+pub fn example_resource(marketplace: Marketplace, account: &str) -> String {
     charter_model::arn::resource(marketplace, account, "campaign", "123")
 }
 
 /// Checks that a pattern names this account (and its marketplace, or `*`).
-pub fn check_scope(pattern: &str, marketplace: &str, account: &str) -> Result<(), String> {
+pub fn check_scope(pattern: &str, marketplace: Marketplace, account: &str) -> Result<(), String> {
     let example = example_resource(marketplace, account);
     let mut parts = pattern.splitn(5, ':');
     match (
@@ -110,9 +111,10 @@ pub fn check_scope(pattern: &str, marketplace: &str, account: &str) -> Result<()
                     "`{pattern}` is for another account: this grant can only cover account {account} (for example `{example}`)"
                 ));
             }
-            if mp != marketplace && mp != "*" {
+            let own = marketplace.arn_segment();
+            if mp != own && mp != "*" {
                 return Err(format!(
-                    "`{pattern}` names marketplace `{mp}`, but this account is in `{marketplace}`"
+                    "`{pattern}` names marketplace `{mp}`, but this account is in `{own}`"
                 ));
             }
             authz::matrix::check_resource(pattern)
@@ -142,7 +144,7 @@ pub fn resource_lines(text: &str) -> Vec<String> {
 /// The matrix spec of a draft, after checking cells and data scope.
 pub fn spec_of(
     draft: &EditorDraft,
-    marketplace: &str,
+    marketplace: Marketplace,
     account: &str,
 ) -> Result<MatrixSpec, String> {
     let mut cells = Vec::new();
@@ -290,7 +292,7 @@ pub fn preview(inputs: &PreviewInputs, draft: &EditorDraft) -> Preview {
         big_changes: Vec::new(),
         bounds: Vec::new(),
     };
-    let spec = match spec_of(draft, &inputs.marketplace, &inputs.account) {
+    let spec = match spec_of(draft, inputs.marketplace, &inputs.account) {
         Ok(s) => s,
         Err(e) => return failed(e),
     };
@@ -366,7 +368,7 @@ mod tests {
 
     fn inputs(current: Option<String>) -> PreviewInputs {
         PreviewInputs {
-            marketplace: "us".into(),
+            marketplace: Marketplace::Us,
             account: ADV.into(),
             current_policy: current,
             template_policy: None,
@@ -385,7 +387,7 @@ mod tests {
     fn draft(cells: &[&str]) -> EditorDraft {
         EditorDraft {
             cells: cells.iter().map(|c| c.to_string()).collect(),
-            resources: default_resource("us", ADV),
+            resources: default_resource(Marketplace::Us, ADV),
             not_after: "2030-01-31".into(),
             ..EditorDraft::default()
         }
@@ -422,7 +424,7 @@ mod tests {
     fn spec_from_draft() {
         let mut d = draft(&["sp:Write", "sp:Write", "reports:Read"]);
         d.resources = " arn:ads:us:ADV1:campaign/123 , arn:ads:*:ADV1:*\n\n".into();
-        let spec = spec_of(&d, "us", ADV).unwrap_or_default();
+        let spec = spec_of(&d, Marketplace::Us, ADV).unwrap_or_default();
         assert_eq!(
             spec.cells,
             vec![
@@ -440,22 +442,22 @@ mod tests {
 
     #[test]
     fn other_accounts_and_bad_patterns_are_refused() {
-        let e = check_scope("arn:ads:us:ADV2:*", "us", ADV).unwrap_err();
+        let e = check_scope("arn:ads:us:ADV2:*", Marketplace::Us, ADV).unwrap_err();
         assert!(e.contains("another account"), "{e}");
-        assert!(check_scope("arn:ads:de:ADV1:*", "us", ADV).is_err());
-        assert!(check_scope("arn:ads:us:ADV1", "us", ADV).is_err());
-        assert!(check_scope("*", "us", ADV).is_err());
-        assert!(check_scope("arn:ads:us:ADV1:campaign/1", "us", ADV).is_ok());
+        assert!(check_scope("arn:ads:de:ADV1:*", Marketplace::Us, ADV).is_err());
+        assert!(check_scope("arn:ads:us:ADV1", Marketplace::Us, ADV).is_err());
+        assert!(check_scope("*", Marketplace::Us, ADV).is_err());
+        assert!(check_scope("arn:ads:us:ADV1:campaign/1", Marketplace::Us, ADV).is_ok());
         let mut d = draft(&["sp:Read"]);
         d.resources = "arn:ads:us:OTHER:*".into();
-        assert!(spec_of(&d, "us", ADV).is_err());
-        assert!(spec_of(&draft(&[]), "us", ADV).is_err());
+        assert!(spec_of(&d, Marketplace::Us, ADV).is_err());
+        assert!(spec_of(&draft(&[]), Marketplace::Us, ADV).is_err());
     }
 
     #[test]
     fn preview_names_new_and_removed_access_and_guardrails() {
         let current = authz::policy_from_matrix(
-            &spec_of(&draft(&["sp:Read", "sp:List"]), "us", ADV).unwrap_or_default(),
+            &spec_of(&draft(&["sp:Read", "sp:List"]), Marketplace::Us, ADV).unwrap_or_default(),
             Catalog::builtin(),
         )
         .map(|(_, text)| text)

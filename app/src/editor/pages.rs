@@ -107,10 +107,10 @@ fn Editor(data: EditorData, csrf: String, from_query: Option<EditorDraft>) -> im
             view! { <div class="flash flash--error" role="alert">{e.to_string()}</div> }
         })
     };
-    let example = draft::example_resource(&inputs.marketplace, &inputs.account);
+    let example = draft::example_resource(inputs.marketplace, &inputs.account);
     let scope_hint = format!(
         "One pattern a line. The whole account is {}; a single campaign is {example}. Patterns for other accounts are refused.",
-        draft::default_resource(&inputs.marketplace, &inputs.account)
+        draft::default_resource(inputs.marketplace, &inputs.account)
     );
 
     view! {

@@ -97,7 +97,7 @@ pub fn breaker_tone(state: BreakerState) -> (&'static str, &'static str) {
 /// Spend and breaker of one agent's grant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnforcementView {
-    pub currency: String,
+    pub currency: Currency,
     pub gauges: Vec<GaugeView>,
     /// The last [`SERIES_DAYS`] days, oldest first, days without spend as zero.
     pub series: Vec<SpendDay>,
@@ -238,7 +238,7 @@ pub async fn enforcement_for(
         .collect();
     let breaker = store.breaker(grant).await?;
     Ok(EnforcementView {
-        currency: advertiser.currency.clone(),
+        currency: advertiser.currency(),
         gauges: gauges(&limits, &usage),
         series,
         ledger,
@@ -290,16 +290,16 @@ async fn managed_grant(
     csrf: &str,
     advertiser_id: &str,
     agent_id: &str,
-) -> Result<(Person, Advertiser, AgentId, Grant), AppError> {
+) -> Result<(Person, charter_core::access::Manage, AgentId, Grant), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(csrf).await?;
-    let advertiser = account_manage_access(&person, advertiser_id).await?;
+    let m = account_manage_access(&person, advertiser_id).await?;
     let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
     let grant = store()?
-        .grant_for(&advertiser.id, &agent)
+        .grant_for(m.account(), &agent)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((person, advertiser, agent, grant))
+    Ok((person, m, agent, grant))
 }
 
 #[cfg(feature = "ssr")]
@@ -342,42 +342,17 @@ pub async fn set_spend_limits(
 ) -> Result<(), AppError> {
     use super::money::parse_amount;
     use crate::session::server::*;
-    let (person, advertiser, agent, grant) =
-        managed_grant(&csrf, &advertiser_id, &agent_id).await?;
-    let cur = advertiser.currency.as_str();
+    let (_person, m, agent, grant) = managed_grant(&csrf, &advertiser_id, &agent_id).await?;
+    let cur = m.advertiser().currency();
     let limits = charter_store::SpendLimits {
         daily_minor: parse_amount("daily cap", &daily, cur).map_err(AppError::BadRequest)?,
         monthly_minor: parse_amount("monthly cap", &monthly, cur).map_err(AppError::BadRequest)?,
         lifetime_minor: parse_amount("lifetime cap", &lifetime, cur)
             .map_err(AppError::BadRequest)?,
     };
-    for (small, big, what) in [
-        (
-            limits.daily_minor,
-            limits.monthly_minor,
-            "the daily cap is above the monthly cap",
-        ),
-        (
-            limits.monthly_minor,
-            limits.lifetime_minor,
-            "the monthly cap is above the lifetime cap",
-        ),
-        (
-            limits.daily_minor,
-            limits.lifetime_minor,
-            "the daily cap is above the lifetime cap",
-        ),
-    ] {
-        if let (Some(s), Some(b)) = (small, big)
-            && s > b
-        {
-            return Err(AppError::BadRequest(format!("caps: {what}")));
-        }
-    }
-    store()?
-        .set_spend_limits(&actor(&person), &advertiser.id, &grant.id, limits)
-        .await?;
-    leptos_axum::redirect(&agent_href(&advertiser, &agent, "caps_saved"));
+    // The store refuses caps out of order (`SpendLimits::check`), as a 400 naming them.
+    charter_core::enforce::set_spend_limits(&*store()?, &m, &grant.id, limits).await?;
+    leptos_axum::redirect(&agent_href(m.advertiser(), &agent, "caps_saved"));
     Ok(())
 }
 
@@ -393,23 +368,20 @@ pub async fn set_breaker_config(
     csrf: String,
 ) -> Result<(), AppError> {
     use crate::session::server::*;
-    let (person, advertiser, agent, grant) =
-        managed_grant(&csrf, &advertiser_id, &agent_id).await?;
+    let (_person, m, agent, grant) = managed_grant(&csrf, &advertiser_id, &agent_id).await?;
     let config = charter_store::BreakerConfig {
         requests_per_minute: parse_count("requests per minute", &requests_per_minute, 1_000_000)?,
         denials_per_minute: parse_count("denials per minute", &denials_per_minute, 1_000_000)?,
         spend_per_hour_minor: super::money::parse_amount(
             "spend per hour",
             &spend_per_hour,
-            &advertiser.currency,
+            m.advertiser().currency(),
         )
         .map_err(AppError::BadRequest)?,
         cooldown_seconds: parse_count("cooldown seconds", &cooldown_seconds, 86_400)?,
     };
-    store()?
-        .set_breaker_config(&actor(&person), &advertiser.id, &grant.id, config)
-        .await?;
-    leptos_axum::redirect(&agent_href(&advertiser, &agent, "breaker_saved"));
+    charter_core::enforce::set_breaker_config(&*store()?, &m, &grant.id, config).await?;
+    leptos_axum::redirect(&agent_href(m.advertiser(), &agent, "breaker_saved"));
     Ok(())
 }
 
@@ -421,31 +393,18 @@ pub async fn reset_breaker(
     csrf: String,
 ) -> Result<(), AppError> {
     use crate::session::server::*;
-    let (person, advertiser, agent, grant) =
-        managed_grant(&csrf, &advertiser_id, &agent_id).await?;
-    let store = store()?;
-    let current = store.breaker(&grant.id).await?;
-    if current.state == BreakerState::Closed {
-        leptos_axum::redirect(&agent_href(&advertiser, &agent, "breaker_already_closed"));
-        return Ok(());
-    }
-    let moved = store
-        .transition_breaker(
-            &actor(&person),
-            &grant.id,
-            current.state,
-            BreakerState::Closed,
-            &format!("manual reset by {}", person.display_name),
-            Utc::now(),
-        )
-        .await?;
-    let notice = if moved.is_some() {
-        "breaker_reset"
-    } else {
-        // Another request moved it first; the page shows where it stands now.
-        "breaker_moved"
-    };
-    leptos_axum::redirect(&agent_href(&advertiser, &agent, notice));
+    let (person, m, agent, grant) = managed_grant(&csrf, &advertiser_id, &agent_id).await?;
+    use charter_core::enforce::Reset;
+    let notice =
+        match charter_core::enforce::reset_breaker(&*store()?, &m, &grant, &person.display_name)
+            .await?
+        {
+            Reset::AlreadyClosed => "breaker_already_closed",
+            Reset::Closed => "breaker_reset",
+            // Another request moved it first; the page shows where it stands now.
+            Reset::MovedMeanwhile => "breaker_moved",
+        };
+    leptos_axum::redirect(&agent_href(m.advertiser(), &agent, notice));
     Ok(())
 }
 
@@ -559,7 +518,7 @@ pub async fn set_alert_webhook(
     use crate::session::server::*;
     use rand_core::RngCore;
     let (session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
     // The address must be https and resolve to public addresses only (checked again before
     // every delivery: see `super::webhook`).
     let policy = use_context::<super::webhook::WebhookPolicy>().unwrap_or_default();
@@ -570,13 +529,11 @@ pub async fn set_alert_webhook(
     let mut bytes = [0u8; 24];
     rand_core::OsRng.fill_bytes(&mut bytes);
     let secret = format!("whsec_{}", hex::encode(bytes));
-    store()?
-        .set_webhook(&actor(&person), &advertiser.id, Some((url, secret.clone())))
-        .await?;
-    stash_once(&session, FRESH_WEBHOOK_KEY, advertiser.id.as_str(), secret).await?;
+    charter_core::enforce::set_webhook(&*store()?, &m, Some((url, secret.clone()))).await?;
+    stash_once(&session, FRESH_WEBHOOK_KEY, m.account().as_str(), secret).await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/alerts?notice=webhook_set",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }
@@ -586,13 +543,11 @@ pub async fn set_alert_webhook(
 pub async fn remove_alert_webhook(advertiser_id: String, csrf: String) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
-    store()?
-        .set_webhook(&actor(&person), &advertiser.id, None)
-        .await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
+    charter_core::enforce::set_webhook(&*store()?, &m, None).await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/alerts?notice=webhook_removed",
-        advertiser.id
+        m.account()
     ));
     Ok(())
 }

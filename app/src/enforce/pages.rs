@@ -5,7 +5,7 @@ use super::api::*;
 use super::money::{format_minor, minor_to_input};
 use crate::components::*;
 use crate::shell::banner::AccountBanner;
-use charter_model::BreakerState;
+use charter_model::{BreakerState, Currency};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,13 +44,17 @@ impl Default for SafetyActions {
 
 /// A cap's use as a bar, with the numbers beside it.
 #[component]
-pub fn SpendGauge(gauge: GaugeView, currency: String, #[prop(optional)] compact: bool) -> AnyView {
-    let used = format_minor(gauge.used_minor, &currency);
+pub fn SpendGauge(
+    gauge: GaugeView,
+    currency: Currency,
+    #[prop(optional)] compact: bool,
+) -> AnyView {
+    let used = format_minor(gauge.used_minor, currency);
     let pct = gauge.percent();
     let tone = gauge.tone();
     let label = gauge.label.clone();
     let text = match gauge.limit_minor {
-        Some(l) => format!("{used} of {}", format_minor(l, &currency)),
+        Some(l) => format!("{used} of {}", format_minor(l, currency)),
         None => format!("{used} · no cap"),
     };
     let aria = format!("{label}: {text}");
@@ -83,7 +87,7 @@ pub fn SpendGauge(gauge: GaugeView, currency: String, #[prop(optional)] compact:
 /// Committed spend per day as a bar chart (SVG), with the daily cap as a line, and the figures
 /// as a table for people who would rather read.
 #[component]
-pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64>) -> AnyView {
+pub fn SpendChart(series: Vec<SpendDay>, currency: Currency, daily_cap: Option<i64>) -> AnyView {
     const W: f64 = 640.0;
     const H: f64 = 180.0;
     const LEFT: f64 = 8.0;
@@ -113,7 +117,7 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
             let tip = format!(
                 "{}: {}",
                 d.day.format("%b %-d"),
-                format_minor(d.committed_minor, &currency)
+                format_minor(d.committed_minor, currency)
             );
             view! {
                 <rect class="chart__bar" x=format!("{x:.1}") y=format!("{:.1}", TOP + plot_h - h)
@@ -128,7 +132,7 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
         view! {
             <line class="chart__cap" x1=format!("{LEFT}") x2=format!("{}", W - LEFT) y1=format!("{cy:.1}") y2=format!("{cy:.1}")/>
             <text class="chart__cap-label" x=format!("{}", W - LEFT) y=format!("{:.1}", cy - 4.0) text-anchor="end">
-                {format!("Daily cap {}", format_minor(c, &currency))}
+                {format!("Daily cap {}", format_minor(c, currency))}
             </text>
         }
     });
@@ -145,10 +149,10 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
     let desc = match &peak {
         Some(p) if p.committed_minor > 0 => format!(
             "{} committed over {} days; the highest day was {} with {}.",
-            format_minor(total, &currency),
+            format_minor(total, currency),
             series.len(),
             p.day.format("%B %-d"),
-            format_minor(p.committed_minor, &currency)
+            format_minor(p.committed_minor, currency)
         ),
         _ => format!("Nothing was committed in the last {} days.", series.len()),
     };
@@ -156,7 +160,7 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: String, daily_cap: Option<i64
         .iter()
         .rev()
         .filter(|d| d.committed_minor > 0)
-        .map(|d| view! { <tr><th scope="row">{d.day.format("%Y-%m-%d").to_string()}</th><td class="numeric">{format_minor(d.committed_minor, &currency)}</td></tr> })
+        .map(|d| view! { <tr><th scope="row">{d.day.format("%Y-%m-%d").to_string()}</th><td class="numeric">{format_minor(d.committed_minor, currency)}</td></tr> })
         .collect_view();
     view! {
         <figure class="chart">
@@ -216,10 +220,10 @@ pub fn SafetyPanels(
     });
     view! {
         <div id="safety" class="grid-2 safety">
-            {spend_panel(gauges, series, &currency, form.clone(), actions.caps)}
-            {breaker_panel(breaker, &currency, agent_name, form, actions)}
+            {spend_panel(gauges, series, currency, form.clone(), actions.caps)}
+            {breaker_panel(breaker, currency, agent_name, form, actions)}
         </div>
-        {ledger_panel(ledger, &currency)}
+        {ledger_panel(ledger, currency)}
     }
     .into_any()
 }
@@ -237,11 +241,10 @@ struct AgentForm {
 fn spend_panel(
     gauges: Vec<GaugeView>,
     series: Vec<SpendDay>,
-    currency: &str,
+    currency: Currency,
     form: Option<AgentForm>,
     caps: ServerAction<SetSpendLimits>,
 ) -> impl IntoView + use<> {
-    let currency = currency.to_string();
     let daily_cap = gauges
         .iter()
         .find(|g| g.window == "daily")
@@ -251,13 +254,13 @@ fn spend_panel(
             .iter()
             .find(|g| g.window == w)
             .and_then(|g| g.limit_minor)
-            .map(|l| minor_to_input(l, &currency))
+            .map(|l| minor_to_input(l, currency))
             .unwrap_or_default()
     };
     let (daily_v, monthly_v, lifetime_v) = (cap_of("daily"), cap_of("monthly"), cap_of("lifetime"));
     let gauge_views = gauges
         .into_iter()
-        .map(|g| view! { <SpendGauge gauge=g currency=currency.clone()/> })
+        .map(|g| view! { <SpendGauge gauge=g currency=currency/> })
         .collect_view();
     let can_manage = form.is_some();
     let AgentForm {
@@ -276,9 +279,9 @@ fn spend_panel(
                 <span class="muted small">{format!("Caps in {currency}; a call that moves money holds its amount first")}</span>
             </div>
             <div class="gauges">{gauge_views}</div>
-            <SpendChart series=series currency=currency.clone() daily_cap=daily_cap/>
+            <SpendChart series=series currency=currency daily_cap=daily_cap/>
             {can_manage.then({
-                let (csrf, adv, agent_id, currency) = (csrf.clone(), adv.clone(), agent_id.clone(), currency.clone());
+                let (csrf, adv, agent_id, currency) = (csrf.clone(), adv.clone(), agent_id.clone(), currency);
                 move || view! {
                 <details class="disclosure">
                     <summary>"Change spend caps"</summary>
@@ -311,12 +314,11 @@ fn spend_panel(
 /// The breaker panel: its state and why, its thresholds, the reset and the thresholds form.
 fn breaker_panel(
     breaker: BreakerView,
-    currency: &str,
+    currency: Currency,
     agent_name: String,
     form: Option<AgentForm>,
     actions: SafetyActions,
 ) -> impl IntoView + use<> {
-    let currency = currency.to_string();
     let SafetyActions {
         thresholds, reset, ..
     } = actions;
@@ -325,7 +327,7 @@ fn breaker_panel(
     let defaults = "Empty fields use the default.";
     let spend_hour = breaker
         .spend_per_hour_minor
-        .map(|s| format_minor(s, &currency))
+        .map(|s| format_minor(s, currency))
         .unwrap_or_else(|| "no limit".into());
     let panel_class = if not_closed {
         "panel panel--alert"
@@ -334,7 +336,7 @@ fn breaker_panel(
     };
     let set_sph = breaker
         .set_spend_per_hour_minor
-        .map(|s| minor_to_input(s, &currency))
+        .map(|s| minor_to_input(s, currency))
         .unwrap_or_default();
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let can_manage = form.is_some();
@@ -411,8 +413,7 @@ fn breaker_panel(
 }
 
 /// Every reservation of the grant, newest first.
-fn ledger_panel(ledger: Vec<LedgerView>, currency: &str) -> impl IntoView + use<> {
-    let currency = currency.to_string();
+fn ledger_panel(ledger: Vec<LedgerView>, currency: Currency) -> impl IntoView + use<> {
     let ledger_rows = ledger
         .into_iter()
         .map(|e| {
@@ -426,7 +427,7 @@ fn ledger_panel(ledger: Vec<LedgerView>, currency: &str) -> impl IntoView + use<
                     <td><time datetime=e.created_at.to_rfc3339()>{fmt_datetime(&e.created_at)}</time></td>
                     <td class="mono small">{e.action}</td>
                     <td class="mono small">{e.resource}</td>
-                    <td class="numeric">{format_minor(e.amount_minor, &currency)}</td>
+                    <td class="numeric">{format_minor(e.amount_minor, currency)}</td>
                     <td><Badge tone=tone label=e.status.label()/></td>
                 </tr>
             }

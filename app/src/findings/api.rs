@@ -226,7 +226,8 @@ pub async fn apply_least_privilege(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let advertiser = account_manage_access(&person, &advertiser_id).await?;
+    let m = account_manage_access(&person, &advertiser_id).await?;
+    let advertiser = m.advertiser();
     let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
     let window_days = parse_window(Some(&window))?;
     let store = store()?;
@@ -240,7 +241,7 @@ pub async fn apply_least_privilege(
             grant.version
         )));
     }
-    let found = compute(&advertiser, window_days, Some(&agent)).await?;
+    let found = compute(advertiser, window_days, Some(&agent)).await?;
     let Some((finding, Some(policy))) = found.into_iter().next() else {
         return Err(AppError::BadRequest(
             "there is nothing to remove: every granted action was used in the window".into(),
@@ -253,12 +254,11 @@ pub async fn apply_least_privilege(
         )));
     }
     let removed = finding.granted - finding.granted_after;
-    let saved = store
-        .update_grant(
-            &actor(&person),
-            &advertiser.id,
-            &agent,
-            charter_store::GrantChange {
+    let saved = charter_core::grants::update(
+        &*store,
+        &m,
+        &agent,
+        charter_store::GrantChange {
                 purpose: grant.purpose,
                 policy: Some(policy),
                 not_before: grant.not_before,

@@ -85,11 +85,12 @@ pub fn AccountsPage() -> impl IntoView {
                 };
                 let accounts = info.memberships.into_iter().map(|m| {
                     let href = format!("/accounts/{}/agents", m.advertiser.id);
+                    let meta = format!("Marketplace {} · {}", m.advertiser.marketplace, m.advertiser.currency());
                     view! {
                         <li class="card card--link">
                             <a href=href>
                                 <span class="card__title">{m.advertiser.name}</span>
-                                <span class="card__meta">{format!("Marketplace {} · {}", m.advertiser.marketplace, m.advertiser.currency)}</span>
+                                <span class="card__meta">{meta}</span>
                                 <Badge tone="neutral" label=m.role.label()/>
                             </a>
                         </li>

@@ -141,10 +141,7 @@ pub async fn require_person_for_change(csrf: &str) -> Result<(Session, Person), 
 }
 
 pub fn actor(person: &Person) -> Actor {
-    Actor::Person {
-        id: person.id.clone(),
-        label: format!("{} <{}>", person.display_name, person.email),
-    }
+    charter_core::access::person_actor(person)
 }
 
 /// A partner developer as advertisers see them in their activity: the name, not the email.
@@ -265,21 +262,13 @@ pub async fn account_access_with(
 }
 
 /// Like [`account_access`], but only owners and admins pass; viewers and support get
-/// `Forbidden` (they can see the account, so hiding it would be pointless).
+/// `Forbidden` (they can see the account, so hiding it would be pointless). The answer is the
+/// proof every change to the account takes (`charter_core`'s use cases).
 pub async fn account_manage_access(
     person: &Person,
     advertiser_id: &str,
-) -> Result<Advertiser, AppError> {
-    let id = AdvertiserId::parse(advertiser_id).map_err(|_| AppError::NotFound)?;
-    let store = store()?;
-    match store.membership_role(&person.id, &id).await? {
-        Some(role) if role.can_manage() => store.advertiser(&id).await?.ok_or(AppError::NotFound),
-        Some(_) => Err(AppError::Forbidden),
-        None if person.is_support && store.advertiser(&id).await?.is_some() => {
-            Err(AppError::Forbidden)
-        }
-        None => Err(AppError::NotFound),
-    }
+) -> Result<charter_core::access::Manage, AppError> {
+    Ok(charter_core::access::manage(&*store()?, person, advertiser_id).await?)
 }
 
 /// The partner, if the person is one of its developers; otherwise `NotFound`.

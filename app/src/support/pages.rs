@@ -71,7 +71,7 @@ pub fn SupportPage() -> impl IntoView {
                             <div class="list__row">
                                 <div>
                                     <strong>{a.name.clone()}</strong>
-                                    <div class="muted small">{format!("{} · {} · ", a.marketplace, a.currency)}<span class="mono">{a.id.to_string()}</span></div>
+                                    <div class="muted small">{format!("{} · {} · ", a.marketplace, a.currency())}<span class="mono">{a.id.to_string()}</span></div>
                                 </div>
                                 {(!is_chosen).then(|| view! { <a class="button button--secondary" href=choose>"Inspect…"</a> })}
                             </div>

@@ -11,7 +11,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("charter-model", &[]),
     ("authz", &[]),
     ("charter-store", &["charter-model"]),
-    ("charter-core", &["charter-model", "authz"]),
+    // The use cases run over the store's traits (model ← store ← core).
+    ("charter-core", &["charter-model", "authz", "charter-store"]),
     ("charter-tokens", &["charter-store", "authz"]),
     // The UI: the model and the engine in the browser too (the grant editor's live preview);
     // the core and the store on the server only (the `ssr` feature).

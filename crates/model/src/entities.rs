@@ -7,9 +7,15 @@ use super::*;
 pub struct Advertiser {
     pub id: AdvertiserId,
     pub name: String,
-    pub marketplace: String,
-    pub currency: String,
+    pub marketplace: Marketplace,
     pub created_at: DateTime<Utc>,
+}
+
+impl Advertiser {
+    /// The currency the account counts in: its marketplace's.
+    pub fn currency(&self) -> Currency {
+        self.marketplace.currency()
+    }
 }
 
 /// A person, without credentials.

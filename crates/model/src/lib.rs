@@ -131,7 +131,9 @@ mod audit;
 mod consent;
 mod entities;
 mod enums;
+mod market;
 mod query;
+mod spend;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -140,5 +142,7 @@ pub use audit::*;
 pub use consent::*;
 pub use entities::*;
 pub use enums::*;
+pub use market::*;
 pub use query::*;
+pub use spend::*;
 pub use text::*;

@@ -25,7 +25,7 @@ pub(super) async fn seed_consent(
         )
         .await?;
     let by_name = |n: &str| agents.iter().find(|a| a.name == n);
-    let acct = charter_model::arn::account(&northwind.marketplace, northwind.id.as_str());
+    let acct = charter_model::arn::account(northwind.marketplace, northwind.id.as_str());
     let now = Utc::now();
     let requests = [
         (

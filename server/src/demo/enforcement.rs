@@ -35,7 +35,7 @@ async fn seed_spend(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use charter_store::{NewReservation, ReserveOutcome, SpendLimits};
-    let acct = charter_model::arn::account(&northwind.marketplace, northwind.id.as_str());
+    let acct = charter_model::arn::account(northwind.marketplace, northwind.id.as_str());
     let Some(grant) = store.grant_for(&northwind.id, &pilot.id).await? else {
         return Ok(());
     };

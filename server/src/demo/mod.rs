@@ -191,13 +191,13 @@ async fn seed_advertisers(
     people: &[Person],
 ) -> Result<[Advertiser; 3], StoreError> {
     let northwind = store
-        .create_advertiser(system, &name("name", NORTHWIND)?, "US", "USD")
+        .create_advertiser(system, &name("name", NORTHWIND)?, Marketplace::Us)
         .await?;
     let halcyon = store
-        .create_advertiser(system, &name("name", HALCYON)?, "UK", "GBP")
+        .create_advertiser(system, &name("name", HALCYON)?, Marketplace::Uk)
         .await?;
     let bergfeld = store
-        .create_advertiser(system, &name("name", BERGFELD)?, "DE", "EUR")
+        .create_advertiser(system, &name("name", BERGFELD)?, Marketplace::De)
         .await?;
     let memberships = [
         (OWNER, &northwind, AdvertiserRole::Owner),

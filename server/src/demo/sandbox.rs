@@ -422,8 +422,8 @@ pub fn sandbox_seed(
         profile: Some(Profile {
             id: ProfileId::parse(&rng.id())?,
             advertiser_id: advertiser.id.clone(),
-            country_code: advertiser.marketplace.clone(),
-            currency_code: advertiser.currency.clone(),
+            country_code: advertiser.marketplace.code().into(),
+            currency_code: advertiser.currency().code().into(),
             timezone: plan.timezone.into(),
             account_name: advertiser.name.clone(),
             account_type: plan.account_type.into(),
@@ -591,7 +591,7 @@ fn seed_reports(
             ad_groups: &seed.ad_groups,
             keywords: &seed.keywords,
             targets: &seed.targets,
-            currency: &advertiser.currency,
+            currency: advertiser.currency(),
         };
         let rows = crate::sandbox::reports::compute_rows(&job, &data);
         job.payload = Some(serde_json::Value::Array(rows).to_string());
@@ -642,7 +642,7 @@ fn seed_invoices(
             period_end: end,
             amount_minor: amount,
             tax_minor: amount * plan.tax_percent / 100,
-            currency: advertiser.currency.clone(),
+            currency: advertiser.currency(),
             status: if last {
                 InvoiceStatus::Issued
             } else {
@@ -674,12 +674,11 @@ pub(super) async fn seed_sandbox(
 mod tests {
     use super::*;
 
-    fn advertiser(name: &str, marketplace: &str, currency: &str) -> Advertiser {
+    fn advertiser(name: &str, marketplace: &str) -> Advertiser {
         Advertiser {
             id: AdvertiserId::generate(),
             name: name.into(),
-            marketplace: marketplace.into(),
-            currency: currency.into(),
+            marketplace: Marketplace::parse(marketplace).unwrap(),
             created_at: Utc::now(),
         }
     }
@@ -692,8 +691,8 @@ mod tests {
             (HALCYON, "UK", "GBP"),
             (BERGFELD, "DE", "EUR"),
         ] {
-            let a = sandbox_seed(&advertiser(name, mkt, cur), now).unwrap();
-            let b = sandbox_seed(&advertiser(name, mkt, cur), now).unwrap();
+            let a = sandbox_seed(&advertiser(name, mkt), now).unwrap();
+            let b = sandbox_seed(&advertiser(name, mkt), now).unwrap();
             let shape = |s: &SandboxSeed| {
                 (
                     s.profile.as_ref().map(|p| p.id),
@@ -736,7 +735,7 @@ mod tests {
             assert!(
                 a.invoices
                     .iter()
-                    .all(|i| i.amount_minor > 0 && i.currency == cur)
+                    .all(|i| i.amount_minor > 0 && i.currency.code() == cur)
             );
             assert_eq!(
                 a.invoices

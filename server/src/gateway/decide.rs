@@ -358,7 +358,7 @@ impl Enforcer {
                     "{requested_minor} would take the {} spend to {} of its {limit_minor} cap ({used_minor} already held or spent, in {} minor units)",
                     window.as_str(),
                     used_minor.saturating_add(requested_minor),
-                    view.advertiser.currency,
+                    view.advertiser.currency(),
                 ),
             )),
             Err(e) => {

@@ -144,13 +144,13 @@ pub(super) async fn open_ad_group(
     Ok(g)
 }
 
-pub fn view(g: &AdGroup) -> Value {
+pub fn view(g: &AdGroup, currency: Currency) -> Value {
     json!({
         "adGroupId": g.id.to_string(),
         "campaignId": g.campaign_id.to_string(),
         "name": g.name.as_str(),
         "state": g.state.api(),
-        "defaultBid": money(g.default_bid_minor),
+        "defaultBid": money(g.default_bid_minor, currency),
         "extendedData": {
             "creationDateTime": g.created_at.to_rfc3339(),
             "lastUpdateDateTime": g.updated_at.to_rfc3339(),
@@ -158,16 +158,16 @@ pub fn view(g: &AdGroup) -> Value {
     })
 }
 
-fn written(w: Written<AdGroup>) -> Result<Json<Value>, SandboxError> {
+fn written(w: Written<AdGroup>, currency: Currency) -> Result<Json<Value>, SandboxError> {
     match w {
-        Written::Done(g) => Ok(Json(view(&g))),
+        Written::Done(g) => Ok(Json(view(&g, currency))),
         Written::Archived(what) => Err(archived(what)),
     }
 }
 
 fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<ChildListBody>(input.body)?.query()?;
+        input.read::<ChildListBody>()?.query()?;
         Ok(op(
             "sp:ListAdGroups",
             collection(input.advertiser, "adGroup"),
@@ -189,7 +189,7 @@ fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let new = plan_create(from_value(input.body)?, input.now)?;
+        let new = plan_create(input.read()?, input.now)?;
         let campaign = input
             .store
             .campaign(&input.advertiser.id, Program::Sp, new.campaign_id)
@@ -208,7 +208,7 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
 
 fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        plan_update(from_value(input.body)?)?;
+        plan_update(input.read()?)?;
         let g = find(input.store, input.advertiser, input.params).await?;
         check_open(input.store, input.advertiser, &g).await?;
         Ok(op(
@@ -220,12 +220,16 @@ fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
 }
 
 async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = from_bytes::<ChildListBody>(&body)?.query()?;
+    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
     let found = account
         .store
         .ad_groups(&account.advertiser().id, Program::Sp, &query)
         .await?;
-    let items = found.items.iter().map(view).collect();
+    let items = found
+        .items
+        .iter()
+        .map(|x| view(x, account.currency()))
+        .collect();
     Ok(Json(listing("adGroups", items, found.total, window)))
 }
 
@@ -234,17 +238,17 @@ async fn get_one(
     Path(params): Path<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, SandboxError> {
     let g = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&g)))
+    Ok(Json(view(&g, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let new = plan_create(from_bytes(&body)?, Utc::now())?;
+    let new = plan_create(account.read(&body)?, Utc::now())?;
     let w = account
         .store
         .create_ad_group(&account.advertiser().id, Program::Sp, new)
         .await
         .map_err(store_err("campaign"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn update(
@@ -252,7 +256,7 @@ async fn update(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let patch = plan_update(from_bytes(&body)?)?;
+    let patch = plan_update(account.read(&body)?)?;
     let id = path_id(&params, "adGroupId", AdGroupId::parse)?;
     let w = account
         .store
@@ -265,5 +269,5 @@ async fn update(
         )
         .await
         .map_err(store_err("ad group"))?;
-    written(w)
+    written(w, account.currency())
 }

@@ -351,7 +351,7 @@ fn list_query(body: ListBody) -> Result<(charter_store::SandboxQuery, Window), S
 }
 
 /// The API's view of a campaign.
-pub fn view(c: &Campaign, now: DateTime<Utc>) -> Value {
+pub fn view(c: &Campaign, currency: Currency, now: DateTime<Utc>) -> Value {
     let today = now.date_naive();
     let serving = match c.state {
         EntityState::Archived => "CAMPAIGN_ARCHIVED",
@@ -366,7 +366,7 @@ pub fn view(c: &Campaign, now: DateTime<Utc>) -> Value {
         "name": c.name.as_str(),
         "state": c.state.api(),
         "targetingType": c.targeting_type.api(),
-        "budget": { "budgetType": "DAILY", "budget": money(c.daily_budget_minor) },
+        "budget": { "budgetType": "DAILY", "budget": money(c.daily_budget_minor, currency) },
         "startDate": c.start_date.to_string(),
         "endDate": c.end_date.map(|d| d.to_string()),
         "extendedData": {
@@ -377,9 +377,9 @@ pub fn view(c: &Campaign, now: DateTime<Utc>) -> Value {
     })
 }
 
-fn written(w: Written<Campaign>) -> Result<Json<Value>, SandboxError> {
+fn written(w: Written<Campaign>, currency: Currency) -> Result<Json<Value>, SandboxError> {
     match w {
-        Written::Done(c) => Ok(Json(view(&c, Utc::now()))),
+        Written::Done(c) => Ok(Json(view(&c, currency, Utc::now()))),
         Written::Archived(what) => Err(archived(what)),
     }
 }
@@ -390,7 +390,7 @@ fn describe_list<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        list_query(from_value(input.body)?)?;
+        list_query(input.read()?)?;
         Ok(op(P::LIST, collection(input.advertiser, "campaign"), None))
     })
 }
@@ -408,7 +408,7 @@ fn describe_create<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let new = plan_create::<P>(from_value(input.body)?, input.now)?;
+        let new = plan_create::<P>(input.read()?, input.now)?;
         let amount = super::money::capacity(
             new.state,
             new.daily_budget_minor,
@@ -428,7 +428,7 @@ fn describe_update<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: UpdateBody = from_value(input.body)?;
+        let body: UpdateBody = input.read()?;
         let c = find_open::<P>(input.store, input.advertiser, input.params).await?;
         let patch = plan_update(body, &c, input.now.date_naive())?;
         Ok(change_op(
@@ -445,7 +445,7 @@ fn describe_pause<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<NoBody>(input.body)?;
+        input.read::<NoBody>()?;
         let c = find_open::<P>(input.store, input.advertiser, input.params).await?;
         let patch = CampaignPatch {
             state: Some(EntityState::Paused),
@@ -465,7 +465,7 @@ fn describe_archive<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<NoBody>(input.body)?;
+        input.read::<NoBody>()?;
         let c = find_open::<P>(input.store, input.advertiser, input.params).await?;
         Ok(op(P::DELETE, res(input.advertiser, &c), None))
     })
@@ -475,7 +475,7 @@ fn describe_budget<P: Product>(
     input: DescribeInput<'_>,
 ) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: BudgetUpdateBody = from_value(input.body)?;
+        let body: BudgetUpdateBody = input.read()?;
         let c = find_open::<P>(input.store, input.advertiser, input.params).await?;
         let patch = CampaignPatch {
             daily_budget_minor: Some(body.budget.budget.0),
@@ -494,13 +494,17 @@ fn describe_budget<P: Product>(
 // --- handlers ------------------------------------------------------------------------------
 
 async fn list<P: Product>(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = list_query(from_bytes(&body)?)?;
+    let (query, window) = list_query(account.read(&body)?)?;
     let found = account
         .store
         .campaigns(&account.advertiser().id, P::PROGRAM, &query)
         .await?;
     let now = Utc::now();
-    let items = found.items.iter().map(|c| view(c, now)).collect();
+    let items = found
+        .items
+        .iter()
+        .map(|c| view(c, account.currency(), now))
+        .collect();
     Ok(Json(listing("campaigns", items, found.total, window)))
 }
 
@@ -509,16 +513,16 @@ async fn get_one<P: Product>(
     Path(params): Path<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, SandboxError> {
     let c = find::<P>(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&c, Utc::now())))
+    Ok(Json(view(&c, account.currency(), Utc::now())))
 }
 
 async fn create<P: Product>(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let new = plan_create::<P>(from_bytes(&body)?, Utc::now())?;
+    let new = plan_create::<P>(account.read(&body)?, Utc::now())?;
     let c = account
         .store
         .create_campaign(&account.advertiser().id, new)
         .await?;
-    Ok(Json(view(&c, Utc::now())))
+    Ok(Json(view(&c, account.currency(), Utc::now())))
 }
 
 /// Applies `patch` if, on the campaign as it stands in the write transaction, it commits no
@@ -540,7 +544,7 @@ async fn apply<P: Product>(
         .await
         .map_err(store_err("campaign"))?
         .ok_or_else(|| changed_meanwhile("campaign"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn update<P: Product>(
@@ -548,7 +552,7 @@ async fn update<P: Product>(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let body: UpdateBody = from_bytes(&body)?;
+    let body: UpdateBody = account.read(&body)?;
     let c = find_open::<P>(&account.store, account.advertiser(), &params).await?;
     let patch = plan_update(body, &c, Utc::now().date_naive())?;
     apply::<P>(&account, &params, &patch).await
@@ -559,7 +563,7 @@ async fn pause<P: Product>(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    from_bytes::<NoBody>(&body)?;
+    account.read::<NoBody>(&body)?;
     let patch = CampaignPatch {
         state: Some(EntityState::Paused),
         ..CampaignPatch::default()
@@ -572,7 +576,7 @@ async fn archive<P: Product>(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    from_bytes::<NoBody>(&body)?;
+    account.read::<NoBody>(&body)?;
     let patch = CampaignPatch {
         state: Some(EntityState::Archived),
         ..CampaignPatch::default()
@@ -585,7 +589,7 @@ async fn budget<P: Product>(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let body: BudgetUpdateBody = from_bytes(&body)?;
+    let body: BudgetUpdateBody = account.read(&body)?;
     let patch = CampaignPatch {
         daily_budget_minor: Some(body.budget.budget.0),
         ..CampaignPatch::default()

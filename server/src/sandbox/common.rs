@@ -2,8 +2,10 @@
 //! optional profile scope), body parsing with errors that name the field, amounts, dates,
 //! paging, resource names.
 
-use super::spec::{Decided, Operation, SandboxError};
+use super::spec::{Decided, DescribeInput, Operation, SandboxError};
 use axum::extract::FromRequestParts;
+pub use charter_model::Currency;
+use charter_model::money;
 use charter_store::model::Advertiser;
 use charter_store::{
     AdGroupId, CampaignId, DynStore, EntityName, EntityState, ProfileId, SandboxQuery,
@@ -12,6 +14,7 @@ use chrono::NaiveDate;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -31,6 +34,16 @@ pub struct Account {
 impl Account {
     pub fn advertiser(&self) -> &Advertiser {
         &self.decided.advertiser
+    }
+
+    /// The account's currency: every amount a handler reads or shows is in it.
+    pub fn currency(&self) -> Currency {
+        self.decided.advertiser.currency()
+    }
+
+    /// The call's body, read in the account's currency ([`from_bytes`]).
+    pub fn read<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, SandboxError> {
+        from_bytes(bytes, self.currency())
     }
 }
 
@@ -65,6 +78,13 @@ impl FromRequestParts<DynStore> for Account {
     }
 }
 
+impl DescribeInput<'_> {
+    /// The call's body, read in the account's currency ([`from_value`]).
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, SandboxError> {
+        from_value(self.body, self.advertiser.currency())
+    }
+}
+
 /// The operation a route describes.
 pub fn op(action: &'static str, resource: String, amount_minor: Option<i64>) -> Operation {
     Operation {
@@ -80,7 +100,7 @@ pub fn op(action: &'static str, resource: String, amount_minor: Option<i64>) -> 
 /// `invoice`, `profile`, `billingProfile`).
 pub fn resource(advertiser: &Advertiser, kind: &str, id: impl fmt::Display) -> String {
     charter_model::arn::resource(
-        &advertiser.marketplace,
+        advertiser.marketplace,
         advertiser.id.as_str(),
         kind,
         &id.to_string(),
@@ -104,11 +124,37 @@ pub fn path_id<T>(
     parse(raw).map_err(|e| SandboxError::BadRequest(format!("`{name}`: {e}")))
 }
 
-/// Parses a JSON body (`null`, i.e. an empty body, reads as `{}`). Errors name the field's
-/// path: "`budget.budget`: expected …".
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, SandboxError> {
+thread_local! {
+    /// The currency of the account whose body is being read: [`from_value`] sets it for one
+    /// synchronous deserialization, so that every [`Amount`] in the body reads in it.
+    static BODY_CURRENCY: Cell<Option<Currency>> = const { Cell::new(None) };
+}
+
+/// Sets [`BODY_CURRENCY`] until dropped, then puts back what was there.
+struct CurrencyScope(Option<Currency>);
+
+impl CurrencyScope {
+    fn enter(currency: Currency) -> Self {
+        CurrencyScope(BODY_CURRENCY.replace(Some(currency)))
+    }
+}
+
+impl Drop for CurrencyScope {
+    fn drop(&mut self) {
+        BODY_CURRENCY.set(self.0);
+    }
+}
+
+/// Parses a JSON body of a call on an account whose currency is `currency` (`null`, i.e. an
+/// empty body, reads as `{}`); amounts read in that currency. Errors name the field's path:
+/// "`budget.budget`: expected …".
+pub fn from_value<T: DeserializeOwned>(
+    value: &Value,
+    currency: Currency,
+) -> Result<T, SandboxError> {
     let empty = Value::Object(serde_json::Map::new());
     let value = if value.is_null() { &empty } else { value };
+    let _scope = CurrencyScope::enter(currency);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -120,10 +166,13 @@ pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, SandboxError>
     })
 }
 
-/// Parses a raw body as the gateway passes it on (empty means `{}`).
-pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SandboxError> {
+/// Parses a raw body as the gateway passes it on (empty means `{}`), as [`from_value`] does.
+pub fn from_bytes<T: DeserializeOwned>(
+    bytes: &[u8],
+    currency: Currency,
+) -> Result<T, SandboxError> {
     let value = body_value(bytes)?;
-    from_value(&value)
+    from_value(&value, currency)
 }
 
 /// A raw body as JSON (`null` when empty).
@@ -140,83 +189,72 @@ pub fn body_value(bytes: &[u8]) -> Result<Value, SandboxError> {
 #[serde(deny_unknown_fields, expecting = "an empty object")]
 pub struct NoBody {}
 
-/// Minor units per major unit (every sandbox currency has two decimals).
-pub const MINOR_PER_MAJOR: i64 = 100;
-
-/// A money amount in minor units as the API shows it: a JSON number in major units.
-pub fn money(minor: i64) -> Value {
-    serde_json::Number::from_f64(minor as f64 / MINOR_PER_MAJOR as f64)
+/// A money amount in minor units of `currency` as the API shows it: a JSON number in major
+/// units (`12345` USD → `123.45`).
+pub fn money(minor: i64, currency: Currency) -> Value {
+    serde_json::Number::from_f64(money::minor_to_major(minor, currency))
         .map_or(Value::Null, Value::Number)
 }
 
-/// A money amount as a decimal string, e.g. `1.25`.
-pub fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    let per = MINOR_PER_MAJOR.unsigned_abs();
-    format!("{sign}{}.{:02}", m / per, m % per)
+/// A money amount as a decimal string in major units, e.g. `1.25` (USD) or `150` (JPY).
+pub fn decimal(minor: i64, currency: Currency) -> String {
+    money::minor_to_input(minor, currency)
 }
 
-/// Reads a JSON number in major units as minor units: at most two decimals, no exponent.
-fn minor_units(text: &str) -> Option<i64> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let frac = frac.trim_end_matches('0');
-    if int.is_empty()
-        || int.len() > 12
-        || frac.len() > 2
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let int: i64 = int.parse().ok()?;
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    int.checked_mul(MINOR_PER_MAJOR)?.checked_add(frac)
-}
-
-/// An amount between `MIN` and `MAX` minor units, read from a JSON number in major units.
+/// An amount of the account's currency, in its minor units, read from a JSON number in major
+/// units with at most the currency's decimals, between `MIN` and `MAX` **hundredths of a major
+/// unit** (so the same bounds in every currency: 0.02 is a cent in USD; in JPY, whose smallest
+/// unit is 1, the lower bound rounds up to 1). Only [`from_value`] reads it, in the account's
+/// currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Amount<const MIN: i64, const MAX: i64>(pub i64);
 
-/// A daily budget: 1.00 to 1,000,000.00.
+/// A daily budget: 1 to 1,000,000 major units.
 pub type Budget = Amount<100, 100_000_000>;
-/// A bid: 0.02 to 1,000.00.
+/// A bid: 0.02 to 1,000 major units.
 pub type Bid = Amount<2, 100_000>;
+
+impl<const MIN: i64, const MAX: i64> Amount<MIN, MAX> {
+    /// The bounds in minor units of `currency`: the lower rounded up, the upper down.
+    pub fn bounds(currency: Currency) -> (i64, i64) {
+        let per = currency.minor_per_major();
+        ((MIN * per + 99) / 100, MAX * per / 100)
+    }
+
+    fn check<E: de::Error>(text: &str) -> Result<Self, E> {
+        let Some(currency) = BODY_CURRENCY.get() else {
+            return Err(E::custom("an amount can only be read for an account"));
+        };
+        let (min, max) = Self::bounds(currency);
+        match money::decimal_to_minor(text, currency) {
+            Some(n) if (min..=max).contains(&n) => Ok(Amount(n)),
+            _ => Err(E::custom(format!(
+                "expected a positive amount in {currency} with at most {} decimals, from {} to {}; got `{}`",
+                currency.minor_digits(),
+                decimal(min, currency),
+                decimal(max, currency),
+                text.chars().take(32).collect::<String>()
+            ))),
+        }
+    }
+}
 
 impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Amount<MIN, MAX> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<const MIN: i64, const MAX: i64>;
-        impl<const MIN: i64, const MAX: i64> V<MIN, MAX> {
-            fn check<E: de::Error>(text: &str) -> Result<Amount<MIN, MAX>, E> {
-                match minor_units(text) {
-                    Some(n) if (MIN..=MAX).contains(&n) => Ok(Amount(n)),
-                    _ => Err(E::custom(format!(
-                        "expected a positive amount with at most 2 decimals, from {} to {}; got `{}`",
-                        decimal(MIN),
-                        decimal(MAX),
-                        text.chars().take(32).collect::<String>()
-                    ))),
-                }
-            }
-        }
         impl<const MIN: i64, const MAX: i64> Visitor<'_> for V<MIN, MAX> {
             type Value = Amount<MIN, MAX>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                write!(
-                    f,
-                    "a positive amount with at most 2 decimals, from {} to {}",
-                    decimal(MIN),
-                    decimal(MAX)
-                )
+                f.write_str("a positive amount in the account's currency")
             }
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
-                Self::check(&n.to_string())
+                Amount::check(&n.to_string())
             }
             fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-                Self::check(&n.to_string())
+                Amount::check(&n.to_string())
             }
             fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
-                Self::check(&n.to_string())
+                Amount::check(&n.to_string())
             }
         }
         d.deserialize_any(V::<MIN, MAX>)
@@ -463,31 +501,44 @@ mod tests {
     }
 
     fn err(v: Value) -> String {
-        match from_value::<Probe>(&v) {
+        match from_value::<Probe>(&v, Currency::Usd) {
             Err(SandboxError::BadRequest(m)) => m,
             other => panic!("expected a 400, got {other:?}"),
         }
     }
 
     #[test]
-    fn amounts_are_read_exactly() {
-        assert_eq!(minor_units("12"), Some(1200));
-        assert_eq!(minor_units("12.5"), Some(1250));
-        assert_eq!(minor_units("12.34"), Some(1234));
-        assert_eq!(minor_units("12.340"), Some(1234));
-        assert_eq!(minor_units("0.1"), Some(10));
-        assert_eq!(minor_units("12.345"), None);
-        assert_eq!(minor_units("-1"), None);
-        assert_eq!(minor_units("1e5"), None);
-        assert_eq!(decimal(1234), "12.34");
-        assert_eq!(decimal(5), "0.05");
-        assert_eq!(decimal(-250), "-2.50");
+    fn amounts_read_in_the_accounts_currency() {
+        assert_eq!(Budget::bounds(Currency::Usd), (100, 100_000_000));
+        assert_eq!(Bid::bounds(Currency::Eur), (2, 100_000));
+        // The yen's smallest unit is 1: the bid's lower bound (0.02) rounds up to it.
+        assert_eq!(Bid::bounds(Currency::Jpy), (1, 1_000));
+        assert_eq!(Budget::bounds(Currency::Jpy), (1, 1_000_000));
+        assert_eq!(decimal(1234, Currency::Usd), "12.34");
+        assert_eq!(decimal(-250, Currency::Gbp), "-2.50");
+        assert_eq!(decimal(1234, Currency::Jpy), "1234");
+        assert_eq!(money(1234, Currency::Usd), json!(12.34));
+        assert_eq!(money(1234, Currency::Jpy), json!(1234.0));
+        let yen = |v: Value| from_value::<Probe>(&v, Currency::Jpy);
+        let p = yen(json!({"name": "x", "budget": 1500})).unwrap();
+        assert_eq!(p.budget.0, 1500);
+        match yen(json!({"name": "x", "budget": 1.5})) {
+            Err(SandboxError::BadRequest(m)) => {
+                assert!(m.starts_with("`budget`: expected a positive amount in JPY with at most 0 decimals, from 1 to 1000000"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // Outside a body read for an account, an amount cannot be read at all.
+        assert!(serde_json::from_value::<Budget>(json!(1)).is_err());
     }
 
     #[test]
     fn body_errors_name_the_field() {
-        let p: Probe =
-            from_value(&json!({"name": " Spring ", "budget": 25.5, "endDate": null})).unwrap();
+        let p: Probe = from_value(
+            &json!({"name": " Spring ", "budget": 25.5, "endDate": null}),
+            Currency::Usd,
+        )
+        .unwrap();
         assert_eq!(p.name.0.as_str(), "Spring");
         assert_eq!(p.budget.0, 2550);
         assert_eq!(p.end_date, Some(None));

@@ -201,7 +201,7 @@ async fn find_open(
     Ok(k)
 }
 
-pub fn view(k: &Keyword) -> Value {
+pub fn view(k: &Keyword, currency: Currency) -> Value {
     json!({
         "keywordId": k.id.to_string(),
         "campaignId": k.campaign_id.to_string(),
@@ -209,7 +209,7 @@ pub fn view(k: &Keyword) -> Value {
         "keywordText": k.text.as_str(),
         "matchType": k.match_type.api(),
         "state": k.state.api(),
-        "bid": money(k.bid_minor),
+        "bid": money(k.bid_minor, currency),
         "extendedData": {
             "creationDateTime": k.created_at.to_rfc3339(),
             "lastUpdateDateTime": k.updated_at.to_rfc3339(),
@@ -217,16 +217,16 @@ pub fn view(k: &Keyword) -> Value {
     })
 }
 
-fn written(w: Written<Keyword>) -> Result<Json<Value>, SandboxError> {
+fn written(w: Written<Keyword>, currency: Currency) -> Result<Json<Value>, SandboxError> {
     match w {
-        Written::Done(k) => Ok(Json(view(&k))),
+        Written::Done(k) => Ok(Json(view(&k, currency))),
         Written::Archived(what) => Err(archived(what)),
     }
 }
 
 fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<ChildListBody>(input.body)?.query()?;
+        input.read::<ChildListBody>()?.query()?;
         Ok(op(
             "sp:ListKeywords",
             collection(input.advertiser, "keyword"),
@@ -248,7 +248,7 @@ fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: CreateBody = from_value(input.body)?;
+        let body: CreateBody = input.read()?;
         let campaign = body.campaign_id;
         let new = plan_create(body, input.now)?;
         let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
@@ -260,14 +260,14 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
             collection(input.advertiser, "keyword"),
             Some(bid_commitment(0, bid)),
         );
-        o.bid_amount = Some(decimal(bid));
+        o.bid_amount = Some(decimal(bid, input.advertiser.currency()));
         Ok(o)
     })
 }
 
 fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<StateBody>(input.body)?.patch(BID_ROUTE)?;
+        input.read::<StateBody>()?.patch(BID_ROUTE)?;
         let k = find_open(input.store, input.advertiser, input.params).await?;
         Ok(op(
             "sp:UpdateKeywords",
@@ -279,7 +279,7 @@ fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
 
 fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: BidBody = from_value(input.body)?;
+        let body: BidBody = input.read()?;
         let k = find_open(input.store, input.advertiser, input.params).await?;
         let amount = bid_commitment(k.bid_minor, body.bid.0);
         let mut o = op(
@@ -287,18 +287,22 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
             resource(input.advertiser, "keyword", k.id),
             Some(amount),
         );
-        o.bid_amount = Some(decimal(body.bid.0));
+        o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
         Ok(o)
     })
 }
 
 async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = from_bytes::<ChildListBody>(&body)?.query()?;
+    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
     let found = account
         .store
         .keywords(&account.advertiser().id, Program::Sp, &query)
         .await?;
-    let items = found.items.iter().map(view).collect();
+    let items = found
+        .items
+        .iter()
+        .map(|x| view(x, account.currency()))
+        .collect();
     Ok(Json(listing("keywords", items, found.total, window)))
 }
 
@@ -307,11 +311,11 @@ async fn get_one(
     Path(params): Path<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, SandboxError> {
     let k = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&k)))
+    Ok(Json(view(&k, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let body: CreateBody = from_bytes(&body)?;
+    let body: CreateBody = account.read(&body)?;
     let campaign = body.campaign_id;
     let new = plan_create(body, Utc::now())?;
     let g = open_ad_group(&account.store, account.advertiser(), new.ad_group_id).await?;
@@ -321,7 +325,7 @@ async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxErr
         .create_keyword(&account.advertiser().id, Program::Sp, new)
         .await
         .map_err(store_err("ad group"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn change(
@@ -350,7 +354,7 @@ async fn change(
         .await
         .map_err(store_err("keyword"))?
         .ok_or_else(|| changed_meanwhile("keyword"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn update(
@@ -358,7 +362,7 @@ async fn update(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let patch = from_bytes::<StateBody>(&body)?.patch(BID_ROUTE)?;
+    let patch = account.read::<StateBody>(&body)?.patch(BID_ROUTE)?;
     change(&account, &params, &patch).await
 }
 
@@ -367,7 +371,7 @@ async fn bid(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let body: BidBody = from_bytes(&body)?;
+    let body: BidBody = account.read(&body)?;
     let patch = BidPatch {
         state: None,
         bid_minor: Some(body.bid.0),

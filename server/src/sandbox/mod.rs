@@ -8,7 +8,8 @@
 //! `POST …/list` with `stateFilter`/`campaignIdFilter`/`adGroupIdFilter` (`{"include": […]}`),
 //! `maxResults` (1–1000, default 100) and `nextToken`; ids are strings of digits (report ids
 //! are UUIDs); states are `ENABLED`, `PAUSED`, `ARCHIVED`; money is a decimal number in the
-//! advertiser's currency (at most two decimals), stored as minor units. Each write takes one
+//! advertiser's currency (at most the currency's decimals: two, none for the yen), stored as the
+//! currency's minor units (`charter_model::Currency`, the unit spend caps count in). Each write takes one
 //! entity (no batches). A bad body is a 400 whose `details` names the field
 //! ("`budget.budget`: expected a positive amount …"); an unknown id, or another account's, is a
 //! 404 (`{"code": "NOT_FOUND", "details": "campaign not found"}`); a change to an archived

@@ -338,7 +338,7 @@ pub struct ReportData<'a> {
     pub ad_groups: &'a [AdGroup],
     pub keywords: &'a [Keyword],
     pub targets: &'a [Target],
-    pub currency: &'a str,
+    pub currency: Currency,
 }
 
 /// One day (or a sum of days) of delivery.
@@ -412,12 +412,12 @@ fn put(row: &mut Map<String, Value>, columns: &[String], key: &str, value: Value
     }
 }
 
-fn put_metrics(row: &mut Map<String, Value>, columns: &[String], m: Metrics) {
+fn put_metrics(row: &mut Map<String, Value>, columns: &[String], m: Metrics, currency: Currency) {
     put(row, columns, "impressions", m.impressions.into());
     put(row, columns, "clicks", m.clicks.into());
-    put(row, columns, "cost", money(m.cost));
+    put(row, columns, "cost", money(m.cost, currency));
     let cpc = if m.clicks > 0 { m.cost / m.clicks } else { 0 };
-    put(row, columns, "costPerClick", money(cpc));
+    put(row, columns, "costPerClick", money(cpc, currency));
     let ctr = if m.impressions > 0 {
         (m.clicks as f64 / m.impressions as f64 * 10_000.0).round() / 10_000.0
     } else {
@@ -425,7 +425,7 @@ fn put_metrics(row: &mut Map<String, Value>, columns: &[String], m: Metrics) {
     };
     put(row, columns, "clickThroughRate", json!(ctr));
     put(row, columns, "purchases7d", m.purchases.into());
-    put(row, columns, "sales7d", money(m.sales));
+    put(row, columns, "sales7d", money(m.sales, currency));
 }
 
 /// One report row's period columns.
@@ -483,7 +483,7 @@ pub fn compute_rows(job: &ReportJob, data: &ReportData<'_>) -> Vec<Value> {
         .collect();
     match job.report_type {
         ReportType::SpCampaigns => campaign_rows(job, data, &sp),
-        ReportType::SpTargeting => targeting_rows(job, &clauses(data, &sp)),
+        ReportType::SpTargeting => targeting_rows(job, &clauses(data, &sp), data.currency),
     }
 }
 
@@ -528,16 +528,16 @@ fn campaign_rows(job: &ReportJob, data: &ReportData<'_>, sp: &[&Campaign]) -> Ve
                 &mut row,
                 cols,
                 "campaignBudgetAmount",
-                money(c.daily_budget_minor),
+                money(c.daily_budget_minor, data.currency),
             );
             put(&mut row, cols, "campaignBudgetType", "DAILY".into());
             put(
                 &mut row,
                 cols,
                 "campaignBudgetCurrencyCode",
-                data.currency.into(),
+                data.currency.code().into(),
             );
-            put_metrics(&mut row, cols, m);
+            put_metrics(&mut row, cols, m, data.currency);
             rows.push(Value::Object(row));
         }
     }
@@ -582,7 +582,7 @@ fn clauses<'a>(data: &ReportData<'a>, sp: &[&'a Campaign]) -> Vec<Clause<'a>> {
 }
 
 /// The `spTargeting` rows: one per clause and period.
-fn targeting_rows(job: &ReportJob, clauses: &[Clause<'_>]) -> Vec<Value> {
+fn targeting_rows(job: &ReportJob, clauses: &[Clause<'_>], currency: Currency) -> Vec<Value> {
     let mut rows = Vec::new();
     let per_campaign = |c: &Campaign| {
         clauses
@@ -637,8 +637,8 @@ fn targeting_rows(job: &ReportJob, clauses: &[Clause<'_>]) -> Vec<Value> {
             put(&mut row, cols, "keywordType", k.keyword_type.into());
             put(&mut row, cols, "matchType", k.match_type.into());
             put(&mut row, cols, "targeting", k.targeting.clone().into());
-            put(&mut row, cols, "keywordBid", money(k.bid));
-            put_metrics(&mut row, cols, m);
+            put(&mut row, cols, "keywordBid", money(k.bid, currency));
+            put_metrics(&mut row, cols, m, currency);
             rows.push(Value::Object(row));
         }
     }
@@ -662,7 +662,7 @@ async fn compute(
         ad_groups: &ad_groups,
         keywords: &keywords,
         targets: &targets,
-        currency: &advertiser.currency,
+        currency: advertiser.currency(),
     };
     Ok(Value::Array(compute_rows(job, &data)).to_string())
 }
@@ -671,7 +671,7 @@ async fn compute(
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        plan_create(from_value(input.body)?, input.now)?;
+        plan_create(input.read()?, input.now)?;
         Ok(op(
             "reports:CreateReport",
             collection(input.advertiser, "report"),
@@ -706,7 +706,7 @@ fn describe_download(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let new = plan_create(from_bytes(&body)?, Utc::now())?;
+    let new = plan_create(account.read(&body)?, Utc::now())?;
     let r = account
         .store
         .create_report(&account.advertiser().id, new)

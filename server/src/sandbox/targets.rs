@@ -135,7 +135,7 @@ async fn find_open(
     Ok(t)
 }
 
-pub fn view(t: &Target) -> Value {
+pub fn view(t: &Target, currency: Currency) -> Value {
     let kind = t.expression.kind();
     let predicate = match t.expression.value() {
         Some(v) => json!({ "type": kind.api(), "value": v }),
@@ -149,7 +149,7 @@ pub fn view(t: &Target) -> Value {
         "resolvedExpression": [predicate],
         "expressionType": if kind.takes_value() { "MANUAL" } else { "AUTO" },
         "state": t.state.api(),
-        "bid": money(t.bid_minor),
+        "bid": money(t.bid_minor, currency),
         "extendedData": {
             "creationDateTime": t.created_at.to_rfc3339(),
             "lastUpdateDateTime": t.updated_at.to_rfc3339(),
@@ -157,16 +157,16 @@ pub fn view(t: &Target) -> Value {
     })
 }
 
-fn written(w: Written<Target>) -> Result<Json<Value>, SandboxError> {
+fn written(w: Written<Target>, currency: Currency) -> Result<Json<Value>, SandboxError> {
     match w {
-        Written::Done(t) => Ok(Json(view(&t))),
+        Written::Done(t) => Ok(Json(view(&t, currency))),
         Written::Archived(what) => Err(archived(what)),
     }
 }
 
 fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<ChildListBody>(input.body)?.query()?;
+        input.read::<ChildListBody>()?.query()?;
         Ok(op(
             "sp:ListTargets",
             collection(input.advertiser, "target"),
@@ -188,7 +188,7 @@ fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: CreateBody = from_value(input.body)?;
+        let body: CreateBody = input.read()?;
         let campaign = body.campaign_id;
         let new = plan_create(body, input.now)?;
         let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
@@ -200,14 +200,14 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
             collection(input.advertiser, "target"),
             Some(bid_commitment(0, bid)),
         );
-        o.bid_amount = Some(decimal(bid));
+        o.bid_amount = Some(decimal(bid, input.advertiser.currency()));
         Ok(o)
     })
 }
 
 fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        from_value::<StateBody>(input.body)?.patch(BID_ROUTE)?;
+        input.read::<StateBody>()?.patch(BID_ROUTE)?;
         let t = find_open(input.store, input.advertiser, input.params).await?;
         Ok(op(
             "sp:UpdateTargets",
@@ -219,7 +219,7 @@ fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
 
 fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
-        let body: BidBody = from_value(input.body)?;
+        let body: BidBody = input.read()?;
         let t = find_open(input.store, input.advertiser, input.params).await?;
         let amount = bid_commitment(t.bid_minor, body.bid.0);
         let mut o = op(
@@ -227,18 +227,22 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
             resource(input.advertiser, "target", t.id),
             Some(amount),
         );
-        o.bid_amount = Some(decimal(body.bid.0));
+        o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
         Ok(o)
     })
 }
 
 async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = from_bytes::<ChildListBody>(&body)?.query()?;
+    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
     let found = account
         .store
         .targets(&account.advertiser().id, Program::Sp, &query)
         .await?;
-    let items = found.items.iter().map(view).collect();
+    let items = found
+        .items
+        .iter()
+        .map(|x| view(x, account.currency()))
+        .collect();
     Ok(Json(listing("targets", items, found.total, window)))
 }
 
@@ -247,11 +251,11 @@ async fn get_one(
     Path(params): Path<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, SandboxError> {
     let t = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&t)))
+    Ok(Json(view(&t, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let body: CreateBody = from_bytes(&body)?;
+    let body: CreateBody = account.read(&body)?;
     let campaign = body.campaign_id;
     let new = plan_create(body, Utc::now())?;
     let g = open_ad_group(&account.store, account.advertiser(), new.ad_group_id).await?;
@@ -261,7 +265,7 @@ async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxErr
         .create_target(&account.advertiser().id, Program::Sp, new)
         .await
         .map_err(store_err("ad group"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn change(
@@ -290,7 +294,7 @@ async fn change(
         .await
         .map_err(store_err("target"))?
         .ok_or_else(|| changed_meanwhile("target"))?;
-    written(w)
+    written(w, account.currency())
 }
 
 async fn update(
@@ -298,7 +302,7 @@ async fn update(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let patch = from_bytes::<StateBody>(&body)?.patch(BID_ROUTE)?;
+    let patch = account.read::<StateBody>(&body)?.patch(BID_ROUTE)?;
     change(&account, &params, &patch).await
 }
 
@@ -307,7 +311,7 @@ async fn bid(
     Path(params): Path<BTreeMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
-    let body: BidBody = from_bytes(&body)?;
+    let body: BidBody = account.read(&body)?;
     let patch = BidPatch {
         state: None,
         bid_minor: Some(body.bid.0),

@@ -65,7 +65,7 @@ fn capped_policy(adv: &Advertiser, max_bid: &str) -> String {
         .collect(),
         resources: vec![format!(
             "arn:ads:{}:{}:*",
-            adv.marketplace.to_ascii_lowercase(),
+            adv.marketplace.code().to_ascii_lowercase(),
             adv.id
         )],
         max_bid: Some(max_bid.to_string()),

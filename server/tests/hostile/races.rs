@@ -58,7 +58,7 @@ async fn concurrent_raise_and_enable_never_under_reserve(backend: Backend) {
         let c = r.campaign(&id).await;
         let arn = format!(
             "arn:ads:{}:{}:campaign/{id}",
-            r.adv.marketplace.to_ascii_lowercase(),
+            r.adv.marketplace.code().to_ascii_lowercase(),
             r.adv.id
         );
         let committed = committed_on(&r, &arn).await;
@@ -91,7 +91,7 @@ async fn concurrent_bid_changes_never_under_reserve(backend: Backend) {
     const LOW: i64 = 10;
     let r = rogue(backend, sp_policy).await;
     let (_, group) = r.ad_group(50).await;
-    let market = r.adv.marketplace.to_ascii_lowercase();
+    let market = r.adv.marketplace.code().to_ascii_lowercase();
     for kind in ["keywords", "targets"] {
         let body = match kind {
             "keywords" => {

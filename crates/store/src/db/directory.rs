@@ -23,8 +23,7 @@ pub trait DirectoryStore: Send + Sync {
         &self,
         actor: &Actor,
         name: &Name,
-        marketplace: &str,
-        currency: &str,
+        marketplace: Marketplace,
     ) -> Result<Advertiser>;
     async fn advertiser(&self, id: &AdvertiserId) -> Result<Option<Advertiser>>;
     /// Support search over all accounts by name, marketplace or exact id.

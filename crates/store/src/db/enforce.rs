@@ -15,19 +15,7 @@ use serde::{Deserialize, Serialize};
 /// How long a reservation holds its amount when its call never reports back.
 pub const RESERVATION_TTL: Duration = Duration::minutes(5);
 
-/// Caps in the advertiser's currency minor units; `None` means no cap.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpendLimits {
-    pub daily_minor: Option<i64>,
-    pub monthly_minor: Option<i64>,
-    pub lifetime_minor: Option<i64>,
-}
-
-impl SpendLimits {
-    pub fn is_unlimited(&self) -> bool {
-        self.daily_minor.is_none() && self.monthly_minor.is_none() && self.lifetime_minor.is_none()
-    }
-}
+pub use crate::model::{CapError, SpendLimits};
 
 /// A spend window. Days and months are calendar days and months in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

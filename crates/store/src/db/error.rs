@@ -13,6 +13,9 @@ pub enum StoreError {
     Limit(String),
     #[error(transparent)]
     Invalid(#[from] ParseError),
+    /// Caps that cannot hold together ([`crate::model::SpendLimits::check`]).
+    #[error(transparent)]
+    Caps(#[from] crate::model::CapError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("unsupported database url `{0}`: use sqlite://… or postgres://…")]

@@ -95,11 +95,18 @@ struct AdvertiserRow {
 impl TryFrom<AdvertiserRow> for Advertiser {
     type Error = StoreError;
     fn try_from(r: AdvertiserRow) -> Result<Self> {
+        let marketplace = Marketplace::parse(&r.marketplace).map_err(corrupt)?;
+        // The currency column repeats the marketplace's currency (for SQL readers); they agree.
+        if Currency::parse(&r.currency).map_err(corrupt)? != marketplace.currency() {
+            return Err(StoreError::Corrupt(format!(
+                "advertiser {}: currency {} is not marketplace {}'s",
+                r.id, r.currency, r.marketplace
+            )));
+        }
         Ok(Advertiser {
             id: AdvertiserId::parse(&r.id).map_err(corrupt)?,
             name: r.name,
-            marketplace: r.marketplace,
-            currency: r.currency,
+            marketplace,
             created_at: r.created_at,
         })
     }

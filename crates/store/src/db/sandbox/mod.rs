@@ -19,7 +19,7 @@ mod targeting;
 mod values;
 
 use super::Result;
-use crate::model::AdvertiserId;
+use crate::model::{AdvertiserId, Currency};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

@@ -44,7 +44,7 @@ pub struct Invoice {
     /// Before tax.
     pub amount_minor: i64,
     pub tax_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub status: InvoiceStatus,
     pub issued_at: DateTime<Utc>,
     pub due_date: NaiveDate,

@@ -41,20 +41,19 @@ macro_rules! directory_store {
     ($store:ident, $db:ty) => {
         #[async_trait]
         impl DirectoryStore for $store {
-            async fn create_advertiser(&self, actor: &Actor, name: &Name, marketplace: &str, currency: &str) -> Result<Advertiser> {
+            async fn create_advertiser(&self, actor: &Actor, name: &Name, marketplace: Marketplace) -> Result<Advertiser> {
                 let adv = Advertiser {
                     id: AdvertiserId::generate(),
                     name: name.as_str().to_string(),
-                    marketplace: marketplace.to_string(),
-                    currency: currency.to_string(),
+                    marketplace,
                     created_at: Utc::now(),
                 };
                 let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO advertisers (id, name, marketplace, currency, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(adv.id.as_str())
                     .bind(&adv.name)
-                    .bind(&adv.marketplace)
-                    .bind(&adv.currency)
+                    .bind(adv.marketplace.code())
+                    .bind(adv.currency().code())
                     .bind(adv.created_at)
                     .execute(&mut *tx)
                     .await?;
@@ -66,7 +65,7 @@ macro_rules! directory_store {
                     target_kind: "advertiser",
                     target_id: adv.id.to_string(),
                     before: None,
-                    after: Some(json!({ "name": adv.name, "marketplace": adv.marketplace, "currency": adv.currency })),
+                    after: Some(json!({ "name": adv.name, "marketplace": adv.marketplace, "currency": adv.currency() })),
                     reason: None,
                 })
                 .await?;

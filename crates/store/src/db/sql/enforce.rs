@@ -314,11 +314,7 @@ macro_rules! enforce_store {
             }
 
             async fn set_spend_limits(&self, actor: &Actor, advertiser: &AdvertiserId, grant: &GrantId, limits: SpendLimits) -> Result<SpendLimits> {
-                for (what, v) in [("daily", limits.daily_minor), ("monthly", limits.monthly_minor), ("lifetime", limits.lifetime_minor)] {
-                    if v.is_some_and(|v| v < 0) {
-                        return Err(StoreError::Invalid(ParseError::Invalid { what: "spend limit", value: format!("{what} {}", v.unwrap_or(0)) }));
-                    }
-                }
+                limits.check()?;
                 let mut tx = self.begin_write().await?;
                 let (adv, agent) = Self::grant_owner(&mut tx, grant).await?;
                 if adv != advertiser.as_str() {

@@ -68,7 +68,7 @@ impl TryFrom<InvoiceRow> for Invoice {
             period_end: r.period_end,
             amount_minor: r.amount_minor,
             tax_minor: r.tax_minor,
-            currency: r.currency,
+            currency: Currency::parse(&r.currency).map_err(corrupt)?,
             status: InvoiceStatus::parse(&r.status).map_err(corrupt)?,
             issued_at: r.issued_at,
             due_date: r.due_date,
@@ -118,7 +118,7 @@ macro_rules! sandbox_report_store {
                 .bind(i.period_end)
                 .bind(i.amount_minor)
                 .bind(i.tax_minor)
-                .bind(&i.currency)
+                .bind(i.currency.code())
                 .bind(i.status.as_str())
                 .bind(i.issued_at)
                 .bind(i.due_date)

@@ -1,0 +1,52 @@
+//! Changes to the grants on an account: a new version, and revocation of one agent, of one
+//! partner's agents, or of every agent. Each takes the [`Manage`] proof and acts on that
+//! account only; a revocation is effective on the next request.
+
+use crate::access::Manage;
+use charter_model::{AgentId, Grant, PartnerId};
+use charter_store::{GrantChange, GrantStore, IdentityStore, RevokeOutcome, StoreError};
+
+/// Saves the agent's grant as its next version.
+pub async fn update<S: IdentityStore + ?Sized>(
+    store: &S,
+    m: &Manage,
+    agent: &AgentId,
+    change: GrantChange,
+) -> Result<Grant, StoreError> {
+    store
+        .update_grant(m.actor(), m.account(), agent, change)
+        .await
+}
+
+/// Revokes one agent's grant.
+pub async fn revoke<S: GrantStore + ?Sized>(
+    store: &S,
+    m: &Manage,
+    agent: &AgentId,
+    reason: Option<&str>,
+) -> Result<RevokeOutcome, StoreError> {
+    store
+        .revoke_grant(m.actor(), m.account(), agent, reason)
+        .await
+}
+
+/// Revokes every grant held by an agent of `partner`; returns how many.
+pub async fn revoke_partner<S: GrantStore + ?Sized>(
+    store: &S,
+    m: &Manage,
+    partner: &PartnerId,
+    reason: Option<&str>,
+) -> Result<u64, StoreError> {
+    store
+        .revoke_partner(m.actor(), m.account(), partner, reason)
+        .await
+}
+
+/// Revokes every grant on the account; returns how many.
+pub async fn revoke_all<S: GrantStore + ?Sized>(
+    store: &S,
+    m: &Manage,
+    reason: Option<&str>,
+) -> Result<u64, StoreError> {
+    store.revoke_all(m.actor(), m.account(), reason).await
+}
