@@ -53,7 +53,8 @@ pub struct PartnerRequestsPage {
 pub async fn partner_requests(partner_id: String) -> Result<PartnerRequestsPage, AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person().await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let store = store()?;
     let agents = store
         .applications_with_agents(&partner.id)
@@ -72,7 +73,7 @@ pub async fn partner_requests(partner_id: String) -> Result<PartnerRequestsPage,
     let requests = store.partner_access_requests(&partner.id).await?;
     let accounts = store.known_advertisers(&partner.id).await?;
     Ok(PartnerRequestsPage {
-        partner,
+        partner: partner.clone(),
         agents,
         accounts,
         purposes: Purpose::ALL.iter().map(|p| purpose_option(*p)).collect(),
@@ -99,7 +100,8 @@ pub async fn file_access_request(
     use super::server::*;
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let store = store()?;
     let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
     let owned = store
@@ -149,20 +151,15 @@ pub async fn file_access_request(
         None => None,
     };
     let note = parse_text("note", note.as_deref().unwrap_or(""), 0, 1000)?;
-    let request = store
-        .create_access_request(
-            &partner_actor(&person),
-            &partner.id,
-            charter_store::NewAccessRequest {
-                advertiser_id: advertiser.id,
-                agent_id: agent,
-                purpose,
-                policy,
-                expires_at,
-                note,
-            },
-        )
-        .await?;
+    let new = charter_store::NewAccessRequest {
+        advertiser_id: advertiser.id,
+        agent_id: agent,
+        purpose,
+        policy,
+        expires_at,
+        note,
+    };
+    let request = charter_core::partners::file_access_request(&*store, &dev, new).await?;
     leptos_axum::redirect(&format!(
         "/partners/{}/requests?notice=request_filed&request={}",
         partner.id, request.id

@@ -151,7 +151,8 @@ pub async fn redeem_invitation(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let store = store()?;
     let key = format!("invitation:{}", partner.id);
     let backoff = charter_store::Backoff {
@@ -167,8 +168,7 @@ pub async fn redeem_invitation(
         tracing::warn!(wait_secs = wait, "invitation redemption throttled");
         return Err(AppError::RateLimited);
     }
-    let advertiser = store
-        .redeem_invitation(&partner_actor(&person), &partner.id, &code)
+    let advertiser = charter_core::partners::redeem_invitation(&*store, &dev, &code)
         .await
         .map_err(|e| match e {
             charter_store::StoreError::NotFound => AppError::BadRequest(INVALID_CODE.into()),

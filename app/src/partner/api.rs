@@ -14,10 +14,11 @@ pub struct PartnerConsole {
 pub async fn load_partner_console(partner_id: String) -> Result<PartnerConsole, AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person().await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let applications = store()?.applications_with_agents(&partner.id).await?;
     Ok(PartnerConsole {
-        partner,
+        partner: partner.clone(),
         applications,
     })
 }
@@ -44,7 +45,8 @@ pub async fn create_application(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (Ok(name), Ok(description)) = (
         Name::parse("application name", &name),
         parse_text("description", description.as_deref().unwrap_or(""), 0, 500),
@@ -52,10 +54,7 @@ pub async fn create_application(
         back_with_error(&partner.id, "application", "invalid");
         return Ok(());
     };
-    match store()?
-        .create_application(&actor(&person), &partner.id, &name, &description)
-        .await
-    {
+    match charter_core::partners::create_application(&*store()?, &dev, &name, &description).await {
         Ok(app) => leptos_axum::redirect(&format!(
             "/partners/{}?notice=application_created&app={}#{}",
             partner.id, app.id, app.id
@@ -86,7 +85,8 @@ pub async fn register_agent(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let application = ApplicationId::parse(&application_id).map_err(|_| AppError::NotFound)?;
     let parsed: Result<Vec<Purpose>, _> = purposes.iter().map(|p| Purpose::parse(p)).collect();
     let form = format!("agent-{application}");
@@ -104,20 +104,14 @@ pub async fn register_agent(
         back_with_error(&partner.id, &form, "purposes");
         return Ok(());
     }
-    match store()?
-        .create_agent(
-            &actor(&person),
-            &partner.id,
-            charter_store::NewAgent {
-                application,
-                name,
-                description,
-                purposes,
-                party,
-            },
-        )
-        .await
-    {
+    let new = charter_store::NewAgent {
+        application,
+        name,
+        description,
+        purposes,
+        party,
+    };
+    match charter_core::partners::register_agent(&*store()?, &dev, new).await {
         Ok(agent) => leptos_axum::redirect(&format!(
             "/partners/{}?notice=agent_registered&agent={}#{}",
             partner.id, agent.id, agent.id
@@ -268,7 +262,8 @@ pub async fn load_agent_credentials(
 ) -> Result<AgentCredentials, AppError> {
     use crate::session::server::*;
     let (session, person) = require_person().await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, identity) = owned_agent(&partner, &agent_id).await?;
     let store = store()?;
     let secrets = store.client_secrets(&partner.id, &agent).await?;
@@ -298,7 +293,7 @@ pub async fn load_agent_credentials(
         }
     }
     Ok(AgentCredentials {
-        partner,
+        partner: partner.clone(),
         application_name,
         agent: identity.agent,
         token_endpoint: token_endpoint().await,
@@ -343,12 +338,10 @@ pub async fn create_client_secret(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, _) = owned_agent(&partner, &agent_id).await?;
-    match store()?
-        .create_client_secret(&actor(&person), &partner.id, &agent)
-        .await
-    {
+    match charter_core::partners::create_client_secret(&*store()?, &dev, &agent).await {
         Ok(issued) => {
             stash_fresh_secret(
                 &session,
@@ -384,12 +377,11 @@ pub async fn revoke_client_secret(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, _) = owned_agent(&partner, &agent_id).await?;
     let secret = SecretId::parse(&secret_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .revoke_client_secret(&actor(&person), &partner.id, &agent, &secret)
-        .await?;
+    charter_core::partners::revoke_client_secret(&*store()?, &dev, &agent, &secret).await?;
     back_to_agent(
         &partner.id,
         &agent,
@@ -410,12 +402,11 @@ pub async fn set_agent_status(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, _) = owned_agent(&partner, &agent_id).await?;
     let status = AgentStatus::parse(&status)?;
-    store()?
-        .set_agent_status(&actor(&person), &partner.id, &agent, status)
-        .await?;
+    charter_core::partners::set_agent_status(&*store()?, &dev, &agent, status).await?;
     back_to_agent(
         &partner.id,
         &agent,
@@ -566,7 +557,8 @@ pub async fn add_client_key(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, _) = owned_agent(&partner, &agent_id).await?;
     let (kid, x) = match parse_ed25519_jwk(jwk.trim()) {
         Ok(k) => k,
@@ -580,10 +572,7 @@ pub async fn add_client_key(
             return Ok(());
         }
     };
-    match store()?
-        .add_client_key(&actor(&person), &partner.id, &agent, &kid, &x)
-        .await
-    {
+    match charter_core::partners::add_client_key(&*store()?, &dev, &agent, &kid, &x).await {
         Ok(key) => back_to_agent(
             &partner.id,
             &agent,
@@ -607,12 +596,11 @@ pub async fn revoke_client_key(
 ) -> Result<(), AppError> {
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
-    let partner = partner_access(&person, &partner_id).await?;
+    let dev = partner_access(&person, &partner_id).await?;
+    let partner = dev.partner();
     let (agent, _) = owned_agent(&partner, &agent_id).await?;
     let key = ClientKeyId::parse(&key_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .revoke_client_key(&actor(&person), &partner.id, &agent, &key)
-        .await?;
+    charter_core::partners::revoke_client_key(&*store()?, &dev, &agent, &key).await?;
     back_to_agent(
         &partner.id,
         &agent,

@@ -146,10 +146,7 @@ pub fn actor(person: &Person) -> Actor {
 
 /// A partner developer as advertisers see them in their activity: the name, not the email.
 pub fn partner_actor(person: &Person) -> Actor {
-    Actor::Person {
-        id: person.id.clone(),
-        label: format!("{} (partner)", person.display_name),
-    }
+    charter_core::access::partner_actor(person)
 }
 
 /// A support person's read-only view of one account, opened with a reason.
@@ -272,12 +269,13 @@ pub async fn account_manage_access(
 }
 
 /// The partner, if the person is one of its developers; otherwise `NotFound`.
-pub async fn partner_access(person: &Person, partner_id: &str) -> Result<Partner, AppError> {
-    let id = PartnerId::parse(partner_id).map_err(|_| AppError::NotFound)?;
-    store()?
-        .partner_for_member(&person.id, &id)
-        .await?
-        .ok_or(AppError::NotFound)
+/// The answer is the proof every change in the partner's name takes (`charter_core`'s use
+/// cases).
+pub async fn partner_access(
+    person: &Person,
+    partner_id: &str,
+) -> Result<charter_core::access::Develop, AppError> {
+    Ok(charter_core::access::develop(&*store()?, person, partner_id).await?)
 }
 
 /// How long a created secret waits in the session for the page that shows it.

@@ -11,4 +11,5 @@ pub mod access;
 pub mod consent;
 pub mod enforce;
 pub mod grants;
+pub mod partners;
 pub mod policy;
