@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+mod page;
+pub use page::{Page, PageWithCsrf};
+
 /// The session summary, fetched once per navigation and shared through context.
 #[derive(Clone, Copy)]
 pub struct SessionResource(pub Resource<Result<SessionInfo, AppError>>);

@@ -34,14 +34,7 @@ pub fn ActivityPage() -> impl IntoView {
     );
     view! {
         <Title text="Activity"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading activity…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => activity_view(d),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading activity…" data=data view=activity_view/>
     }
 }
 

@@ -76,14 +76,7 @@ pub fn AgentsPage() -> impl IntoView {
     );
     view! {
         <Title text="Agents"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading agents…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <AgentsView data=d/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading agents…" data=data view=|d| view! { <AgentsView data=d/> }/>
     }
 }
 
@@ -355,14 +348,7 @@ pub fn AgentPage() -> impl IntoView {
     );
     view! {
         <Title text="Agent"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading agent…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <AgentView data=d/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading agent…" data=data view=|d| view! { <AgentView data=d/> }/>
     }
 }
 

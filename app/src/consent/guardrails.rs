@@ -120,21 +120,13 @@ pub async fn remove_guardrail(
 pub fn GuardrailsPage() -> impl IntoView {
     let adv = param("adv");
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     let data = Resource::new(
         move || (adv(), query.get().to_query_string()),
         |(adv, _)| load_guardrails(adv),
     );
     view! {
         <Title text="Guardrails"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading guardrails…"</p> }>
-            {move || Suspend::new(async move {
-                match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => view! { <GuardrailsView data=d csrf=i.csrf/> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading guardrails…" data=data view=|d, csrf| view! { <GuardrailsView data=d csrf=csrf/> }/>
     }
 }
 

@@ -53,21 +53,13 @@ fn RequestBadge(status: RequestStatus) -> impl IntoView {
 pub fn PartnerRequestsPage() -> impl IntoView {
     let partner = param("partner");
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     let data = Resource::new(
         move || (partner(), query.get().to_query_string()),
         |(partner, _)| partner_requests(partner),
     );
     view! {
         <Title text="Access requests"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading requests…"</p> }>
-            {move || Suspend::new(async move {
-                match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => view! { <PartnerRequestsView data=d csrf=i.csrf/> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading requests…" data=data view=|d, csrf| view! { <PartnerRequestsView data=d csrf=csrf/> }/>
     }
 }
 
@@ -243,14 +235,7 @@ pub fn AccountRequestsPage() -> impl IntoView {
     );
     view! {
         <Title text="Access requests"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading requests…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <AccountRequestsView data=d/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading requests…" data=data view=|d| view! { <AccountRequestsView data=d/> }/>
     }
 }
 

@@ -18,7 +18,6 @@ pub fn ConsentScreenPage() -> impl IntoView {
     let adv = param("adv");
     let req = param("req");
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     let data = Resource::new(
         move || {
             let q = query.get();
@@ -28,14 +27,7 @@ pub fn ConsentScreenPage() -> impl IntoView {
     );
     view! {
         <Title text="Access request"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading request…"</p> }>
-            {move || Suspend::new(async move {
-                match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => view! { <ConsentView data=d csrf=i.csrf/> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading request…" data=data view=|d, csrf| view! { <ConsentView data=d csrf=csrf/> }/>
     }
 }
 

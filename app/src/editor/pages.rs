@@ -26,28 +26,21 @@ pub fn EditGrantPage() -> impl IntoView {
     let adv = param("adv");
     let agent = param("agent");
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     let data = Resource::new(
         move || (adv(), agent()),
         |(adv, agent)| load_grant_editor(adv, agent),
     );
     view! {
         <Title text="Edit access"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the editor…"</p> }>
-            {move || Suspend::new(async move {
-                let (d, info) = match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => (d, i),
-                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                let q = query.get();
-                let pairs: Vec<(String, String)> = q
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect();
-                let from_query = draft::draft_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                view! { <Editor data=d csrf=info.csrf from_query=from_query/> }.into_any()
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading the editor…" data=data view=move |d, csrf| {
+            let q = query.get();
+            let pairs: Vec<(String, String)> = q
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            let from_query = draft::draft_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            view! { <Editor data=d csrf=csrf from_query=from_query/> }
+        }/>
     }
 }
 

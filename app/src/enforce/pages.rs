@@ -480,14 +480,7 @@ pub fn AlertsPage() -> impl IntoView {
     );
     view! {
         <Title text="Breaker alerts"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading alerts…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <AlertsView data=d/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading alerts…" data=data view=|d| view! { <AlertsView data=d/> }/>
     }
 }
 

@@ -35,14 +35,7 @@ pub fn FindingsPage() -> impl IntoView {
     );
     view! {
         <Title text="Unused access"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading findings…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <FindingsView data=d/> }.into_any(),
-                    Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Page fallback="Loading findings…" data=data view=|d| view! { <FindingsView data=d/> }/>
     }
 }
 

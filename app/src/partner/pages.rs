@@ -3,44 +3,47 @@
 use super::api::*;
 use crate::components::*;
 use crate::error::AppError;
+use crate::session::api::SessionInfo;
 use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 #[component]
 pub fn PartnersPage() -> impl IntoView {
     let SessionResource(info) = expect_context();
     view! {
         <Title text="Partner console"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let info = match info.await {
-                    Ok(i) => i,
-                    Err(e) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                if info.partners.is_empty() {
-                    return view! { <ErrorPanel error=AppError::NotFound/> }.into_any();
-                }
-                let items = info.partners.into_iter().map(|p| {
-                    let href = format!("/partners/{}", p.id);
-                    view! {
-                        <li class="card card--link">
-                            <a href=href>
-                                <span class="card__title">{p.name}</span>
-                                <span class="card__meta">{p.kind.label()}</span>
-                            </a>
-                        </li>
-                    }
-                }).collect_view();
-                view! {
-                    <div class="page-head"><div><p class="eyebrow">"Partner console"</p><h1>"Your partners"</h1></div></div>
-                    <ul class="cards">{items}</ul>
-                }.into_any()
-            })}
-        </Suspense>
+        <Page fallback="Loading…" data=info view=partners_view/>
     }
+}
+
+/// The partners the person works for, each a link to its console.
+fn partners_view(info: SessionInfo) -> AnyView {
+    if info.partners.is_empty() {
+        return view! { <ErrorPanel error=AppError::NotFound/> }.into_any();
+    }
+    let items = info
+        .partners
+        .into_iter()
+        .map(|p| {
+            let href = format!("/partners/{}", p.id);
+            view! {
+                <li class="card card--link">
+                    <a href=href>
+                        <span class="card__title">{p.name}</span>
+                        <span class="card__meta">{p.kind.label()}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="page-head"><div><p class="eyebrow">"Partner console"</p><h1>"Your partners"</h1></div></div>
+        <ul class="cards">{items}</ul>
+    }.into_any()
 }
 
 fn partner_messages(kind: &str, code: &str) -> Option<String> {
@@ -65,7 +68,6 @@ fn partner_messages(kind: &str, code: &str) -> Option<String> {
 pub fn PartnerConsolePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     // Keyed on the query too: after a form post the redirect's query (`notice`, new ids) changes,
     // which refetches the console so the new application or agent appears.
     let data = Resource::new(
@@ -79,50 +81,46 @@ pub fn PartnerConsolePage() -> impl IntoView {
     );
     view! {
         <Title text="Partner console"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let (d, info) = match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => (d, i),
-                    (Err(e), _) | (_, Err(e)) => return view! { <ErrorPanel error=e/> }.into_any(),
-                };
-                let highlight = query.get_untracked().get("agent");
-                let partner_id = d.partner.id.to_string();
-                let csrf = info.csrf.clone();
-                let apps = d.applications.into_iter().map(|a| {
-                    view! { <ApplicationCard app=a partner_id=partner_id.clone() csrf=csrf.clone() highlight=highlight.clone()/> }
-                }).collect_view();
-                let create = ServerAction::<CreateApplication>::new();
-                view! {
-                    <div class="page-head">
-                        <div>
-                            <p class="eyebrow">{format!("Partner console · {}", d.partner.kind.label())}</p>
-                            <h1>{d.partner.name.clone()}</h1>
-                            <p class="muted">"Register applications and the agents under them. Advertisers then decide what each agent may do."</p>
-                        </div>
-                        <a class="button button--secondary" href=format!("/partners/{partner_id}/requests")>"Access requests"</a>
-                    </div>
-                    <Flash messages=partner_messages/>
-                    {apps}
-                    <section class="panel" aria-labelledby="new-app-title">
-                        <h2 id="new-app-title">"New application"</h2>
-                        <ActionForm action=create attr:class="form form--row">
-                            <CsrfField token=info.csrf.clone()/>
-                            <input type="hidden" name="partner_id" value=d.partner.id.to_string()/>
-                            <div class="field">
-                                <label for="app-name">"Name"</label>
-                                <input id="app-name" name="name" type="text" required maxlength="80"/>
-                            </div>
-                            <div class="field field--grow">
-                                <label for="app-description">"Description"</label>
-                                <input id="app-description" name="description" type="text" maxlength="500"/>
-                            </div>
-                            <button class="button button--primary" type="submit">"Create application"</button>
-                        </ActionForm>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading…" data=data view=move |d, csrf| console_view(d, csrf, query)/>
     }
+}
+
+/// One partner's console: its applications with their agents, and the form for a new one.
+fn console_view(d: PartnerConsole, csrf: String, query: Memo<ParamsMap>) -> AnyView {
+    let highlight = query.get_untracked().get("agent");
+    let partner_id = d.partner.id.to_string();
+    let apps = d.applications.into_iter().map(|a| {
+        view! { <ApplicationCard app=a partner_id=partner_id.clone() csrf=csrf.clone() highlight=highlight.clone()/> }
+    }).collect_view();
+    let create = ServerAction::<CreateApplication>::new();
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{format!("Partner console · {}", d.partner.kind.label())}</p>
+                <h1>{d.partner.name.clone()}</h1>
+                <p class="muted">"Register applications and the agents under them. Advertisers then decide what each agent may do."</p>
+            </div>
+            <a class="button button--secondary" href=format!("/partners/{partner_id}/requests")>"Access requests"</a>
+        </div>
+        <Flash messages=partner_messages/>
+        {apps}
+        <section class="panel" aria-labelledby="new-app-title">
+            <h2 id="new-app-title">"New application"</h2>
+            <ActionForm action=create attr:class="form form--row">
+                <CsrfField token=csrf/>
+                <input type="hidden" name="partner_id" value=d.partner.id.to_string()/>
+                <div class="field">
+                    <label for="app-name">"Name"</label>
+                    <input id="app-name" name="name" type="text" required maxlength="80"/>
+                </div>
+                <div class="field field--grow">
+                    <label for="app-description">"Description"</label>
+                    <input id="app-description" name="description" type="text" maxlength="500"/>
+                </div>
+                <button class="button button--primary" type="submit">"Create application"</button>
+            </ActionForm>
+        </section>
+    }.into_any()
 }
 
 #[component]
@@ -287,7 +285,6 @@ fn curl_example(endpoint: &str, client_id: &str) -> String {
 pub fn AgentCredentialsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let SessionResource(info) = expect_context();
     // Keyed on the query too: every post redirects here with a new query, which refetches.
     let data = Resource::new(
         move || {
@@ -302,14 +299,7 @@ pub fn AgentCredentialsPage() -> impl IntoView {
     );
     view! {
         <Title text="Agent credentials"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match (data.await, info.await) {
-                    (Ok(d), Ok(i)) => view! { <CredentialsView data=d csrf=i.csrf/> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PageWithCsrf fallback="Loading…" data=data view=|d, csrf| view! { <CredentialsView data=d csrf=csrf/> }/>
     }
 }
 
