@@ -264,7 +264,7 @@ pub async fn load_agent_credentials(
     let (session, person) = require_person().await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, identity) = owned_agent(&partner, &agent_id).await?;
+    let (agent, identity) = owned_agent(partner, &agent_id).await?;
     let store = store()?;
     let secrets = store.client_secrets(&partner.id, &agent).await?;
     let keys = store.client_keys(&partner.id, &agent).await?;
@@ -340,7 +340,7 @@ pub async fn create_client_secret(
     let (session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (agent, _) = owned_agent(partner, &agent_id).await?;
     match charter_core::partners::create_client_secret(&*store()?, &dev, &agent).await {
         Ok(issued) => {
             stash_fresh_secret(
@@ -379,7 +379,7 @@ pub async fn revoke_client_secret(
     let (_session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (agent, _) = owned_agent(partner, &agent_id).await?;
     let secret = SecretId::parse(&secret_id).map_err(|_| AppError::NotFound)?;
     charter_core::partners::revoke_client_secret(&*store()?, &dev, &agent, &secret).await?;
     back_to_agent(
@@ -404,7 +404,7 @@ pub async fn set_agent_status(
     let (_session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (agent, _) = owned_agent(partner, &agent_id).await?;
     let status = AgentStatus::parse(&status)?;
     charter_core::partners::set_agent_status(&*store()?, &dev, &agent, status).await?;
     back_to_agent(
@@ -559,7 +559,7 @@ pub async fn add_client_key(
     let (_session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (agent, _) = owned_agent(partner, &agent_id).await?;
     let (kid, x) = match parse_ed25519_jwk(jwk.trim()) {
         Ok(k) => k,
         Err(problem) => {
@@ -598,7 +598,7 @@ pub async fn revoke_client_key(
     let (_session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let (agent, _) = owned_agent(&partner, &agent_id).await?;
+    let (agent, _) = owned_agent(partner, &agent_id).await?;
     let key = ClientKeyId::parse(&key_id).map_err(|_| AppError::NotFound)?;
     charter_core::partners::revoke_client_key(&*store()?, &dev, &agent, &key).await?;
     back_to_agent(
