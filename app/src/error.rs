@@ -73,6 +73,7 @@ impl From<charter_core::access::AccessError> for AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
 impl From<charter_store::StoreError> for AppError {
     fn from(e: charter_store::StoreError) -> Self {
         use charter_store::StoreError as E;
