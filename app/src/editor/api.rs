@@ -170,12 +170,6 @@ pub async fn save_grant_version(
             "this grant is revoked and cannot be changed; the partner must ask again".into(),
         ));
     }
-    if grant.version != base_version {
-        return Err(AppError::BadRequest(format!(
-            "the grant changed since you opened the editor (it is now version {}); reload the editor and make your change again",
-            grant.version
-        )));
-    }
     let note = note
         .map(|n| parse_text("note", &n, 0, 500))
         .transpose()?
@@ -210,10 +204,11 @@ pub async fn save_grant_version(
         d if d == data.inputs.current_not_after => grant.expires_at,
         d => Some(parse_day("Not after", d)? + chrono::Duration::days(1)),
     };
-    let saved = charter_core::grants::update(
+    let saved = charter_core::grants::save_version(
         &*store()?,
         &manage,
         &detail.agent.id,
+        base_version,
         charter_store::GrantChange {
             purpose: grant.purpose,
             policy: Some(preview.policy_json),
@@ -222,7 +217,13 @@ pub async fn save_grant_version(
             note,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        charter_store::StoreError::Stale { current, .. } => AppError::BadRequest(format!(
+            "the grant changed since you opened the editor (it is now version {current}); reload the editor and make your change again"
+        )),
+        e => e.into(),
+    })?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/agents/{}?notice=grant_updated&version={}",
         manage.account(),

@@ -235,12 +235,6 @@ pub async fn apply_least_privilege(
         .grant_for(&advertiser.id, &agent)
         .await?
         .ok_or(AppError::NotFound)?;
-    if grant.version != base_version {
-        return Err(AppError::BadRequest(format!(
-            "the grant changed since the findings were shown (it is now version {}); reload and review again",
-            grant.version
-        )));
-    }
     let found = compute(advertiser, window_days, Some(&agent)).await?;
     let Some((finding, Some(policy))) = found.into_iter().next() else {
         return Err(AppError::BadRequest(
@@ -254,10 +248,11 @@ pub async fn apply_least_privilege(
         )));
     }
     let removed = finding.granted - finding.granted_after;
-    let saved = charter_core::grants::update(
+    let saved = charter_core::grants::save_version(
         &*store,
         &m,
         &agent,
+        base_version,
         charter_store::GrantChange {
                 purpose: grant.purpose,
                 policy: Some(policy),
@@ -268,7 +263,13 @@ pub async fn apply_least_privilege(
                 )),
             },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            charter_store::StoreError::Stale { current, .. } => AppError::BadRequest(format!(
+                "the grant changed since the findings were shown (it is now version {current}); reload and review again"
+            )),
+            e => e.into(),
+        })?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/findings?window={window_days}&notice=applied&agent={}&version={}",
         advertiser.id, agent, saved.version

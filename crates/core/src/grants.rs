@@ -6,15 +6,19 @@ use crate::access::Manage;
 use charter_model::{AgentId, Grant, PartnerId};
 use charter_store::{GrantChange, GrantStore, IdentityStore, RevokeOutcome, StoreError};
 
-/// Saves the agent's grant as its next version.
-pub async fn update<S: IdentityStore + ?Sized>(
+/// Saves the agent's grant as its next version, made from version `base` (the one the person
+/// saw and reviewed). If the grant changed since (another person saved, a request was
+/// approved), nothing is written: [`StoreError::Stale`]. The check is in the write's own
+/// transaction, so of two saves from one version exactly one wins.
+pub async fn save_version<S: IdentityStore + ?Sized>(
     store: &S,
     m: &Manage,
     agent: &AgentId,
+    base: u32,
     change: GrantChange,
 ) -> Result<Grant, StoreError> {
     store
-        .update_grant(m.actor(), m.account(), agent, change)
+        .update_grant_from(m.actor(), m.account(), agent, base, change)
         .await
 }
 

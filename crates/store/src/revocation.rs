@@ -4,7 +4,8 @@
 //! the individually revoked tokens. The store updates it right after the commit of every change
 //! that can take access away, before the change is reported back, so the very next request in
 //! this process sees it. On PostgreSQL the same change is sent with `pg_notify` inside the
-//! committing transaction (delivered exactly when it commits), and every other `charter serve`
+//! committing transaction (delivered exactly when it commits; both steps are the store's
+//! `WriteTx`, so no mutation can skip one), and every other `charter serve`
 //! process applies it from its `LISTEN` connection (`crate::spawn_revocation_listener`).
 //!
 //! A grant the index has never seen (created in another process a moment ago) is looked up in

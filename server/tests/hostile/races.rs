@@ -13,6 +13,7 @@ use serde_json::json;
 backend_tests!(
     concurrent_raise_and_enable_never_under_reserve,
     concurrent_bid_changes_never_under_reserve,
+    two_editors_saving_one_version_cannot_both_win,
 );
 
 /// Rounds of the race; each round is one fresh paused campaign and two concurrent updates.
@@ -163,4 +164,96 @@ async fn bid_of(r: &Rogue, kind: &str, id: &str) -> i64 {
             .map(|t| t.bid_minor)
     };
     found.expect("the entity exists")
+}
+
+/// Two people with the editor open on the same version save at the same moment. Each saw
+/// version `v`; only one change can be version `v + 1`. Before the version was checked inside
+/// the save's transaction, both saves passed the check and the second silently replaced the
+/// first (the grant went to `v + 2` and the first editor's change was lost without a word).
+async fn two_editors_saving_one_version_cannot_both_win(backend: Backend) {
+    use charter_server::demo;
+    use common::post;
+    let app = common::spawn_app(backend).await;
+    let adv = app.advertiser(demo::NORTHWIND).await;
+    let q = AgentQuery::parse(Some("Bid Pilot"), None, None, None).expect("query");
+    let row = app
+        .store
+        .list_agent_grants(&adv.id, &q)
+        .await
+        .expect("list")
+        .items;
+    let agent = row
+        .into_iter()
+        .find(|r| r.agent_name == "Bid Pilot")
+        .expect("Bid Pilot")
+        .agent_id;
+    let (owner, owner_csrf) = app.signed_in(demo::OWNER).await;
+    let (admin, admin_csrf) = app.signed_in(demo::ADMIN).await;
+    let resources =
+        charter_store::model::arn::resource(adv.marketplace, adv.id.as_str(), "campaign", "*");
+    let (adv_s, agent_s) = (adv.id.to_string(), agent.to_string());
+    for round in 0..8 {
+        let before = app
+            .store
+            .grant_for(&adv.id, &agent)
+            .await
+            .expect("grant")
+            .expect("a grant");
+        let base = before.version.to_string();
+        let save = |c, csrf, note: String| {
+            let (adv_s, agent_s, base, resources) = (&adv_s, &agent_s, &base, &resources);
+            async move {
+                // A clean narrowing to reading Sponsored Products, the same for both.
+                let fields = [
+                    ("cells[]", "sp:List"),
+                    ("cells[]", "sp:Read"),
+                    ("advertiser_id", adv_s.as_str()),
+                    ("agent_id", agent_s.as_str()),
+                    ("base_version", base.as_str()),
+                    ("resources", resources.as_str()),
+                    ("note", note.as_str()),
+                ];
+                let res = post(c, csrf, "/api/save_grant_version", &fields).await;
+                let status = res.status().as_u16();
+                let to = common::location(&res);
+                (status, to, res.text().await.unwrap_or_default())
+            }
+        };
+        let (a, b) = tokio::join!(
+            save(&owner, &owner_csrf, format!("owner {round}")),
+            save(&admin, &admin_csrf, format!("admin {round}"))
+        );
+        let saved = [&a, &b]
+            .iter()
+            .filter(|r| r.0 == 302 && r.1.contains("notice=grant_updated"))
+            .count();
+        let refused: Vec<_> = [&a, &b].into_iter().filter(|r| r.0 == 400).collect();
+        let after = app
+            .store
+            .grant_for(&adv.id, &agent)
+            .await
+            .expect("grant")
+            .expect("a grant");
+        assert_eq!(
+            after.version,
+            before.version + 1,
+            "round {round}: two saves from version {} made version {}: {a:?} {b:?}",
+            before.version,
+            after.version
+        );
+        assert_eq!(
+            saved, 1,
+            "round {round}: exactly one save wins: {a:?} {b:?}"
+        );
+        assert_eq!(
+            refused.len(),
+            1,
+            "round {round}: the other is refused: {a:?} {b:?}"
+        );
+        assert!(
+            refused[0].2.contains("changed since you opened the editor"),
+            "round {round}: the refusal says why: {}",
+            refused[0].2
+        );
+    }
 }

@@ -26,6 +26,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed: {0}")]
     Password(String),
+    /// A change made from version `base` of a grant that is now version `current`.
+    #[error("the grant is now version {current}, not version {base}")]
+    Stale { base: u32, current: u32 },
+    /// A write that changes the product's state tried to commit without its audit event
+    /// (a bug in the store, refused so that the trail stays complete).
+    #[error("a change without its audit event was refused")]
+    Unaudited,
     #[error("a background task failed: {0}")]
     Task(String),
 }

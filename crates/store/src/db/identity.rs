@@ -222,6 +222,17 @@ pub trait IdentityStore: Send + Sync {
         agent: &AgentId,
         change: GrantChange,
     ) -> Result<Grant>;
+    /// Writes a new version of the grant only if it is still version `base`, checked in the
+    /// write's own transaction: a change made from an older version is refused
+    /// ([`StoreError::Stale`](crate::StoreError::Stale)), never written over a newer one.
+    async fn update_grant_from(
+        &self,
+        actor: &Actor,
+        advertiser: &AdvertiserId,
+        agent: &AgentId,
+        base: u32,
+        change: GrantChange,
+    ) -> Result<Grant>;
     async fn grant_versions(
         &self,
         advertiser: &AdvertiserId,

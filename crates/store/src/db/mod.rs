@@ -4,7 +4,8 @@
 //! implemented in the file (or folder) of the same name under `sql/`.
 //!
 //! Every method that changes state writes its audit event in the **same transaction** as the
-//! change (see `sql.rs`), so a change without its audit row can never be committed.
+//! change, through `sql/write.rs`'s `WriteTx`, whose commit refuses a change without its audit
+//! event and applies revocations to the index.
 
 mod audit;
 mod connect;

@@ -8,7 +8,7 @@
 
 use super::password::{bounded_argon2, verify_password};
 use super::*;
-use crate::revocation::RevocationIndex;
+use crate::revocation::{Change, RevocationIndex};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::FromRow;
@@ -30,6 +30,9 @@ mod grants;
 mod identity;
 mod sandbox;
 mod throttle;
+mod write;
+
+use write::{Audit, Ceremony, WriteTx};
 
 fn corrupt(e: ParseError) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -325,13 +328,56 @@ macro_rules! sql_store {
                 &self.pool
             }
 
-            async fn begin_write(&self) -> Result<sqlx::Transaction<'static, $db>> {
-                Ok(self.pool.begin_with($begin).await?)
+            /// A write transaction that must write an audit event before it commits.
+            async fn begin_write(&self) -> Result<WriteTx<Self>> {
+                Ok(WriteTx::new(
+                    self.pool.begin_with($begin).await?,
+                    self.index.clone(),
+                    Audit::Required,
+                ))
+            }
+
+            /// A write transaction for bookkeeping the product does not audit as a change
+            /// (the simulated ad platform, spend reservations, rate limits, the decision trail).
+            async fn begin_bookkeeping(&self) -> Result<WriteTx<Self>> {
+                Ok(WriteTx::new(
+                    self.pool.begin_with($begin).await?,
+                    self.index.clone(),
+                    Audit::Bookkeeping,
+                ))
             }
 
             /// A read-only transaction that sees one snapshot throughout.
             async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, $db>> {
                 Ok(self.pool.begin_with($snapshot).await?)
+            }
+        }
+
+        #[async_trait]
+        impl Ceremony for $store {
+            type Db = $db;
+
+            async fn write_audit(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ev: NewAuditEvent,
+            ) -> Result<AuditEvent> {
+                Self::insert_audit(conn, ev).await
+            }
+
+            async fn send_notice(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                change: &Change,
+            ) -> Result<()> {
+                if Self::BACKEND == "postgres" {
+                    let payload = serde_json::to_string(change)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(crate::revocation::CHANNEL)
+                        .bind(payload)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
             }
         }
 

@@ -371,7 +371,7 @@ macro_rules! audit_store {
                 }
                 let ids: Vec<EventId> = batch.iter().map(|d| d.id.clone()).collect();
                 let mut rows: Vec<ChainRow> = batch.into_iter().map(decision_row).collect();
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 Self::append_chained(&mut *tx, &mut rows).await?;
                 tx.commit().await?;
                 Ok(ids)
@@ -397,7 +397,7 @@ macro_rules! audit_store {
             async fn chain_unchained_events(&self) -> Result<u64> {
                 let mut chained = 0u64;
                 loop {
-                    let mut tx = self.begin_write().await?;
+                    let mut tx = self.begin_bookkeeping().await?;
                     // Rows first, then heads: a second process backfilling at the same time
                     // waits here and then finds the rows chained.
                     let sql = format!(
@@ -579,7 +579,7 @@ macro_rules! audit_store {
 
             async fn record_event(&self, event: NewAuditEvent) -> Result<AuditEvent> {
                 let mut tx = self.begin_write().await?;
-                let event = Self::insert_audit(&mut *tx, event).await?;
+                let event = tx.audit(event).await?;
                 tx.commit().await?;
                 Ok(event)
             }

@@ -256,7 +256,7 @@ macro_rules! consent_store {
                 .bind(&req.created_by)
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(req.advertiser_id.clone()),
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),
@@ -302,7 +302,6 @@ macro_rules! consent_store {
                     return Err(StoreError::Conflict("a decision on this request"));
                 }
                 let now = Utc::now();
-                let mut applied = None;
                 match &decision {
                     ConsentDecision::Deny { note } => {
                         req.status = RequestStatus::Denied;
@@ -312,11 +311,10 @@ macro_rules! consent_store {
                         req.status = RequestStatus::Approved;
                         req.decision_note = note.clone();
                         req.approved_policy = Some(policy.clone());
-                        let change = Self::approve_grant(&mut *tx, actor, advertiser, &req, policy, *expires_at, now).await?;
+                        Self::approve_grant(&mut tx, actor, advertiser, &req, policy, *expires_at, now).await?;
                         if let Some(ceiling) = ceiling {
-                            Self::set_ceiling_on_approval(&mut *tx, actor, advertiser, &req, ceiling, now).await?;
+                            Self::set_ceiling_on_approval(&mut tx, actor, advertiser, &req, ceiling, now).await?;
                         }
-                        applied = Some(change);
                     }
                 }
                 req.decided_at = Some(now);
@@ -330,7 +328,7 @@ macro_rules! consent_store {
                     .bind(req.id.as_str())
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -343,9 +341,6 @@ macro_rules! consent_store {
                 })
                 .await?;
                 tx.commit().await?;
-                if let Some(change) = applied {
-                    self.index.apply(&change);
-                }
                 Ok(req)
             }
 
@@ -421,7 +416,7 @@ macro_rules! consent_store {
                 .bind(invitation.expires_at)
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -474,7 +469,7 @@ macro_rules! consent_store {
                     .bind(id.as_str())
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -533,7 +528,7 @@ macro_rules! consent_store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(invitation.advertiser_id.clone()),
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),
@@ -587,7 +582,7 @@ macro_rules! consent_store {
                     .bind(&g.created_by)
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -615,7 +610,7 @@ macro_rules! consent_store {
                 .await?;
                 let g = Guardrail::try_from(row.ok_or(StoreError::NotFound)?)?;
                 sqlx::query("UPDATE guardrails SET removed_at = $1 WHERE id = $2").bind(Utc::now()).bind(id.as_str()).execute(&mut *tx).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),

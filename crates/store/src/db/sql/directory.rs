@@ -57,7 +57,7 @@ macro_rules! directory_store {
                     .bind(adv.created_at)
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(adv.id.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -118,7 +118,7 @@ macro_rules! directory_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_unique("a person with this email"))?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: None,
                     actor: actor.clone(),
@@ -175,7 +175,7 @@ macro_rules! directory_store {
                 .bind(Utc::now())
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -225,7 +225,7 @@ macro_rules! directory_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_unique("a partner with this name"))?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: Some(partner.id.clone()),
                     actor: actor.clone(),
@@ -253,20 +253,21 @@ macro_rules! directory_store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if inserted > 0 {
-                    Self::insert_audit(&mut *tx, NewAuditEvent {
-                        advertiser_id: None,
-                        partner_id: Some(partner.clone()),
-                        actor: actor.clone(),
-                        action: "partner.member_added",
-                        target_kind: "person",
-                        target_id: person.to_string(),
-                        before: None,
-                        after: Some(json!({ "role": "developer" })),
-                        reason: None,
-                    })
-                    .await?;
+                if inserted == 0 {
+                    return Ok(());
                 }
+                tx.audit(NewAuditEvent {
+                    advertiser_id: None,
+                    partner_id: Some(partner.clone()),
+                    actor: actor.clone(),
+                    action: "partner.member_added",
+                    target_kind: "person",
+                    target_id: person.to_string(),
+                    before: None,
+                    after: Some(json!({ "role": "developer" })),
+                    reason: None,
+                })
+                .await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -312,7 +313,7 @@ macro_rules! directory_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_unique("an application with this name"))?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),
@@ -390,7 +391,7 @@ macro_rules! directory_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_unique("an agent with this name in the application"))?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),

@@ -336,7 +336,7 @@ macro_rules! enforce_store {
                 .bind(Utc::now())
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -356,7 +356,7 @@ macro_rules! enforce_store {
                 if new.amount_minor <= 0 || new.amount_minor > MAX_AMOUNT_MINOR {
                     return Err(StoreError::Invalid(ParseError::Invalid { what: "amount", value: new.amount_minor.to_string() }));
                 }
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 // Make sure the grant's limits row exists, then hold it for the rest of the
                 // transaction: every reservation of this grant queues here.
                 sqlx::query(
@@ -432,7 +432,7 @@ macro_rules! enforce_store {
             }
 
             async fn settle_reservation(&self, grant: &GrantId, token: Option<&TokenId>, id: &ReservationId, commit: bool, now: DateTime<Utc>) -> Result<LedgerEntry> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let by_token = if token.is_some() { " AND token_id = $3" } else { "" };
                 let sql = format!("SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE id = $1 AND grant_id = $2{by_token}{}", Self::FOR_UPDATE);
                 let mut query = sqlx::query_as::<_, LedgerRow>(&sql)
@@ -606,7 +606,7 @@ macro_rules! enforce_store {
                     after.trips = 0;
                 }
                 Self::save_breaker(&mut tx, &after).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(after.advertiser_id.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -644,7 +644,7 @@ macro_rules! enforce_store {
                     after.changed_at = Utc::now();
                 }
                 Self::save_breaker(&mut tx, &after).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -695,7 +695,7 @@ macro_rules! enforce_store {
                     }
                     None => None,
                 };
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),

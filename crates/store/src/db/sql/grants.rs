@@ -150,9 +150,61 @@ macro_rules! grant_store {
                 Ok(())
             }
 
-            /// Marks one grant revoked and writes its audit event, inside `conn`'s transaction.
+            /// The one body of `update_grant` and `update_grant_from`: the next version of the
+            /// agent's grant, refused when revoked or (with `base`) when no longer version `base`.
+            pub(super) async fn write_grant_version(&self, actor: &Actor, advertiser: &AdvertiserId, agent: &AgentId, base: Option<u32>, change: GrantChange) -> Result<Grant> {
+                let mut tx = self.begin_write().await?;
+                let Some(before) = Self::grant_in_tx(&mut *tx, advertiser, agent).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if before.status == GrantStatus::Revoked {
+                    return Err(StoreError::Conflict("a revoked grant cannot be changed: a revoked grant"));
+                }
+                if let Some(base) = base.filter(|b| *b != before.version) {
+                    return Err(StoreError::Stale { base, current: before.version });
+                }
+                let now = Utc::now();
+                let after = Grant {
+                    purpose: change.purpose,
+                    policy: change.policy,
+                    not_before: change.not_before,
+                    expires_at: change.expires_at,
+                    version: before.version + 1,
+                    updated_at: now,
+                    ..before.clone()
+                };
+                sqlx::query("UPDATE grants SET purpose = $1, policy = $2, not_before = $3, expires_at = $4, version = $5, updated_at = $6 WHERE id = $7")
+                    .bind(after.purpose.as_str())
+                    .bind(&after.policy)
+                    .bind(after.not_before)
+                    .bind(after.expires_at)
+                    .bind(i32::try_from(after.version).unwrap_or(i32::MAX))
+                    .bind(now)
+                    .bind(after.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_grant_version(&mut *tx, &after, actor.label(), change.note.as_deref()).await?;
+                let state = Change::Grant(GrantState::from(&after));
+                tx.changed(state).await?;
+                tx.audit(NewAuditEvent {
+                    advertiser_id: Some(advertiser.clone()),
+                    partner_id: None,
+                    actor: actor.clone(),
+                    action: "grant.updated",
+                    target_kind: "grant",
+                    target_id: after.id.to_string(),
+                    before: Some(json!({ "version": before.version, "purpose": before.purpose.as_str(), "policy": before.policy, "not_before": before.not_before, "expires_at": before.expires_at })),
+                    after: Some(json!({ "version": after.version, "purpose": after.purpose.as_str(), "policy": after.policy, "not_before": after.not_before, "expires_at": after.expires_at })),
+                    reason: change.note,
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            /// Marks one grant revoked, with its audit event and its change, inside `tx`.
             async fn revoke_in_tx(
-                conn: &mut <$db as sqlx::Database>::Connection,
+                tx: &mut WriteTx<Self>,
                 actor: &Actor,
                 before: Grant,
                 reason: Option<&str>,
@@ -162,12 +214,11 @@ macro_rules! grant_store {
                     .bind(now)
                     .bind(actor.id())
                     .bind(before.id.as_str())
-                    .execute(&mut *conn)
+                    .execute(tx.conn())
                     .await?;
                 let after = Grant { status: GrantStatus::Revoked, revoked_at: Some(now), updated_at: now, ..before.clone() };
-                Self::notify(&mut *conn, &Change::Grant(GrantState::from(&after))).await?;
-                Self::insert_audit(
-                    &mut *conn,
+                tx.changed(Change::Grant(GrantState::from(&after))).await?;
+                tx.audit(
                     NewAuditEvent {
                         advertiser_id: Some(before.advertiser_id.clone()),
                         partner_id: None,
@@ -224,8 +275,8 @@ macro_rules! grant_store {
                 .await
                 .map_err(map_unique("a grant for this agent on this account"))?;
                 Self::insert_grant_version(&mut *tx, &grant, actor.label(), None).await?;
-                Self::notify(&mut *tx, &Change::Grant(GrantState::from(&grant))).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.changed(Change::Grant(GrantState::from(&grant))).await?;
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(grant.advertiser_id.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -238,7 +289,6 @@ macro_rules! grant_store {
                 })
                 .await?;
                 tx.commit().await?;
-                self.index.apply(&Change::Grant(GrantState::from(&grant)));
                 Ok(grant)
             }
 
@@ -428,9 +478,8 @@ macro_rules! grant_store {
                 if grant.status == GrantStatus::Revoked {
                     return Ok(RevokeOutcome::AlreadyRevoked(grant));
                 }
-                let after = Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?;
+                let after = Self::revoke_in_tx(&mut tx, actor, grant, reason).await?;
                 tx.commit().await?;
-                self.index.apply(&Change::Grant(GrantState::from(&after)));
                 Ok(RevokeOutcome::Revoked(after))
             }
 
@@ -440,11 +489,10 @@ macro_rules! grant_store {
                 let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).fetch_all(&mut *tx).await?;
                 let grants: Vec<Grant> = collect(rows)?;
                 let count = grants.len() as u64;
-                let mut revoked = Vec::with_capacity(grants.len());
                 for grant in grants {
-                    revoked.push(Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?);
+                    Self::revoke_in_tx(&mut tx, actor, grant, reason).await?;
                 }
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -457,9 +505,6 @@ macro_rules! grant_store {
                 })
                 .await?;
                 tx.commit().await?;
-                for g in &revoked {
-                    self.index.apply(&Change::Grant(GrantState::from(g)));
-                }
                 Ok(count)
             }
 
@@ -474,11 +519,10 @@ macro_rules! grant_store {
                 let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(partner.as_str()).fetch_all(&mut *tx).await?;
                 let grants: Vec<Grant> = collect(rows)?;
                 let count = grants.len() as u64;
-                let mut revoked = Vec::with_capacity(grants.len());
                 for grant in grants {
-                    revoked.push(Self::revoke_in_tx(&mut *tx, actor, grant, reason).await?);
+                    Self::revoke_in_tx(&mut tx, actor, grant, reason).await?;
                 }
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),
@@ -491,9 +535,6 @@ macro_rules! grant_store {
                 })
                 .await?;
                 tx.commit().await?;
-                for g in &revoked {
-                    self.index.apply(&Change::Grant(GrantState::from(g)));
-                }
                 Ok(count)
             }
         }

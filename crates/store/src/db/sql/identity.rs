@@ -3,7 +3,7 @@
 use super::super::identity::*;
 use super::super::password::{KEYED_HASH_PREFIX, ServerKey, keyed_hash, verify_keyed};
 use super::*;
-use crate::revocation::{CHANNEL, Change, GrantState};
+use crate::revocation::{Change, GrantState};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -191,16 +191,6 @@ macro_rules! identity_store {
                 owned.map(|_| ()).ok_or(StoreError::NotFound)
             }
 
-            /// Sends `change` to the other processes; on PostgreSQL `pg_notify` inside the
-            /// transaction is delivered when (and only if) it commits.
-            pub(super) async fn notify(conn: &mut <$db as sqlx::Database>::Connection, change: &Change) -> Result<()> {
-                if Self::BACKEND == "postgres" {
-                    let payload = serde_json::to_string(change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
-                }
-                Ok(())
-            }
-
             /// The server key of the keyed hashes of client secrets and invitation codes
             /// (`sql/consent.rs`): made once per database (the first process to ask inserts it;
             /// every process then reads the same row) and kept in memory after the first read.
@@ -288,7 +278,7 @@ macro_rules! identity_store {
                     .bind(info.created_at)
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_secret.created", "agent", agent.to_string(),
+                tx.audit(Self::partner_event(partner, actor, "client_secret.created", "agent", agent.to_string(),
                     json!({ "secret_id": info.id.as_str(), "hint": info.hint }))).await?;
                 tx.commit().await?;
                 Ok(IssuedSecret { info, secret })
@@ -300,13 +290,14 @@ macro_rules! identity_store {
                 let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE id = $1 AND agent_id = $2");
                 let row: Option<SecretRow> = sqlx::query_as(&sql).bind(secret.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
                 let mut info = ClientSecretInfo::try_from(row.ok_or(StoreError::NotFound)?)?;
-                if info.revoked_at.is_none() {
-                    let now = Utc::now();
-                    sqlx::query("UPDATE client_secrets SET revoked_at = $1 WHERE id = $2").bind(now).bind(secret.as_str()).execute(&mut *tx).await?;
-                    info.revoked_at = Some(now);
-                    Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_secret.revoked", "agent", agent.to_string(),
-                        json!({ "secret_id": secret.as_str(), "hint": info.hint }))).await?;
+                if info.revoked_at.is_some() {
+                    return Ok(info);
                 }
+                let now = Utc::now();
+                sqlx::query("UPDATE client_secrets SET revoked_at = $1 WHERE id = $2").bind(now).bind(secret.as_str()).execute(&mut *tx).await?;
+                info.revoked_at = Some(now);
+                tx.audit(Self::partner_event(partner, actor, "client_secret.revoked", "agent", agent.to_string(),
+                    json!({ "secret_id": secret.as_str(), "hint": info.hint }))).await?;
                 tx.commit().await?;
                 Ok(info)
             }
@@ -339,7 +330,7 @@ macro_rules! identity_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_unique("a key with this kid"))?;
-                Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_key.added", "agent", agent.to_string(),
+                tx.audit(Self::partner_event(partner, actor, "client_key.added", "agent", agent.to_string(),
                     json!({ "key_id": key.id.as_str(), "kid": key.kid }))).await?;
                 tx.commit().await?;
                 Ok(key)
@@ -351,13 +342,14 @@ macro_rules! identity_store {
                 let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE id = $1 AND agent_id = $2");
                 let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
                 let mut k = ClientKey::try_from(row.ok_or(StoreError::NotFound)?)?;
-                if k.revoked_at.is_none() {
-                    let now = Utc::now();
-                    sqlx::query("UPDATE client_keys SET revoked_at = $1 WHERE id = $2").bind(now).bind(key.as_str()).execute(&mut *tx).await?;
-                    k.revoked_at = Some(now);
-                    Self::insert_audit(&mut *tx, Self::partner_event(partner, actor, "client_key.revoked", "agent", agent.to_string(),
-                        json!({ "key_id": key.as_str(), "kid": k.kid }))).await?;
+                if k.revoked_at.is_some() {
+                    return Ok(k);
                 }
+                let now = Utc::now();
+                sqlx::query("UPDATE client_keys SET revoked_at = $1 WHERE id = $2").bind(now).bind(key.as_str()).execute(&mut *tx).await?;
+                k.revoked_at = Some(now);
+                tx.audit(Self::partner_event(partner, actor, "client_key.revoked", "agent", agent.to_string(),
+                    json!({ "key_id": key.as_str(), "kid": k.kid }))).await?;
                 tx.commit().await?;
                 Ok(k)
             }
@@ -382,8 +374,8 @@ macro_rules! identity_store {
                 }
                 sqlx::query("UPDATE agents SET status = $1 WHERE id = $2").bind(status.as_str()).bind(agent.as_str()).execute(&mut *tx).await?;
                 let change = Change::Agent { id: agent.to_string(), disabled: status == AgentStatus::Disabled };
-                Self::notify(&mut *tx, &change).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.changed(change).await?;
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: Some(partner.clone()),
                     actor: actor.clone(),
@@ -396,7 +388,6 @@ macro_rules! identity_store {
                 })
                 .await?;
                 tx.commit().await?;
-                self.index.apply(&change);
                 Ok(())
             }
 
@@ -508,7 +499,7 @@ macro_rules! identity_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_unique("a signing key with this id"))?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: None,
                     actor: Actor::System { label: "Charter".into() },
@@ -520,9 +511,8 @@ macro_rules! identity_store {
                     reason: None,
                 })
                 .await?;
-                Self::notify(&mut *tx, &Change::SigningKeys).await?;
+                tx.changed(Change::SigningKeys).await?;
                 tx.commit().await?;
-                self.index.apply(&Change::SigningKeys);
                 Ok(())
             }
 
@@ -537,7 +527,7 @@ macro_rules! identity_store {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: None,
                     actor: Actor::System { label: "Charter".into() },
@@ -549,9 +539,8 @@ macro_rules! identity_store {
                     reason: None,
                 })
                 .await?;
-                Self::notify(&mut *tx, &Change::SigningKeys).await?;
+                tx.changed(Change::SigningKeys).await?;
                 tx.commit().await?;
-                self.index.apply(&Change::SigningKeys);
                 Ok(())
             }
 
@@ -567,7 +556,7 @@ macro_rules! identity_store {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: None,
                     partner_id: None,
                     actor: Actor::System { label: "Charter".into() },
@@ -622,7 +611,7 @@ macro_rules! identity_store {
                     .bind(t.revoked_at)
                     .execute(&mut *tx)
                     .await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(t.advertiser_id.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -682,8 +671,8 @@ macro_rules! identity_store {
                 }
                 let jtis: Vec<String> = family.into_iter().map(|(j,)| j).collect();
                 let change = Change::Tokens { jtis: jtis.clone(), expires_at: token.expires_at.max(now) + chrono::Duration::minutes(20) };
-                Self::notify(&mut *tx, &change).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
+                tx.changed(change).await?;
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(token.advertiser_id.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -696,7 +685,6 @@ macro_rules! identity_store {
                 })
                 .await?;
                 tx.commit().await?;
-                self.index.apply(&change);
                 Ok(count)
             }
 
@@ -732,52 +720,13 @@ macro_rules! identity_store {
             }
 
             async fn update_grant(&self, actor: &Actor, advertiser: &AdvertiserId, agent: &AgentId, change: GrantChange) -> Result<Grant> {
-                let mut tx = self.begin_write().await?;
-                let Some(before) = Self::grant_in_tx(&mut *tx, advertiser, agent).await? else {
-                    return Err(StoreError::NotFound);
-                };
-                if before.status == GrantStatus::Revoked {
-                    return Err(StoreError::Conflict("a revoked grant cannot be changed: a revoked grant"));
-                }
-                let now = Utc::now();
-                let after = Grant {
-                    purpose: change.purpose,
-                    policy: change.policy,
-                    not_before: change.not_before,
-                    expires_at: change.expires_at,
-                    version: before.version + 1,
-                    updated_at: now,
-                    ..before.clone()
-                };
-                sqlx::query("UPDATE grants SET purpose = $1, policy = $2, not_before = $3, expires_at = $4, version = $5, updated_at = $6 WHERE id = $7")
-                    .bind(after.purpose.as_str())
-                    .bind(&after.policy)
-                    .bind(after.not_before)
-                    .bind(after.expires_at)
-                    .bind(i32::try_from(after.version).unwrap_or(i32::MAX))
-                    .bind(now)
-                    .bind(after.id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_grant_version(&mut *tx, &after, actor.label(), change.note.as_deref()).await?;
-                let state = Change::Grant(GrantState::from(&after));
-                Self::notify(&mut *tx, &state).await?;
-                Self::insert_audit(&mut *tx, NewAuditEvent {
-                    advertiser_id: Some(advertiser.clone()),
-                    partner_id: None,
-                    actor: actor.clone(),
-                    action: "grant.updated",
-                    target_kind: "grant",
-                    target_id: after.id.to_string(),
-                    before: Some(json!({ "version": before.version, "purpose": before.purpose.as_str(), "policy": before.policy, "not_before": before.not_before, "expires_at": before.expires_at })),
-                    after: Some(json!({ "version": after.version, "purpose": after.purpose.as_str(), "policy": after.policy, "not_before": after.not_before, "expires_at": after.expires_at })),
-                    reason: change.note,
-                })
-                .await?;
-                tx.commit().await?;
-                self.index.apply(&state);
-                Ok(after)
+                self.write_grant_version(actor, advertiser, agent, None, change).await
             }
+
+            async fn update_grant_from(&self, actor: &Actor, advertiser: &AdvertiserId, agent: &AgentId, base: u32, change: GrantChange) -> Result<Grant> {
+                self.write_grant_version(actor, advertiser, agent, Some(base), change).await
+            }
+
 
             async fn grant_versions(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Vec<GrantVersion>> {
                 let rows: Vec<VersionRow> = sqlx::query_as(

@@ -12,7 +12,7 @@ macro_rules! throttle_store {
                 let mut keys = keys.to_vec();
                 // One lock order for every caller: no deadlock between parallel claims.
                 keys.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let mut counts = Vec::with_capacity(keys.len());
                 let mut wait = 0i64;
                 for (key, backoff) in &keys {
@@ -49,7 +49,7 @@ macro_rules! throttle_store {
             }
 
             async fn login_succeeded(&self, clear: &[String], refund: &[String]) -> Result<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 for key in clear {
                     sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *tx).await?;
                 }

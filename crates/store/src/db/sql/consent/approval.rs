@@ -9,18 +9,17 @@ macro_rules! approval_steps {
     ($store:ident, $db:ty) => {
         impl $store {
             /// The grant an approval writes (a new one, or the next version of the agent's grant
-            /// on the account) with its version row, its change notice and its audit event, in
-            /// `conn`'s transaction. Returns the change for the revocation index after commit.
+            /// on the account) with its version row, its change and its audit event, in `tx`.
             pub(super) async fn approve_grant(
-                conn: &mut <$db as sqlx::Database>::Connection,
+                tx: &mut WriteTx<Self>,
                 actor: &Actor,
                 advertiser: &AdvertiserId,
                 req: &AccessRequest,
                 policy: &str,
                 expires_at: Option<DateTime<Utc>>,
                 now: DateTime<Utc>,
-            ) -> Result<Change> {
-                let before = Self::grant_in_tx(&mut *conn, advertiser, &req.agent_id).await?;
+            ) -> Result<()> {
+                let before = Self::grant_in_tx(tx.conn(), advertiser, &req.agent_id).await?;
                 let grant = match before.clone() {
                     None => {
                         let g = Grant {
@@ -50,7 +49,7 @@ macro_rules! approval_steps {
                             .bind(g.updated_at)
                             .bind(1_i32)
                             .bind(g.not_before)
-                            .execute(&mut *conn)
+                            .execute(tx.conn())
                             .await?;
                         g
                     }
@@ -72,15 +71,14 @@ macro_rules! approval_steps {
                             .bind(i32::try_from(g.version).unwrap_or(i32::MAX))
                             .bind(now)
                             .bind(g.id.as_str())
-                            .execute(&mut *conn)
+                            .execute(tx.conn())
                             .await?;
                         g
                     }
                 };
-                Self::insert_grant_version(&mut *conn, &grant, actor.label(), Some(&format!("approved request {}", req.id))).await?;
-                let change = Change::Grant(GrantState::from(&grant));
-                Self::notify(&mut *conn, &change).await?;
-                Self::insert_audit(&mut *conn, NewAuditEvent {
+                Self::insert_grant_version(tx.conn(), &grant, actor.label(), Some(&format!("approved request {}", req.id))).await?;
+                tx.changed(Change::Grant(GrantState::from(&grant))).await?;
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),
@@ -92,13 +90,13 @@ macro_rules! approval_steps {
                     reason: Some(format!("access request {}", req.id)),
                 })
                 .await?;
-                Ok(change)
+                Ok(())
             }
 
             /// Sets the application's ceiling on the account to `ceiling` as part of approving
-            /// `req`, with its audit event, in `conn`'s transaction.
+            /// `req`, with its audit event, in `tx`.
             pub(super) async fn set_ceiling_on_approval(
-                conn: &mut <$db as sqlx::Database>::Connection,
+                tx: &mut WriteTx<Self>,
                 actor: &Actor,
                 advertiser: &AdvertiserId,
                 req: &AccessRequest,
@@ -110,7 +108,7 @@ macro_rules! approval_steps {
                 ))
                 .bind(req.application_id.as_str())
                 .bind(advertiser.as_str())
-                .fetch_optional(&mut *conn)
+                .fetch_optional(tx.conn())
                 .await?;
                 let version = cur.as_ref().map_or(1, |(v, _)| v + 1);
                 sqlx::query(
@@ -123,9 +121,9 @@ macro_rules! approval_steps {
                 .bind(version)
                 .bind(now)
                 .bind(actor.label())
-                .execute(&mut *conn)
+                .execute(tx.conn())
                 .await?;
-                Self::insert_audit(&mut *conn, NewAuditEvent {
+                tx.audit(NewAuditEvent {
                     advertiser_id: Some(advertiser.clone()),
                     partner_id: None,
                     actor: actor.clone(),

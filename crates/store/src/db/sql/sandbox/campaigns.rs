@@ -197,7 +197,7 @@ macro_rules! sandbox_campaign_store {
                     created_at: new.created_at,
                     updated_at: new.created_at,
                 };
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 Self::insert_campaign(&mut *tx, &c).await?;
                 tx.commit().await?;
                 Ok(c)
@@ -225,7 +225,7 @@ macro_rules! sandbox_campaign_store {
                 now: DateTime<Utc>,
                 check: Check<'_, Campaign>,
             ) -> Result<Option<Written<Campaign>>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some(before) = Self::campaign_in_tx(&mut *tx, advertiser, program, id).await? else {
                     return Err(StoreError::NotFound);
                 };
@@ -274,7 +274,7 @@ macro_rules! sandbox_campaign_store {
             }
 
             async fn create_ad_group(&self, advertiser: &AdvertiserId, program: Program, new: NewAdGroup) -> Result<Written<AdGroup>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some(campaign) = Self::campaign_in_tx(&mut *tx, advertiser, program, new.campaign_id).await? else {
                     return Err(StoreError::NotFound);
                 };
@@ -304,7 +304,7 @@ macro_rules! sandbox_campaign_store {
                 patch: &AdGroupPatch,
                 now: DateTime<Utc>,
             ) -> Result<Written<AdGroup>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some((before, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, id).await? else {
                     return Err(StoreError::NotFound);
                 };

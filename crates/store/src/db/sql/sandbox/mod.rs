@@ -180,7 +180,7 @@ macro_rules! sandbox_store {
         #[async_trait]
         impl SandboxStore for $store {
             async fn seed_sandbox(&self, advertiser: &AdvertiserId, seed: &SandboxSeed) -> Result<()> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 if let Some(p) = &seed.profile {
                     seed_row_check(advertiser, &p.advertiser_id, p.id.to_string())?;
                     sqlx::query(&format!(

@@ -148,7 +148,7 @@ macro_rules! sandbox_report_store {
                     completed_at: None,
                     payload: None,
                 };
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 Self::insert_report(&mut *tx, &r).await?;
                 tx.commit().await?;
                 Ok(r)
@@ -172,7 +172,7 @@ macro_rules! sandbox_report_store {
                 payload: Option<String>,
                 now: DateTime<Utc>,
             ) -> Result<ReportJob> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let row: Option<ReportRow> = sqlx::query_as(&format!(
                     "SELECT {REPORT_COLUMNS} FROM sandbox_reports WHERE advertiser_id = $1 AND id = $2{}",
                     Self::FOR_UPDATE

@@ -167,7 +167,7 @@ macro_rules! sandbox_targeting_store {
             }
 
             async fn create_keyword(&self, advertiser: &AdvertiserId, program: Program, new: NewKeyword) -> Result<Written<Keyword>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
                     return Err(StoreError::NotFound);
                 };
@@ -216,7 +216,7 @@ macro_rules! sandbox_targeting_store {
                 now: DateTime<Utc>,
                 check: Check<'_, Keyword>,
             ) -> Result<Option<Written<Keyword>>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some(row) = Self::child_in_tx::<KeywordRow>(&mut *tx, "sandbox_keywords", KEYWORD_COLUMNS, advertiser, program, id.get()).await? else {
                     return Err(StoreError::NotFound);
                 };
@@ -269,7 +269,7 @@ macro_rules! sandbox_targeting_store {
             }
 
             async fn create_target(&self, advertiser: &AdvertiserId, program: Program, new: NewTarget) -> Result<Written<Target>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
                     return Err(StoreError::NotFound);
                 };
@@ -317,7 +317,7 @@ macro_rules! sandbox_targeting_store {
                 now: DateTime<Utc>,
                 check: Check<'_, Target>,
             ) -> Result<Option<Written<Target>>> {
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_bookkeeping().await?;
                 let Some(row) = Self::child_in_tx::<TargetRow>(&mut *tx, "sandbox_targets", TARGET_COLUMNS, advertiser, program, id.get()).await? else {
                     return Err(StoreError::NotFound);
                 };
