@@ -28,12 +28,12 @@ cargo build --manifest-path crates/authz/fuzz/Cargo.toml --target-dir target/fuz
 cargo build --manifest-path crates/tokens/fuzz/Cargo.toml --target-dir target/fuzz
 
 step "unit and integration tests (SQLite and PostgreSQL)"
-# The test build takes about 20 GB under target/. A disk that fills up mid-link fails as a
+# The test build takes about 10 GB under target/. A disk that fills up mid-link fails as a
 # linker crash (SIGBUS), which names nothing: say how much room there is, and stop clearly.
 free_gb=$(df -Pk target 2>/dev/null | awk 'NR == 2 { print int($4 / 1048576) }')
 echo "disk: ${free_gb:-?} GB free for target/"
-if [ -n "$free_gb" ] && [ "$free_gb" -lt 25 ]; then
-  echo "test: only ${free_gb} GB free; the test build needs about 25 GB (free some, or remove old target/ folders)" >&2
+if [ -n "$free_gb" ] && [ "$free_gb" -lt 12 ]; then
+  echo "test: only ${free_gb} GB free; the test build needs about 10 GB (free some, or remove old target/ folders)" >&2
   exit 1
 fi
 # Test databases left behind by an earlier, interrupted run (and any sessions still on them)
