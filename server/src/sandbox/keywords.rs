@@ -2,17 +2,18 @@
 //! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid).
 
 use super::ad_groups::{check_open, open_ad_group};
+use super::child::{self, Child, find, path_of, res, written};
 use super::common::*;
 use super::money::bid_commitment;
 use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{get, post, put};
-use charter_store::model::{Advertiser, ParseError};
+use axum::routing::{post, put};
+use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{
     AdGroupId, BidPatch, CampaignId, DynStore, EntityState, Keyword, KeywordId, KeywordText,
-    MatchType, NewKeyword, Program, Written,
+    Listing, MatchType, NewKeyword, Program, SandboxQuery,
 };
 use chrono::{DateTime, Utc};
 use http::Method;
@@ -20,23 +21,12 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/keywords/list",
-            action: "sp:ListKeywords",
-            describe: describe_list,
-            handler: post(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/sp/keywords/{keywordId}",
-            action: "sp:GetKeyword",
-            describe: describe_get,
-            handler: get(get_one),
-        },
+        child::list_route::<Keyword>(),
+        child::get_route::<Keyword>(),
         Route {
             method: Method::POST,
             path: "/sandbox/v1/sp/keywords",
@@ -171,25 +161,13 @@ pub(super) fn check_campaign(
     }
 }
 
-async fn find(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<Keyword, SandboxError> {
-    let id = path_id(params, "keywordId", KeywordId::parse)?;
-    store
-        .keyword(&advertiser.id, Program::Sp, id)
-        .await?
-        .ok_or(SandboxError::NotFound("keyword"))
-}
-
 /// The keyword to change: found, and neither it nor its ad group or campaign archived.
 async fn find_open(
     store: &DynStore,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Keyword, SandboxError> {
-    let k = find(store, advertiser, params).await?;
+    let k = find::<Keyword>(store, advertiser, params).await?;
     let g = store
         .ad_group(&advertiser.id, Program::Sp, k.ad_group_id)
         .await?
@@ -201,49 +179,59 @@ async fn find_open(
     Ok(k)
 }
 
-pub fn view(k: &Keyword, currency: Currency) -> Value {
-    json!({
-        "keywordId": k.id.to_string(),
-        "campaignId": k.campaign_id.to_string(),
-        "adGroupId": k.ad_group_id.to_string(),
-        "keywordText": k.text.as_str(),
-        "matchType": k.match_type.api(),
-        "state": k.state.api(),
-        "bid": money(k.bid_minor, currency),
-        "extendedData": {
-            "creationDateTime": k.created_at.to_rfc3339(),
-            "lastUpdateDateTime": k.updated_at.to_rfc3339(),
-        },
-    })
-}
+impl Child for Keyword {
+    type Id = KeywordId;
+    const KIND: &'static str = "keyword";
+    const NAME: &'static str = "keyword";
+    const ITEMS: &'static str = "keywords";
+    const PARAM: &'static str = "keywordId";
+    const LIST: &'static str = "sp:ListKeywords";
+    const GET: &'static str = "sp:GetKeyword";
+    const CREATE: &'static str = "sp:CreateKeywords";
+    const UPDATE: &'static str = "sp:UpdateKeywords";
+    const PATH_LIST: &'static str = "/sandbox/v1/sp/keywords/list";
+    const PATH_CREATE: &'static str = "/sandbox/v1/sp/keywords";
+    const PATH_ONE: &'static str = "/sandbox/v1/sp/keywords/{keywordId}";
 
-fn written(w: Written<Keyword>, currency: Currency) -> Result<Json<Value>, SandboxError> {
-    match w {
-        Written::Done(k) => Ok(Json(view(&k, currency))),
-        Written::Archived(what) => Err(archived(what)),
+    fn parse_id(raw: &str) -> Result<KeywordId, ParseError> {
+        KeywordId::parse(raw)
     }
-}
 
-fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<ChildListBody>()?.query()?;
-        Ok(op(
-            "sp:ListKeywords",
-            collection(input.advertiser, "keyword"),
-            None,
-        ))
-    })
-}
+    fn id(&self) -> KeywordId {
+        self.id
+    }
 
-fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let k = find(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:GetKeyword",
-            resource(input.advertiser, "keyword", k.id),
-            None,
-        ))
-    })
+    fn view(&self, currency: Currency) -> Value {
+        json!({
+            "keywordId": self.id.to_string(),
+            "campaignId": self.campaign_id.to_string(),
+            "adGroupId": self.ad_group_id.to_string(),
+            "keywordText": self.text.as_str(),
+            "matchType": self.match_type.api(),
+            "state": self.state.api(),
+            "bid": money(self.bid_minor, currency),
+            "extendedData": {
+                "creationDateTime": self.created_at.to_rfc3339(),
+                "lastUpdateDateTime": self.updated_at.to_rfc3339(),
+            },
+        })
+    }
+
+    fn fetch<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: KeywordId,
+    ) -> impl Future<Output = charter_store::Result<Option<Keyword>>> + Send + 'a {
+        store.keyword(advertiser, Program::Sp, id)
+    }
+
+    fn fetch_all<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        query: &'a SandboxQuery,
+    ) -> impl Future<Output = charter_store::Result<Listing<Keyword>>> + Send + 'a {
+        store.keywords(advertiser, Program::Sp, query)
+    }
 }
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
@@ -269,11 +257,7 @@ fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
     Box::pin(async move {
         input.read::<StateBody>()?.patch(BID_ROUTE)?;
         let k = find_open(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:UpdateKeywords",
-            resource(input.advertiser, "keyword", k.id),
-            None,
-        ))
+        Ok(op("sp:UpdateKeywords", res(input.advertiser, &k), None))
     })
 }
 
@@ -284,34 +268,12 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
         let amount = bid_commitment(k.bid_minor, body.bid.0);
         let mut o = op(
             "sp:UpdateKeywordBid",
-            resource(input.advertiser, "keyword", k.id),
+            res(input.advertiser, &k),
             Some(amount),
         );
         o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
         Ok(o)
     })
-}
-
-async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
-    let found = account
-        .store
-        .keywords(&account.advertiser().id, Program::Sp, &query)
-        .await?;
-    let items = found
-        .items
-        .iter()
-        .map(|x| view(x, account.currency()))
-        .collect();
-    Ok(Json(listing("keywords", items, found.total, window)))
-}
-
-async fn get_one(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-) -> Result<Json<Value>, SandboxError> {
-    let k = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&k, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
@@ -333,7 +295,7 @@ async fn change(
     params: &BTreeMap<String, String>,
     patch: &BidPatch,
 ) -> Result<Json<Value>, SandboxError> {
-    let id = path_id(params, "keywordId", KeywordId::parse)?;
+    let id = path_of::<Keyword>(params)?;
     // The bid rule, re-checked on the keyword as it stands in the write transaction.
     let reserved = account.decided.operation.amount_minor.unwrap_or(0);
     let fits = |before: &Keyword| {

@@ -72,6 +72,7 @@
 mod ad_groups;
 mod billing;
 mod campaigns;
+mod child;
 pub mod common;
 mod keywords;
 pub mod money;

@@ -2,6 +2,7 @@
 //! (state) and the bid (`sp:UpdateTargetBid`, the only way to change a target's bid).
 
 use super::ad_groups::{check_open, open_ad_group};
+use super::child::{self, Child, find, path_of, res, written};
 use super::common::*;
 use super::keywords::{BidBody, StateBody, check_campaign};
 use super::money::bid_commitment;
@@ -9,34 +10,23 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{get, post, put};
-use charter_store::model::Advertiser;
+use axum::routing::{post, put};
+use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{
-    AdGroupId, BidPatch, CampaignId, DynStore, EntityState, ExpressionType, NewTarget, Program,
-    Target, TargetExpression, TargetId, Written,
+    AdGroupId, BidPatch, CampaignId, DynStore, EntityState, ExpressionType, Listing, NewTarget,
+    Program, SandboxQuery, Target, TargetExpression, TargetId,
 };
 use chrono::{DateTime, Utc};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/targets/list",
-            action: "sp:ListTargets",
-            describe: describe_list,
-            handler: post(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/sp/targets/{targetId}",
-            action: "sp:GetTarget",
-            describe: describe_get,
-            handler: get(get_one),
-        },
+        child::list_route::<Target>(),
+        child::get_route::<Target>(),
         Route {
             method: Method::POST,
             path: "/sandbox/v1/sp/targets",
@@ -106,24 +96,12 @@ fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewTarget, Sandbo
     })
 }
 
-async fn find(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<Target, SandboxError> {
-    let id = path_id(params, "targetId", TargetId::parse)?;
-    store
-        .target(&advertiser.id, Program::Sp, id)
-        .await?
-        .ok_or(SandboxError::NotFound("target"))
-}
-
 async fn find_open(
     store: &DynStore,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Target, SandboxError> {
-    let t = find(store, advertiser, params).await?;
+    let t = find::<Target>(store, advertiser, params).await?;
     let g = store
         .ad_group(&advertiser.id, Program::Sp, t.ad_group_id)
         .await?
@@ -135,55 +113,65 @@ async fn find_open(
     Ok(t)
 }
 
-pub fn view(t: &Target, currency: Currency) -> Value {
-    let kind = t.expression.kind();
-    let predicate = match t.expression.value() {
-        Some(v) => json!({ "type": kind.api(), "value": v }),
-        None => json!({ "type": kind.api() }),
-    };
-    json!({
-        "targetId": t.id.to_string(),
-        "campaignId": t.campaign_id.to_string(),
-        "adGroupId": t.ad_group_id.to_string(),
-        "expression": [predicate.clone()],
-        "resolvedExpression": [predicate],
-        "expressionType": if kind.takes_value() { "MANUAL" } else { "AUTO" },
-        "state": t.state.api(),
-        "bid": money(t.bid_minor, currency),
-        "extendedData": {
-            "creationDateTime": t.created_at.to_rfc3339(),
-            "lastUpdateDateTime": t.updated_at.to_rfc3339(),
-        },
-    })
-}
+impl Child for Target {
+    type Id = TargetId;
+    const KIND: &'static str = "target";
+    const NAME: &'static str = "target";
+    const ITEMS: &'static str = "targets";
+    const PARAM: &'static str = "targetId";
+    const LIST: &'static str = "sp:ListTargets";
+    const GET: &'static str = "sp:GetTarget";
+    const CREATE: &'static str = "sp:CreateTargets";
+    const UPDATE: &'static str = "sp:UpdateTargets";
+    const PATH_LIST: &'static str = "/sandbox/v1/sp/targets/list";
+    const PATH_CREATE: &'static str = "/sandbox/v1/sp/targets";
+    const PATH_ONE: &'static str = "/sandbox/v1/sp/targets/{targetId}";
 
-fn written(w: Written<Target>, currency: Currency) -> Result<Json<Value>, SandboxError> {
-    match w {
-        Written::Done(t) => Ok(Json(view(&t, currency))),
-        Written::Archived(what) => Err(archived(what)),
+    fn parse_id(raw: &str) -> Result<TargetId, ParseError> {
+        TargetId::parse(raw)
     }
-}
 
-fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<ChildListBody>()?.query()?;
-        Ok(op(
-            "sp:ListTargets",
-            collection(input.advertiser, "target"),
-            None,
-        ))
-    })
-}
+    fn id(&self) -> TargetId {
+        self.id
+    }
 
-fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let t = find(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:GetTarget",
-            resource(input.advertiser, "target", t.id),
-            None,
-        ))
-    })
+    fn view(&self, currency: Currency) -> Value {
+        let kind = self.expression.kind();
+        let predicate = match self.expression.value() {
+            Some(v) => json!({ "type": kind.api(), "value": v }),
+            None => json!({ "type": kind.api() }),
+        };
+        json!({
+            "targetId": self.id.to_string(),
+            "campaignId": self.campaign_id.to_string(),
+            "adGroupId": self.ad_group_id.to_string(),
+            "expression": [predicate.clone()],
+            "resolvedExpression": [predicate],
+            "expressionType": if kind.takes_value() { "MANUAL" } else { "AUTO" },
+            "state": self.state.api(),
+            "bid": money(self.bid_minor, currency),
+            "extendedData": {
+                "creationDateTime": self.created_at.to_rfc3339(),
+                "lastUpdateDateTime": self.updated_at.to_rfc3339(),
+            },
+        })
+    }
+
+    fn fetch<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: TargetId,
+    ) -> impl Future<Output = charter_store::Result<Option<Target>>> + Send + 'a {
+        store.target(advertiser, Program::Sp, id)
+    }
+
+    fn fetch_all<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        query: &'a SandboxQuery,
+    ) -> impl Future<Output = charter_store::Result<Listing<Target>>> + Send + 'a {
+        store.targets(advertiser, Program::Sp, query)
+    }
 }
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
@@ -209,11 +197,7 @@ fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
     Box::pin(async move {
         input.read::<StateBody>()?.patch(BID_ROUTE)?;
         let t = find_open(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:UpdateTargets",
-            resource(input.advertiser, "target", t.id),
-            None,
-        ))
+        Ok(op("sp:UpdateTargets", res(input.advertiser, &t), None))
     })
 }
 
@@ -224,34 +208,12 @@ fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, San
         let amount = bid_commitment(t.bid_minor, body.bid.0);
         let mut o = op(
             "sp:UpdateTargetBid",
-            resource(input.advertiser, "target", t.id),
+            res(input.advertiser, &t),
             Some(amount),
         );
         o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
         Ok(o)
     })
-}
-
-async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
-    let found = account
-        .store
-        .targets(&account.advertiser().id, Program::Sp, &query)
-        .await?;
-    let items = found
-        .items
-        .iter()
-        .map(|x| view(x, account.currency()))
-        .collect();
-    Ok(Json(listing("targets", items, found.total, window)))
-}
-
-async fn get_one(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-) -> Result<Json<Value>, SandboxError> {
-    let t = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&t, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
@@ -273,7 +235,7 @@ async fn change(
     params: &BTreeMap<String, String>,
     patch: &BidPatch,
 ) -> Result<Json<Value>, SandboxError> {
-    let id = path_id(params, "targetId", TargetId::parse)?;
+    let id = path_of::<Target>(params)?;
     // The bid rule, re-checked on the target as it stands in the write transaction.
     let reserved = account.decided.operation.amount_minor.unwrap_or(0);
     let fits = |before: &Target| {
