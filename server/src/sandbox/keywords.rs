@@ -1,55 +1,21 @@
 //! Sponsored Products keywords (`/sandbox/v1/sp/keywords`): list, get, create, update (state)
-//! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid).
+//! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid). The routes are
+//! [`Targeting`]'s; this file has what is a keyword's own: its create body, text and view.
 
-use super::ad_groups::{check_open, open_ad_group};
-use super::child::{self, Child, find, path_of, res, written};
+use super::child::Child;
 use super::common::*;
-use super::money::bid_commitment;
-use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::Path;
-use axum::routing::{post, put};
-use charter_store::model::{Advertiser, AdvertiserId, ParseError};
+use super::spec::SandboxError;
+use super::targeting::Targeting;
+use charter_store::model::{AdvertiserId, ParseError};
 use charter_store::{
-    AdGroupId, BidPatch, CampaignId, DynStore, EntityState, Keyword, KeywordId, KeywordText,
-    Listing, MatchType, NewKeyword, Program, SandboxQuery,
+    AdGroupId, BidPatch, CampaignId, Check, DynStore, EntityState, Keyword, KeywordId, KeywordText,
+    Listing, MatchType, NewKeyword, Program, SandboxQuery, Written,
 };
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::future::Future;
-
-pub fn routes() -> Vec<Route> {
-    vec![
-        child::list_route::<Keyword>(),
-        child::get_route::<Keyword>(),
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/keywords",
-            action: "sp:CreateKeywords",
-            describe: describe_create,
-            handler: post(create),
-        },
-        Route {
-            method: Method::PUT,
-            path: "/sandbox/v1/sp/keywords/{keywordId}",
-            action: "sp:UpdateKeywords",
-            describe: describe_update,
-            handler: put(update),
-        },
-        Route {
-            method: Method::PUT,
-            path: "/sandbox/v1/sp/keywords/{keywordId}/bid",
-            action: "sp:UpdateKeywordBid",
-            describe: describe_bid,
-            handler: put(bid),
-        },
-    ]
-}
 
 /// Keyword text of 1–80 characters and at most 10 words.
 #[derive(Debug)]
@@ -80,7 +46,7 @@ impl<'de> Deserialize<'de> for ApiKeywordText {
     deny_unknown_fields,
     expecting = "a keyword object"
 )]
-struct CreateBody {
+pub struct CreateBody {
     #[serde(default)]
     campaign_id: Option<CampaignId>,
     ad_group_id: AdGroupId,
@@ -90,93 +56,6 @@ struct CreateBody {
     state: Option<EntityState>,
     #[serde(default)]
     bid: Option<Bid>,
-}
-
-/// A keyword update: its state. A `bid` here is refused with a pointer to the bid route.
-#[derive(Debug, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    deny_unknown_fields,
-    expecting = "a keyword update object"
-)]
-pub(super) struct StateBody {
-    #[serde(default)]
-    state: Option<EntityState>,
-    #[serde(default)]
-    bid: Option<Value>,
-}
-
-impl StateBody {
-    pub(super) fn patch(self, bid_route: &str) -> Result<BidPatch, SandboxError> {
-        if self.bid.is_some() {
-            return Err(SandboxError::BadRequest(format!(
-                "`bid`: change bids with `PUT {bid_route}`"
-            )));
-        }
-        let Some(state) = settable_state(self.state)? else {
-            return Err(SandboxError::BadRequest(
-                "nothing to change: give `state`".into(),
-            ));
-        };
-        Ok(BidPatch {
-            state: Some(state),
-            bid_minor: None,
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    deny_unknown_fields,
-    expecting = "a bid object"
-)]
-pub(super) struct BidBody {
-    pub(super) bid: Bid,
-}
-
-const BID_ROUTE: &str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
-
-fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewKeyword, SandboxError> {
-    Ok(NewKeyword {
-        ad_group_id: body.ad_group_id,
-        text: body.keyword_text.0,
-        match_type: body.match_type,
-        state: settable_state(body.state)?.unwrap_or(EntityState::Enabled),
-        bid_minor: body.bid.map(|b| b.0),
-        created_at: now,
-    })
-}
-
-/// The campaign named in a create body must be the ad group's.
-pub(super) fn check_campaign(
-    given: Option<CampaignId>,
-    actual: CampaignId,
-) -> Result<(), SandboxError> {
-    match given {
-        Some(c) if c != actual => Err(SandboxError::BadRequest(
-            "`campaignId`: is not the campaign of the ad group `adGroupId`".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// The keyword to change: found, and neither it nor its ad group or campaign archived.
-async fn find_open(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<Keyword, SandboxError> {
-    let k = find::<Keyword>(store, advertiser, params).await?;
-    let g = store
-        .ad_group(&advertiser.id, Program::Sp, k.ad_group_id)
-        .await?
-        .ok_or(SandboxError::NotFound("ad group"))?;
-    check_open(store, advertiser, &g).await?;
-    if k.state == EntityState::Archived {
-        return Err(archived("keyword"));
-    }
-    Ok(k)
 }
 
 impl Child for Keyword {
@@ -234,109 +113,63 @@ impl Child for Keyword {
     }
 }
 
-fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let body: CreateBody = input.read()?;
-        let campaign = body.campaign_id;
-        let new = plan_create(body, input.now)?;
-        let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
-        check_campaign(campaign, g.campaign_id)?;
-        // The bid it sets (its own, or the ad group's default) is committed like a raise from 0.
-        let bid = new.bid_minor.unwrap_or(g.default_bid_minor);
-        let mut o = op(
-            "sp:CreateKeywords",
-            collection(input.advertiser, "keyword"),
-            Some(bid_commitment(0, bid)),
-        );
-        o.bid_amount = Some(decimal(bid, input.advertiser.currency()));
-        Ok(o)
-    })
-}
+impl Targeting for Keyword {
+    type CreateBody = CreateBody;
+    type New = NewKeyword;
+    const BID: &'static str = "sp:UpdateKeywordBid";
+    const PATH_BID: &'static str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
 
-fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<StateBody>()?.patch(BID_ROUTE)?;
-        let k = find_open(input.store, input.advertiser, input.params).await?;
-        Ok(op("sp:UpdateKeywords", res(input.advertiser, &k), None))
-    })
-}
+    fn campaign(body: &CreateBody) -> Option<CampaignId> {
+        body.campaign_id
+    }
 
-fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let body: BidBody = input.read()?;
-        let k = find_open(input.store, input.advertiser, input.params).await?;
-        let amount = bid_commitment(k.bid_minor, body.bid.0);
-        let mut o = op(
-            "sp:UpdateKeywordBid",
-            res(input.advertiser, &k),
-            Some(amount),
-        );
-        o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
-        Ok(o)
-    })
-}
+    fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewKeyword, SandboxError> {
+        Ok(NewKeyword {
+            ad_group_id: body.ad_group_id,
+            text: body.keyword_text.0,
+            match_type: body.match_type,
+            state: settable_state(body.state)?.unwrap_or(EntityState::Enabled),
+            bid_minor: body.bid.map(|b| b.0),
+            created_at: now,
+        })
+    }
 
-async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let body: CreateBody = account.read(&body)?;
-    let campaign = body.campaign_id;
-    let new = plan_create(body, Utc::now())?;
-    let g = open_ad_group(&account.store, account.advertiser(), new.ad_group_id).await?;
-    check_campaign(campaign, g.campaign_id)?;
-    let w = account
-        .store
-        .create_keyword(&account.advertiser().id, Program::Sp, new)
-        .await
-        .map_err(store_err("ad group"))?;
-    written(w, account.currency())
-}
+    fn new_ad_group(new: &NewKeyword) -> AdGroupId {
+        new.ad_group_id
+    }
 
-async fn change(
-    account: &Account,
-    params: &BTreeMap<String, String>,
-    patch: &BidPatch,
-) -> Result<Json<Value>, SandboxError> {
-    let id = path_of::<Keyword>(params)?;
-    // The bid rule, re-checked on the keyword as it stands in the write transaction.
-    let reserved = account.decided.operation.amount_minor.unwrap_or(0);
-    let fits = |before: &Keyword| {
-        patch
-            .bid_minor
-            .is_none_or(|bid| bid_commitment(before.bid_minor, bid) <= reserved)
-    };
-    let w = account
-        .store
-        .update_keyword_if(
-            &account.advertiser().id,
-            Program::Sp,
-            id,
-            patch,
-            Utc::now(),
-            &fits,
-        )
-        .await
-        .map_err(store_err("keyword"))?
-        .ok_or_else(|| changed_meanwhile("keyword"))?;
-    written(w, account.currency())
-}
+    fn new_bid(new: &NewKeyword) -> Option<i64> {
+        new.bid_minor
+    }
 
-async fn update(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Result<Json<Value>, SandboxError> {
-    let patch = account.read::<StateBody>(&body)?.patch(BID_ROUTE)?;
-    change(&account, &params, &patch).await
-}
+    fn ad_group_id(&self) -> AdGroupId {
+        self.ad_group_id
+    }
 
-async fn bid(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Result<Json<Value>, SandboxError> {
-    let body: BidBody = account.read(&body)?;
-    let patch = BidPatch {
-        state: None,
-        bid_minor: Some(body.bid.0),
-    };
-    change(&account, &params, &patch).await
+    fn state(&self) -> EntityState {
+        self.state
+    }
+
+    fn bid_minor(&self) -> i64 {
+        self.bid_minor
+    }
+
+    fn insert<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        new: NewKeyword,
+    ) -> impl Future<Output = charter_store::Result<Written<Keyword>>> + Send + 'a {
+        store.create_keyword(advertiser, Program::Sp, new)
+    }
+
+    fn update_if<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: KeywordId,
+        patch: &'a BidPatch,
+        now: DateTime<Utc>,
+        check: Check<'a, Keyword>,
+    ) -> impl Future<Output = charter_store::Result<Option<Written<Keyword>>>> + Send + 'a {
+        store.update_keyword_if(advertiser, Program::Sp, id, patch, now, check)
+    }
 }
