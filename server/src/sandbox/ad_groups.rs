@@ -110,7 +110,8 @@ pub(super) async fn check_open(
     Ok(())
 }
 
-/// The ad group named in a create body of a keyword or target: found and open.
+/// The ad group a keyword or target goes in (named in its create body) or is in (to change
+/// it): found and open.
 pub(super) async fn open_ad_group(
     store: &DynStore,
     advertiser: &Advertiser,
