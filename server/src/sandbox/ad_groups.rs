@@ -1,49 +1,41 @@
-//! Sponsored Products ad groups (`/sandbox/v1/sp/adGroups`): list, get, create, update.
+//! Sponsored Products ad groups (`/sandbox/v1/sp/adGroups`): list, get, create, update. List
+//! and get are [`Child`]'s; create and update are an ad group's own (a name and a default bid,
+//! under a campaign).
 
+use super::child::{self, Child, find, path_of, res, written};
 use super::common::*;
 use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{get, post, put};
-use charter_store::model::Advertiser;
+use axum::routing::{post, put};
+use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{
-    AdGroup, AdGroupId, AdGroupPatch, CampaignId, DynStore, EntityState, NewAdGroup, Program,
-    Written,
+    AdGroup, AdGroupId, AdGroupPatch, CampaignId, DynStore, EntityState, Listing, NewAdGroup,
+    Program, SandboxQuery,
 };
 use chrono::{DateTime, Utc};
 use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::future::Future;
 
 pub fn routes() -> Vec<Route> {
     vec![
+        child::list_route::<AdGroup>(),
+        child::get_route::<AdGroup>(),
         Route {
             method: Method::POST,
-            path: "/sandbox/v1/sp/adGroups/list",
-            action: "sp:ListAdGroups",
-            describe: describe_list,
-            handler: post(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/sp/adGroups/{adGroupId}",
-            action: "sp:GetAdGroup",
-            describe: describe_get,
-            handler: get(get_one),
-        },
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/adGroups",
-            action: "sp:CreateAdGroups",
+            path: AdGroup::PATH_CREATE,
+            action: AdGroup::CREATE,
             describe: describe_create,
             handler: post(create),
         },
         Route {
             method: Method::PUT,
-            path: "/sandbox/v1/sp/adGroups/{adGroupId}",
-            action: "sp:UpdateAdGroups",
+            path: AdGroup::PATH_ONE,
+            action: AdGroup::UPDATE,
             describe: describe_update,
             handler: put(update),
         },
@@ -99,18 +91,6 @@ fn plan_update(body: UpdateBody) -> Result<AdGroupPatch, SandboxError> {
     })
 }
 
-async fn find(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<AdGroup, SandboxError> {
-    let id = path_id(params, "adGroupId", AdGroupId::parse)?;
-    store
-        .ad_group(&advertiser.id, Program::Sp, id)
-        .await?
-        .ok_or(SandboxError::NotFound("ad group"))
-}
-
 /// An ad group that can change: it and its campaign are not archived.
 pub(super) async fn check_open(
     store: &DynStore,
@@ -130,7 +110,8 @@ pub(super) async fn check_open(
     Ok(())
 }
 
-/// The ad group named in a create body of a keyword or target: found and open.
+/// The ad group a keyword or target goes in (named in its create body) or is in (to change
+/// it): found and open.
 pub(super) async fn open_ad_group(
     store: &DynStore,
     advertiser: &Advertiser,
@@ -144,47 +125,57 @@ pub(super) async fn open_ad_group(
     Ok(g)
 }
 
-pub fn view(g: &AdGroup, currency: Currency) -> Value {
-    json!({
-        "adGroupId": g.id.to_string(),
-        "campaignId": g.campaign_id.to_string(),
-        "name": g.name.as_str(),
-        "state": g.state.api(),
-        "defaultBid": money(g.default_bid_minor, currency),
-        "extendedData": {
-            "creationDateTime": g.created_at.to_rfc3339(),
-            "lastUpdateDateTime": g.updated_at.to_rfc3339(),
-        },
-    })
-}
+impl Child for AdGroup {
+    type Id = AdGroupId;
+    const KIND: &'static str = "adGroup";
+    const NAME: &'static str = "ad group";
+    const ITEMS: &'static str = "adGroups";
+    const PARAM: &'static str = "adGroupId";
+    const LIST: &'static str = "sp:ListAdGroups";
+    const GET: &'static str = "sp:GetAdGroup";
+    const CREATE: &'static str = "sp:CreateAdGroups";
+    const UPDATE: &'static str = "sp:UpdateAdGroups";
+    const PATH_LIST: &'static str = "/sandbox/v1/sp/adGroups/list";
+    const PATH_CREATE: &'static str = "/sandbox/v1/sp/adGroups";
+    const PATH_ONE: &'static str = "/sandbox/v1/sp/adGroups/{adGroupId}";
 
-fn written(w: Written<AdGroup>, currency: Currency) -> Result<Json<Value>, SandboxError> {
-    match w {
-        Written::Done(g) => Ok(Json(view(&g, currency))),
-        Written::Archived(what) => Err(archived(what)),
+    fn parse_id(raw: &str) -> Result<AdGroupId, ParseError> {
+        AdGroupId::parse(raw)
     }
-}
 
-fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<ChildListBody>()?.query()?;
-        Ok(op(
-            "sp:ListAdGroups",
-            collection(input.advertiser, "adGroup"),
-            None,
-        ))
-    })
-}
+    fn id(&self) -> AdGroupId {
+        self.id
+    }
 
-fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let g = find(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:GetAdGroup",
-            resource(input.advertiser, "adGroup", g.id),
-            None,
-        ))
-    })
+    fn view(&self, currency: Currency) -> Value {
+        json!({
+            "adGroupId": self.id.to_string(),
+            "campaignId": self.campaign_id.to_string(),
+            "name": self.name.as_str(),
+            "state": self.state.api(),
+            "defaultBid": money(self.default_bid_minor, currency),
+            "extendedData": {
+                "creationDateTime": self.created_at.to_rfc3339(),
+                "lastUpdateDateTime": self.updated_at.to_rfc3339(),
+            },
+        })
+    }
+
+    fn fetch<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: AdGroupId,
+    ) -> impl Future<Output = charter_store::Result<Option<AdGroup>>> + Send + 'a {
+        store.ad_group(advertiser, Program::Sp, id)
+    }
+
+    fn fetch_all<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        query: &'a SandboxQuery,
+    ) -> impl Future<Output = charter_store::Result<Listing<AdGroup>>> + Send + 'a {
+        store.ad_groups(advertiser, Program::Sp, query)
+    }
 }
 
 fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
@@ -199,8 +190,8 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
             return Err(archived("campaign"));
         }
         Ok(op(
-            "sp:CreateAdGroups",
-            collection(input.advertiser, "adGroup"),
+            AdGroup::CREATE,
+            collection(input.advertiser, AdGroup::KIND),
             None,
         ))
     })
@@ -209,36 +200,10 @@ fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, 
 fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
     Box::pin(async move {
         plan_update(input.read()?)?;
-        let g = find(input.store, input.advertiser, input.params).await?;
+        let g = find::<AdGroup>(input.store, input.advertiser, input.params).await?;
         check_open(input.store, input.advertiser, &g).await?;
-        Ok(op(
-            "sp:UpdateAdGroups",
-            resource(input.advertiser, "adGroup", g.id),
-            None,
-        ))
+        Ok(op(AdGroup::UPDATE, res(input.advertiser, &g), None))
     })
-}
-
-async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
-    let found = account
-        .store
-        .ad_groups(&account.advertiser().id, Program::Sp, &query)
-        .await?;
-    let items = found
-        .items
-        .iter()
-        .map(|x| view(x, account.currency()))
-        .collect();
-    Ok(Json(listing("adGroups", items, found.total, window)))
-}
-
-async fn get_one(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-) -> Result<Json<Value>, SandboxError> {
-    let g = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&g, account.currency())))
 }
 
 async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
@@ -257,7 +222,7 @@ async fn update(
     body: Bytes,
 ) -> Result<Json<Value>, SandboxError> {
     let patch = plan_update(account.read(&body)?)?;
-    let id = path_id(&params, "adGroupId", AdGroupId::parse)?;
+    let id = path_of::<AdGroup>(&params)?;
     let w = account
         .store
         .update_ad_group(

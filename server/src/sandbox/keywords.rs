@@ -1,65 +1,21 @@
 //! Sponsored Products keywords (`/sandbox/v1/sp/keywords`): list, get, create, update (state)
-//! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid).
+//! and the bid (`sp:UpdateKeywordBid`, the only way to change a keyword's bid). The routes are
+//! [`Targeting`]'s; this file has what is a keyword's own: its create body, text and view.
 
-use super::ad_groups::{check_open, open_ad_group};
+use super::child::Child;
 use super::common::*;
-use super::money::bid_commitment;
-use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::Path;
-use axum::routing::{get, post, put};
-use charter_store::model::{Advertiser, ParseError};
+use super::spec::SandboxError;
+use super::targeting::Targeting;
+use charter_store::model::{AdvertiserId, ParseError};
 use charter_store::{
-    AdGroupId, BidPatch, CampaignId, DynStore, EntityState, Keyword, KeywordId, KeywordText,
-    MatchType, NewKeyword, Program, Written,
+    AdGroupId, BidPatch, CampaignId, Check, DynStore, EntityState, Keyword, KeywordId, KeywordText,
+    Listing, MatchType, NewKeyword, Program, SandboxQuery, Written,
 };
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-
-pub fn routes() -> Vec<Route> {
-    vec![
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/keywords/list",
-            action: "sp:ListKeywords",
-            describe: describe_list,
-            handler: post(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/sp/keywords/{keywordId}",
-            action: "sp:GetKeyword",
-            describe: describe_get,
-            handler: get(get_one),
-        },
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/sp/keywords",
-            action: "sp:CreateKeywords",
-            describe: describe_create,
-            handler: post(create),
-        },
-        Route {
-            method: Method::PUT,
-            path: "/sandbox/v1/sp/keywords/{keywordId}",
-            action: "sp:UpdateKeywords",
-            describe: describe_update,
-            handler: put(update),
-        },
-        Route {
-            method: Method::PUT,
-            path: "/sandbox/v1/sp/keywords/{keywordId}/bid",
-            action: "sp:UpdateKeywordBid",
-            describe: describe_bid,
-            handler: put(bid),
-        },
-    ]
-}
+use std::future::Future;
 
 /// Keyword text of 1–80 characters and at most 10 words.
 #[derive(Debug)]
@@ -90,7 +46,7 @@ impl<'de> Deserialize<'de> for ApiKeywordText {
     deny_unknown_fields,
     expecting = "a keyword object"
 )]
-struct CreateBody {
+pub struct CreateBody {
     #[serde(default)]
     campaign_id: Option<CampaignId>,
     ad_group_id: AdGroupId,
@@ -102,279 +58,118 @@ struct CreateBody {
     bid: Option<Bid>,
 }
 
-/// A keyword update: its state. A `bid` here is refused with a pointer to the bid route.
-#[derive(Debug, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    deny_unknown_fields,
-    expecting = "a keyword update object"
-)]
-pub(super) struct StateBody {
-    #[serde(default)]
-    state: Option<EntityState>,
-    #[serde(default)]
-    bid: Option<Value>,
-}
+impl Child for Keyword {
+    type Id = KeywordId;
+    const KIND: &'static str = "keyword";
+    const NAME: &'static str = "keyword";
+    const ITEMS: &'static str = "keywords";
+    const PARAM: &'static str = "keywordId";
+    const LIST: &'static str = "sp:ListKeywords";
+    const GET: &'static str = "sp:GetKeyword";
+    const CREATE: &'static str = "sp:CreateKeywords";
+    const UPDATE: &'static str = "sp:UpdateKeywords";
+    const PATH_LIST: &'static str = "/sandbox/v1/sp/keywords/list";
+    const PATH_CREATE: &'static str = "/sandbox/v1/sp/keywords";
+    const PATH_ONE: &'static str = "/sandbox/v1/sp/keywords/{keywordId}";
 
-impl StateBody {
-    pub(super) fn patch(self, bid_route: &str) -> Result<BidPatch, SandboxError> {
-        if self.bid.is_some() {
-            return Err(SandboxError::BadRequest(format!(
-                "`bid`: change bids with `PUT {bid_route}`"
-            )));
-        }
-        let Some(state) = settable_state(self.state)? else {
-            return Err(SandboxError::BadRequest(
-                "nothing to change: give `state`".into(),
-            ));
-        };
-        Ok(BidPatch {
-            state: Some(state),
-            bid_minor: None,
+    fn parse_id(raw: &str) -> Result<KeywordId, ParseError> {
+        KeywordId::parse(raw)
+    }
+
+    fn id(&self) -> KeywordId {
+        self.id
+    }
+
+    fn view(&self, currency: Currency) -> Value {
+        json!({
+            "keywordId": self.id.to_string(),
+            "campaignId": self.campaign_id.to_string(),
+            "adGroupId": self.ad_group_id.to_string(),
+            "keywordText": self.text.as_str(),
+            "matchType": self.match_type.api(),
+            "state": self.state.api(),
+            "bid": money(self.bid_minor, currency),
+            "extendedData": {
+                "creationDateTime": self.created_at.to_rfc3339(),
+                "lastUpdateDateTime": self.updated_at.to_rfc3339(),
+            },
         })
     }
-}
 
-#[derive(Debug, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    deny_unknown_fields,
-    expecting = "a bid object"
-)]
-pub(super) struct BidBody {
-    pub(super) bid: Bid,
-}
+    fn fetch<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: KeywordId,
+    ) -> impl Future<Output = charter_store::Result<Option<Keyword>>> + Send + 'a {
+        store.keyword(advertiser, Program::Sp, id)
+    }
 
-const BID_ROUTE: &str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
-
-fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewKeyword, SandboxError> {
-    Ok(NewKeyword {
-        ad_group_id: body.ad_group_id,
-        text: body.keyword_text.0,
-        match_type: body.match_type,
-        state: settable_state(body.state)?.unwrap_or(EntityState::Enabled),
-        bid_minor: body.bid.map(|b| b.0),
-        created_at: now,
-    })
-}
-
-/// The campaign named in a create body must be the ad group's.
-pub(super) fn check_campaign(
-    given: Option<CampaignId>,
-    actual: CampaignId,
-) -> Result<(), SandboxError> {
-    match given {
-        Some(c) if c != actual => Err(SandboxError::BadRequest(
-            "`campaignId`: is not the campaign of the ad group `adGroupId`".into(),
-        )),
-        _ => Ok(()),
+    fn fetch_all<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        query: &'a SandboxQuery,
+    ) -> impl Future<Output = charter_store::Result<Listing<Keyword>>> + Send + 'a {
+        store.keywords(advertiser, Program::Sp, query)
     }
 }
 
-async fn find(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<Keyword, SandboxError> {
-    let id = path_id(params, "keywordId", KeywordId::parse)?;
-    store
-        .keyword(&advertiser.id, Program::Sp, id)
-        .await?
-        .ok_or(SandboxError::NotFound("keyword"))
-}
+impl Targeting for Keyword {
+    type CreateBody = CreateBody;
+    type New = NewKeyword;
+    const BID: &'static str = "sp:UpdateKeywordBid";
+    const PATH_BID: &'static str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
 
-/// The keyword to change: found, and neither it nor its ad group or campaign archived.
-async fn find_open(
-    store: &DynStore,
-    advertiser: &Advertiser,
-    params: &BTreeMap<String, String>,
-) -> Result<Keyword, SandboxError> {
-    let k = find(store, advertiser, params).await?;
-    let g = store
-        .ad_group(&advertiser.id, Program::Sp, k.ad_group_id)
-        .await?
-        .ok_or(SandboxError::NotFound("ad group"))?;
-    check_open(store, advertiser, &g).await?;
-    if k.state == EntityState::Archived {
-        return Err(archived("keyword"));
+    fn campaign(body: &CreateBody) -> Option<CampaignId> {
+        body.campaign_id
     }
-    Ok(k)
-}
 
-pub fn view(k: &Keyword, currency: Currency) -> Value {
-    json!({
-        "keywordId": k.id.to_string(),
-        "campaignId": k.campaign_id.to_string(),
-        "adGroupId": k.ad_group_id.to_string(),
-        "keywordText": k.text.as_str(),
-        "matchType": k.match_type.api(),
-        "state": k.state.api(),
-        "bid": money(k.bid_minor, currency),
-        "extendedData": {
-            "creationDateTime": k.created_at.to_rfc3339(),
-            "lastUpdateDateTime": k.updated_at.to_rfc3339(),
-        },
-    })
-}
-
-fn written(w: Written<Keyword>, currency: Currency) -> Result<Json<Value>, SandboxError> {
-    match w {
-        Written::Done(k) => Ok(Json(view(&k, currency))),
-        Written::Archived(what) => Err(archived(what)),
+    fn plan_create(body: CreateBody, now: DateTime<Utc>) -> Result<NewKeyword, SandboxError> {
+        Ok(NewKeyword {
+            ad_group_id: body.ad_group_id,
+            text: body.keyword_text.0,
+            match_type: body.match_type,
+            state: settable_state(body.state)?.unwrap_or(EntityState::Enabled),
+            bid_minor: body.bid.map(|b| b.0),
+            created_at: now,
+        })
     }
-}
 
-fn describe_list(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<ChildListBody>()?.query()?;
-        Ok(op(
-            "sp:ListKeywords",
-            collection(input.advertiser, "keyword"),
-            None,
-        ))
-    })
-}
+    fn new_ad_group(new: &NewKeyword) -> AdGroupId {
+        new.ad_group_id
+    }
 
-fn describe_get(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let k = find(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:GetKeyword",
-            resource(input.advertiser, "keyword", k.id),
-            None,
-        ))
-    })
-}
+    fn new_bid(new: &NewKeyword) -> Option<i64> {
+        new.bid_minor
+    }
 
-fn describe_create(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let body: CreateBody = input.read()?;
-        let campaign = body.campaign_id;
-        let new = plan_create(body, input.now)?;
-        let g = open_ad_group(input.store, input.advertiser, new.ad_group_id).await?;
-        check_campaign(campaign, g.campaign_id)?;
-        // The bid it sets (its own, or the ad group's default) is committed like a raise from 0.
-        let bid = new.bid_minor.unwrap_or(g.default_bid_minor);
-        let mut o = op(
-            "sp:CreateKeywords",
-            collection(input.advertiser, "keyword"),
-            Some(bid_commitment(0, bid)),
-        );
-        o.bid_amount = Some(decimal(bid, input.advertiser.currency()));
-        Ok(o)
-    })
-}
+    fn ad_group_id(&self) -> AdGroupId {
+        self.ad_group_id
+    }
 
-fn describe_update(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        input.read::<StateBody>()?.patch(BID_ROUTE)?;
-        let k = find_open(input.store, input.advertiser, input.params).await?;
-        Ok(op(
-            "sp:UpdateKeywords",
-            resource(input.advertiser, "keyword", k.id),
-            None,
-        ))
-    })
-}
+    fn state(&self) -> EntityState {
+        self.state
+    }
 
-fn describe_bid(input: DescribeInput<'_>) -> BoxFuture<'_, Result<Operation, SandboxError>> {
-    Box::pin(async move {
-        let body: BidBody = input.read()?;
-        let k = find_open(input.store, input.advertiser, input.params).await?;
-        let amount = bid_commitment(k.bid_minor, body.bid.0);
-        let mut o = op(
-            "sp:UpdateKeywordBid",
-            resource(input.advertiser, "keyword", k.id),
-            Some(amount),
-        );
-        o.bid_amount = Some(decimal(body.bid.0, input.advertiser.currency()));
-        Ok(o)
-    })
-}
+    fn bid_minor(&self) -> i64 {
+        self.bid_minor
+    }
 
-async fn list(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let (query, window) = account.read::<ChildListBody>(&body)?.query()?;
-    let found = account
-        .store
-        .keywords(&account.advertiser().id, Program::Sp, &query)
-        .await?;
-    let items = found
-        .items
-        .iter()
-        .map(|x| view(x, account.currency()))
-        .collect();
-    Ok(Json(listing("keywords", items, found.total, window)))
-}
+    fn insert<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        new: NewKeyword,
+    ) -> impl Future<Output = charter_store::Result<Written<Keyword>>> + Send + 'a {
+        store.create_keyword(advertiser, Program::Sp, new)
+    }
 
-async fn get_one(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-) -> Result<Json<Value>, SandboxError> {
-    let k = find(&account.store, account.advertiser(), &params).await?;
-    Ok(Json(view(&k, account.currency())))
-}
-
-async fn create(account: Account, body: Bytes) -> Result<Json<Value>, SandboxError> {
-    let body: CreateBody = account.read(&body)?;
-    let campaign = body.campaign_id;
-    let new = plan_create(body, Utc::now())?;
-    let g = open_ad_group(&account.store, account.advertiser(), new.ad_group_id).await?;
-    check_campaign(campaign, g.campaign_id)?;
-    let w = account
-        .store
-        .create_keyword(&account.advertiser().id, Program::Sp, new)
-        .await
-        .map_err(store_err("ad group"))?;
-    written(w, account.currency())
-}
-
-async fn change(
-    account: &Account,
-    params: &BTreeMap<String, String>,
-    patch: &BidPatch,
-) -> Result<Json<Value>, SandboxError> {
-    let id = path_id(params, "keywordId", KeywordId::parse)?;
-    // The bid rule, re-checked on the keyword as it stands in the write transaction.
-    let reserved = account.decided.operation.amount_minor.unwrap_or(0);
-    let fits = |before: &Keyword| {
-        patch
-            .bid_minor
-            .is_none_or(|bid| bid_commitment(before.bid_minor, bid) <= reserved)
-    };
-    let w = account
-        .store
-        .update_keyword_if(
-            &account.advertiser().id,
-            Program::Sp,
-            id,
-            patch,
-            Utc::now(),
-            &fits,
-        )
-        .await
-        .map_err(store_err("keyword"))?
-        .ok_or_else(|| changed_meanwhile("keyword"))?;
-    written(w, account.currency())
-}
-
-async fn update(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Result<Json<Value>, SandboxError> {
-    let patch = account.read::<StateBody>(&body)?.patch(BID_ROUTE)?;
-    change(&account, &params, &patch).await
-}
-
-async fn bid(
-    account: Account,
-    Path(params): Path<BTreeMap<String, String>>,
-    body: Bytes,
-) -> Result<Json<Value>, SandboxError> {
-    let body: BidBody = account.read(&body)?;
-    let patch = BidPatch {
-        state: None,
-        bid_minor: Some(body.bid.0),
-    };
-    change(&account, &params, &patch).await
+    fn update_if<'a>(
+        store: &'a DynStore,
+        advertiser: &'a AdvertiserId,
+        id: KeywordId,
+        patch: &'a BidPatch,
+        now: DateTime<Utc>,
+        check: Check<'a, Keyword>,
+    ) -> impl Future<Output = charter_store::Result<Option<Written<Keyword>>>> + Send + 'a {
+        store.update_keyword_if(advertiser, Program::Sp, id, patch, now, check)
+    }
 }

@@ -72,12 +72,14 @@
 mod ad_groups;
 mod billing;
 mod campaigns;
+mod child;
 pub mod common;
 mod keywords;
 pub mod money;
 mod profiles;
 pub mod reports;
 pub mod spec;
+mod targeting;
 mod targets;
 
 pub use spec::*;
@@ -91,8 +93,8 @@ pub fn routes() -> Vec<Route> {
     all.extend(campaigns::routes::<campaigns::Sb>());
     all.extend(campaigns::routes::<campaigns::Sd>());
     all.extend(ad_groups::routes());
-    all.extend(keywords::routes());
-    all.extend(targets::routes());
+    all.extend(targeting::routes::<charter_store::Keyword>());
+    all.extend(targeting::routes::<charter_store::Target>());
     all.extend(reports::routes());
     all.extend(billing::routes());
     all
