@@ -68,7 +68,7 @@ impl<S: Ceremony> WriteTx<S> {
 
     /// The transaction's connection, for helpers that take the whole `WriteTx`.
     pub(super) fn conn(&mut self) -> &mut Conn<S> {
-        &mut *self.tx
+        &mut self.tx
     }
 
     /// Writes `ev` in this transaction and returns it as stored (with its chain position).
@@ -111,13 +111,13 @@ impl<S: Ceremony> WriteTx<S> {
 impl<S: Ceremony> Deref for WriteTx<S> {
     type Target = Conn<S>;
     fn deref(&self) -> &Self::Target {
-        &*self.tx
+        &self.tx
     }
 }
 
 impl<S: Ceremony> DerefMut for WriteTx<S> {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut *self.tx
+        &mut self.tx
     }
 }
 

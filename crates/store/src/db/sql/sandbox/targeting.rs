@@ -71,6 +71,70 @@ impl TryFrom<TargetRow> for Target {
 const KEYWORD_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.keyword_text, k.match_type, k.state, k.bid_minor, k.created_at, k.updated_at";
 const TARGET_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.expression_type, k.expression_value, k.state, k.bid_minor, k.created_at, k.updated_at";
 
+/// What keywords and product targets share in the database: a row under an ad group with a
+/// state and a bid, read with its parents' states and changed by a [`BidPatch`].
+trait BidChild: Sized + Send + Sync + 'static {
+    type Row: Send + Unpin;
+    /// The table, aliased `k` in every statement.
+    const TABLE: &'static str;
+    const COLUMNS: &'static str;
+    /// How a refused write names it ("keyword").
+    const NAME: &'static str;
+    fn from_row(row: Self::Row) -> Result<Self>;
+    fn state(&self) -> EntityState;
+    fn bid_minor(&self) -> i64;
+    /// It with `patch` applied at `now`.
+    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self;
+}
+
+impl BidChild for Keyword {
+    type Row = KeywordRow;
+    const TABLE: &'static str = "sandbox_keywords";
+    const COLUMNS: &'static str = KEYWORD_COLUMNS;
+    const NAME: &'static str = "keyword";
+    fn from_row(row: KeywordRow) -> Result<Self> {
+        Keyword::try_from(row)
+    }
+    fn state(&self) -> EntityState {
+        self.state
+    }
+    fn bid_minor(&self) -> i64 {
+        self.bid_minor
+    }
+    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self {
+        Keyword {
+            state: patch.state.unwrap_or(self.state),
+            bid_minor: patch.bid_minor.unwrap_or(self.bid_minor),
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+impl BidChild for Target {
+    type Row = TargetRow;
+    const TABLE: &'static str = "sandbox_targets";
+    const COLUMNS: &'static str = TARGET_COLUMNS;
+    const NAME: &'static str = "target";
+    fn from_row(row: TargetRow) -> Result<Self> {
+        Target::try_from(row)
+    }
+    fn state(&self) -> EntityState {
+        self.state
+    }
+    fn bid_minor(&self) -> i64 {
+        self.bid_minor
+    }
+    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self {
+        Target {
+            state: patch.state.unwrap_or(self.state),
+            bid_minor: patch.bid_minor.unwrap_or(self.bid_minor),
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
 macro_rules! sandbox_targeting_store {
     ($store:ident, $db:ty) => {
         impl $store {
@@ -116,32 +180,101 @@ macro_rules! sandbox_targeting_store {
                 Ok(())
             }
 
-            /// A keyword or target with the archived parent, if any, locked for update.
-            async fn child_in_tx<R>(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                table: &str,
-                columns: &str,
+            /// One keyword or target of the account, in the route's program.
+            async fn bid_child<T: BidChild>(&self, advertiser: &AdvertiserId, program: Program, id: i64) -> Result<Option<T>>
+            where
+                T::Row: for<'r> FromRow<'r, <$db as sqlx::Database>::Row>,
+            {
+                let row: Option<T::Row> = sqlx::query_as(&format!(
+                    "SELECT {} FROM {} k \
+                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
+                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3",
+                    T::COLUMNS,
+                    T::TABLE
+                ))
+                .bind(advertiser.as_str())
+                .bind(program.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(T::from_row).transpose()
+            }
+
+            /// The ad group a new keyword or target goes under, locked for the insert: `Err`
+            /// names what is archived (the group or its campaign).
+            async fn open_group_in_tx(
+                tx: &mut WriteTx<Self>,
+                advertiser: &AdvertiserId,
+                program: Program,
+                id: AdGroupId,
+            ) -> Result<std::result::Result<AdGroup, &'static str>> {
+                let Some((group, archived_parent)) = Self::ad_group_in_tx(tx.conn(), advertiser, program, id).await? else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = archived_parent {
+                    return Ok(Err(parent));
+                }
+                if group.state == EntityState::Archived {
+                    return Ok(Err("ad group"));
+                }
+                Ok(Ok(group))
+            }
+
+            /// Applies `patch` to a keyword or target if `check` holds for it as it stands
+            /// (locked); `None` when `check` refused.
+            async fn update_bid_child_if<T: BidChild>(
+                &self,
                 advertiser: &AdvertiserId,
                 program: Program,
                 id: i64,
-            ) -> Result<Option<WithParents<R>>>
+                patch: &BidPatch,
+                now: DateTime<Utc>,
+                check: Check<'_, T>,
+            ) -> Result<Option<Written<T>>>
             where
-                R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+                T::Row: for<'r> FromRow<'r, <$db as sqlx::Database>::Row>,
             {
+                let mut tx = self.begin_bookkeeping().await?;
                 let sql = format!(
-                    "SELECT {columns}, c.state AS campaign_state, g.state AS ad_group_state FROM {table} k \
+                    "SELECT {}, c.state AS campaign_state, g.state AS ad_group_state FROM {} k \
                      JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
                      JOIN sandbox_ad_groups g ON g.advertiser_id = k.advertiser_id AND g.id = k.ad_group_id \
                      WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3{}",
+                    T::COLUMNS,
+                    T::TABLE,
                     Self::FOR_UPDATE
                 );
-                let row: Option<WithParents<R>> = sqlx::query_as(&sql)
+                let row: Option<WithParents<T::Row>> = sqlx::query_as(&sql)
                     .bind(advertiser.as_str())
                     .bind(program.as_str())
                     .bind(id)
-                    .fetch_optional(&mut *conn)
+                    .fetch_optional(&mut *tx)
                     .await?;
-                Ok(row)
+                let Some(row) = row else {
+                    return Err(StoreError::NotFound);
+                };
+                if let Some(parent) = row.archived_parent()? {
+                    return Ok(Some(Written::Archived(parent)));
+                }
+                let before = T::from_row(row.row)?;
+                if before.state() == EntityState::Archived {
+                    return Ok(Some(Written::Archived(T::NAME)));
+                }
+                if !check(&before) {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let after = before.patched(patch, now);
+                sqlx::query(&format!("UPDATE {} SET state = $1, bid_minor = $2, updated_at = $3 WHERE advertiser_id = $4 AND id = $5", T::TABLE))
+                    .bind(after.state().as_str())
+                    .bind(after.bid_minor())
+                    .bind(now)
+                    .bind(advertiser.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(Written::Done(after)))
             }
         }
 
@@ -153,30 +286,15 @@ macro_rules! sandbox_targeting_store {
             }
 
             async fn keyword(&self, advertiser: &AdvertiserId, program: Program, id: KeywordId) -> Result<Option<Keyword>> {
-                let row: Option<KeywordRow> = sqlx::query_as(&format!(
-                    "SELECT {KEYWORD_COLUMNS} FROM sandbox_keywords k \
-                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
-                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3"
-                ))
-                .bind(advertiser.as_str())
-                .bind(program.as_str())
-                .bind(id.get())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Keyword::try_from).transpose()
+                self.bid_child(advertiser, program, id.get()).await
             }
 
             async fn create_keyword(&self, advertiser: &AdvertiserId, program: Program, new: NewKeyword) -> Result<Written<Keyword>> {
                 let mut tx = self.begin_bookkeeping().await?;
-                let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
-                    return Err(StoreError::NotFound);
+                let group = match Self::open_group_in_tx(&mut tx, advertiser, program, new.ad_group_id).await? {
+                    Ok(group) => group,
+                    Err(archived) => return Ok(Written::Archived(archived)),
                 };
-                if let Some(parent) = archived_parent {
-                    return Ok(Written::Archived(parent));
-                }
-                if group.state == EntityState::Archived {
-                    return Ok(Written::Archived("ad group"));
-                }
                 let k = Keyword {
                     id: KeywordId::generate(),
                     advertiser_id: advertiser.clone(),
@@ -216,37 +334,7 @@ macro_rules! sandbox_targeting_store {
                 now: DateTime<Utc>,
                 check: Check<'_, Keyword>,
             ) -> Result<Option<Written<Keyword>>> {
-                let mut tx = self.begin_bookkeeping().await?;
-                let Some(row) = Self::child_in_tx::<KeywordRow>(&mut *tx, "sandbox_keywords", KEYWORD_COLUMNS, advertiser, program, id.get()).await? else {
-                    return Err(StoreError::NotFound);
-                };
-                if let Some(parent) = row.archived_parent()? {
-                    return Ok(Some(Written::Archived(parent)));
-                }
-                let before = Keyword::try_from(row.row)?;
-                if before.state == EntityState::Archived {
-                    return Ok(Some(Written::Archived("keyword")));
-                }
-                if !check(&before) {
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                let after = Keyword {
-                    state: patch.state.unwrap_or(before.state),
-                    bid_minor: patch.bid_minor.unwrap_or(before.bid_minor),
-                    updated_at: now,
-                    ..before
-                };
-                sqlx::query("UPDATE sandbox_keywords SET state = $1, bid_minor = $2, updated_at = $3 WHERE advertiser_id = $4 AND id = $5")
-                    .bind(after.state.as_str())
-                    .bind(after.bid_minor)
-                    .bind(after.updated_at)
-                    .bind(advertiser.as_str())
-                    .bind(id.get())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(Written::Done(after)))
+                self.update_bid_child_if(advertiser, program, id.get(), patch, now, check).await
             }
 
             async fn targets(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Target>> {
@@ -255,30 +343,15 @@ macro_rules! sandbox_targeting_store {
             }
 
             async fn target(&self, advertiser: &AdvertiserId, program: Program, id: TargetId) -> Result<Option<Target>> {
-                let row: Option<TargetRow> = sqlx::query_as(&format!(
-                    "SELECT {TARGET_COLUMNS} FROM sandbox_targets k \
-                     JOIN sandbox_campaigns c ON c.advertiser_id = k.advertiser_id AND c.id = k.campaign_id \
-                     WHERE k.advertiser_id = $1 AND c.program = $2 AND k.id = $3"
-                ))
-                .bind(advertiser.as_str())
-                .bind(program.as_str())
-                .bind(id.get())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Target::try_from).transpose()
+                self.bid_child(advertiser, program, id.get()).await
             }
 
             async fn create_target(&self, advertiser: &AdvertiserId, program: Program, new: NewTarget) -> Result<Written<Target>> {
                 let mut tx = self.begin_bookkeeping().await?;
-                let Some((group, archived_parent)) = Self::ad_group_in_tx(&mut *tx, advertiser, program, new.ad_group_id).await? else {
-                    return Err(StoreError::NotFound);
+                let group = match Self::open_group_in_tx(&mut tx, advertiser, program, new.ad_group_id).await? {
+                    Ok(group) => group,
+                    Err(archived) => return Ok(Written::Archived(archived)),
                 };
-                if let Some(parent) = archived_parent {
-                    return Ok(Written::Archived(parent));
-                }
-                if group.state == EntityState::Archived {
-                    return Ok(Written::Archived("ad group"));
-                }
                 let t = Target {
                     id: TargetId::generate(),
                     advertiser_id: advertiser.clone(),
@@ -317,37 +390,7 @@ macro_rules! sandbox_targeting_store {
                 now: DateTime<Utc>,
                 check: Check<'_, Target>,
             ) -> Result<Option<Written<Target>>> {
-                let mut tx = self.begin_bookkeeping().await?;
-                let Some(row) = Self::child_in_tx::<TargetRow>(&mut *tx, "sandbox_targets", TARGET_COLUMNS, advertiser, program, id.get()).await? else {
-                    return Err(StoreError::NotFound);
-                };
-                if let Some(parent) = row.archived_parent()? {
-                    return Ok(Some(Written::Archived(parent)));
-                }
-                let before = Target::try_from(row.row)?;
-                if before.state == EntityState::Archived {
-                    return Ok(Some(Written::Archived("target")));
-                }
-                if !check(&before) {
-                    tx.rollback().await?;
-                    return Ok(None);
-                }
-                let after = Target {
-                    state: patch.state.unwrap_or(before.state),
-                    bid_minor: patch.bid_minor.unwrap_or(before.bid_minor),
-                    updated_at: now,
-                    ..before
-                };
-                sqlx::query("UPDATE sandbox_targets SET state = $1, bid_minor = $2, updated_at = $3 WHERE advertiser_id = $4 AND id = $5")
-                    .bind(after.state.as_str())
-                    .bind(after.bid_minor)
-                    .bind(after.updated_at)
-                    .bind(advertiser.as_str())
-                    .bind(id.get())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(Written::Done(after)))
+                self.update_bid_child_if(advertiser, program, id.get(), patch, now, check).await
             }
         }
     };
