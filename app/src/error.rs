@@ -74,6 +74,16 @@ impl From<charter_core::access::AccessError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<charter_core::review::ConsentError> for AppError {
+    fn from(e: charter_core::review::ConsentError) -> Self {
+        match e {
+            charter_core::review::ConsentError::Store(e) => e.into(),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<charter_store::StoreError> for AppError {
     fn from(e: charter_store::StoreError) -> Self {
         use charter_store::StoreError as E;

@@ -290,68 +290,17 @@ pub async fn approve_access_request(
     note: Option<String>,
     csrf: String,
 ) -> Result<(), AppError> {
-    use super::server::*;
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
     let m = account_manage_access(&person, &advertiser_id).await?;
     let advertiser = m.advertiser();
     let id = AccessRequestId::parse(&request_id).map_err(|_| AppError::NotFound)?;
-    let store = store()?;
-    let row = store
-        .access_request(&advertiser.id, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let request = row.request;
-    if request.status != RequestStatus::Pending {
-        return Err(AppError::BadRequest(format!(
-            "this request was already {}",
-            request.status.label().to_lowercase()
-        )));
-    }
-    let original = parse_policy("requested policy", &request.policy)?;
-    let narrowed = policy
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && pretty(p) != pretty(&request.policy))
-        .map(str::to_string);
-    let raise = raise_ceiling.is_some_and(|v| !v.is_empty() && v != "false");
-    let cx = review_context(advertiser, &request).await?;
-    let (approved_text, r) = match &narrowed {
-        Some(text) => {
-            let p = parse_new_policy("narrowed policy", text)?;
-            (text.clone(), run_review(&cx, &p, Some(&original), raise))
-        }
-        None => (
-            request.policy.clone(),
-            run_review(&cx, &original, None, raise),
-        ),
+    let approval = charter_core::review::Approval {
+        policy,
+        raise_ceiling: raise_ceiling.is_some_and(|v| !v.is_empty() && v != "false"),
+        note: optional_note(note)?,
     };
-    if !r.blockers.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "approval refused: {}",
-            r.blockers.join("; ")
-        )));
-    }
-    let ceiling = match &cx.ceiling {
-        None => Some(approved_text.clone()),
-        Some(c) if raise && r.ceiling.as_ref().is_some_and(|c| !c.passed()) => {
-            Some(union_policy(&c.policy, &approved_text)?)
-        }
-        Some(_) => None,
-    };
-    let note = optional_note(note)?;
-    charter_core::consent::decide_access_request(
-        &*store,
-        &m,
-        &id,
-        charter_store::ConsentDecision::Approve {
-            policy: approved_text,
-            expires_at: request.expires_at,
-            ceiling,
-            note,
-        },
-    )
-    .await?;
+    let request = charter_core::review::approve(&*store()?, &m, &id, approval).await?;
     leptos_axum::redirect(&format!(
         "/accounts/{}/agents/{}?notice=request_approved",
         advertiser.id, request.agent_id

@@ -13,3 +13,4 @@ pub mod enforce;
 pub mod grants;
 pub mod partners;
 pub mod policy;
+pub mod review;
