@@ -84,6 +84,18 @@ impl From<charter_core::review::ConsentError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<charter_core::partners::RequestError> for AppError {
+    fn from(e: charter_core::partners::RequestError) -> Self {
+        use charter_core::partners::RequestError as E;
+        match e {
+            E::Store(e) => e.into(),
+            E::Policy(e) => e.into(),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<charter_store::StoreError> for AppError {
     fn from(e: charter_store::StoreError) -> Self {
         use charter_store::StoreError as E;

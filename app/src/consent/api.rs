@@ -97,69 +97,21 @@ pub async fn file_access_request(
     note: Option<String>,
     csrf: String,
 ) -> Result<(), AppError> {
-    use super::server::*;
     use crate::session::server::*;
     let (_session, person) = require_person_for_change(&csrf).await?;
     let dev = partner_access(&person, &partner_id).await?;
     let partner = dev.partner();
-    let store = store()?;
-    let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
-    let owned = store
-        .agent_identity(&agent)
-        .await?
-        .is_some_and(|i| i.partner_id == partner.id);
-    if !owned {
-        return Err(AppError::NotFound);
-    }
-    // Before anything that depends on the account: one that does not know the partner answers
-    // exactly like one that does not exist.
-    let advertiser_id = AdvertiserId::parse(&advertiser_id).map_err(|_| AppError::NotFound)?;
-    let advertiser = store
-        .known_advertiser(&partner.id, &advertiser_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let purpose = Purpose::parse(&purpose)?;
-    let policy = match policy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(text) => {
-            parse_new_policy("requested policy", text)?;
-            text.to_string()
-        }
-        None => template_json(purpose, &advertiser).ok_or_else(|| {
-            AppError::BadRequest("this account has no template for that purpose".into())
-        })?,
-    };
-    let expires_at = match expires_on
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(day) => {
-            let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
-                AppError::BadRequest("the expiry must be a date (YYYY-MM-DD)".into())
-            })?;
-            let end = date
-                .and_hms_opt(23, 59, 59)
-                .ok_or_else(|| AppError::BadRequest("the expiry is not a valid date".into()))?
-                .and_utc();
-            if end <= chrono::Utc::now() {
-                return Err(AppError::BadRequest(
-                    "the expiry must be in the future".into(),
-                ));
-            }
-            Some(end)
-        }
-        None => None,
-    };
-    let note = parse_text("note", note.as_deref().unwrap_or(""), 0, 1000)?;
-    let new = charter_store::NewAccessRequest {
-        advertiser_id: advertiser.id,
-        agent_id: agent,
+    let draft = charter_core::partners::RequestDraft {
+        agent: AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?,
+        advertiser: AdvertiserId::parse(&advertiser_id).map_err(|_| AppError::NotFound)?,
         purpose,
         policy,
-        expires_at,
-        note,
+        expires_on,
+        note: note.unwrap_or_default(),
     };
-    let request = charter_core::partners::file_access_request(&*store, &dev, new).await?;
+    let request =
+        charter_core::partners::file_access_request(&*store()?, &dev, draft, chrono::Utc::now())
+            .await?;
     leptos_axum::redirect(&format!(
         "/partners/{}/requests?notice=request_filed&request={}",
         partner.id, request.id

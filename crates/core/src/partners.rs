@@ -3,14 +3,17 @@
 //! (an agent of another partner is `NotFound`).
 
 use crate::access::Develop;
+use crate::policy::template_json;
+use crate::review::{ConsentError, parse_new_policy};
 use charter_model::{
-    AccessRequest, Advertiser, Agent, AgentId, AgentStatus, Application, ClientKeyId, Name,
-    SecretId,
+    AccessRequest, Advertiser, AdvertiserId, Agent, AgentId, AgentStatus, Application, ClientKeyId,
+    Name, ParseError, Purpose, SecretId, parse_text,
 };
 use charter_store::{
     ClientKey, ClientSecretInfo, ConsentStore, DirectoryStore, IdentityStore, IssuedSecret,
     NewAccessRequest, NewAgent, StoreError,
 };
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Creates an application of the partner.
 pub async fn create_application<S: DirectoryStore + ?Sized>(
@@ -91,15 +94,116 @@ pub async fn set_agent_status<S: IdentityStore + ?Sized>(
         .await
 }
 
-/// Files the partner's request for access to an account that knows it.
-pub async fn file_access_request<S: ConsentStore + ?Sized>(
+/// A partner's request for access as a developer filled it in: the ids parsed by the adapter
+/// (a malformed one is `NotFound` there), the rest as typed.
+#[derive(Debug, Clone)]
+pub struct RequestDraft {
+    /// The partner's agent that is to get the access.
+    pub agent: AgentId,
+    /// The account asked.
+    pub advertiser: AdvertiserId,
+    /// The purpose's code (`campaign_management`, …).
+    pub purpose: String,
+    /// The policy text; empty or `None` asks for exactly the purpose's template on the account.
+    pub policy: Option<String>,
+    /// The last day of access, `YYYY-MM-DD` (access ends at 23:59:59 UTC that day); empty or
+    /// `None` for no end.
+    pub expires_on: Option<String>,
+    /// A note for the account's owners, up to 1,000 characters.
+    pub note: String,
+}
+
+/// Why a request for access was not filed.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The requested policy is too long or does not parse.
+    #[error(transparent)]
+    Policy(#[from] ConsentError),
+    /// No policy was given and the purpose has no template for the account.
+    #[error("this account has no template for that purpose")]
+    NoTemplate,
+    /// The expiry is not a `YYYY-MM-DD` date.
+    #[error("the expiry must be a date (YYYY-MM-DD)")]
+    ExpiryNotADate,
+    /// The expiry is today's end or earlier.
+    #[error("the expiry must be in the future")]
+    ExpiryPast,
+    /// The purpose or the note is not valid.
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    /// The store failed, or the agent or the account is not there for this partner.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Files a request for one of the partner's agents on an account that knows the partner
+/// (`ConsentStore::known_advertiser`). An agent of another partner, and an account that does
+/// not know the partner, are `NotFound` before anything else is looked at, exactly as ones that
+/// do not exist.
+pub async fn file_access_request<S: ConsentStore + IdentityStore + ?Sized>(
     store: &S,
     d: &Develop,
-    request: NewAccessRequest,
-) -> Result<AccessRequest, StoreError> {
-    store
+    draft: RequestDraft,
+    now: DateTime<Utc>,
+) -> Result<AccessRequest, RequestError> {
+    let owned = store
+        .agent_identity(&draft.agent)
+        .await?
+        .is_some_and(|i| i.partner_id == *d.id());
+    if !owned {
+        return Err(StoreError::NotFound.into());
+    }
+    let advertiser = store
+        .known_advertiser(d.id(), &draft.advertiser)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let purpose = Purpose::parse(&draft.purpose)?;
+    let policy = match draft
+        .policy
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(text) => {
+            parse_new_policy("requested policy", text)?;
+            text.to_string()
+        }
+        None => template_json(purpose, &advertiser).ok_or(RequestError::NoTemplate)?,
+    };
+    let expires_at = match draft
+        .expires_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(day) => Some(end_of_day_after(day, now)?),
+        None => None,
+    };
+    let request = NewAccessRequest {
+        advertiser_id: advertiser.id,
+        agent_id: draft.agent,
+        purpose,
+        policy,
+        expires_at,
+        note: parse_text("note", &draft.note, 0, 1000)?,
+    };
+    Ok(store
         .create_access_request(&d.actor_for_advertisers(), d.id(), request)
-        .await
+        .await?)
+}
+
+/// The end (23:59:59 UTC) of `day` (`YYYY-MM-DD`), which must be after `now`.
+fn end_of_day_after(day: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, RequestError> {
+    let date =
+        NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| RequestError::ExpiryNotADate)?;
+    let end = date
+        .and_hms_opt(23, 59, 59)
+        .ok_or(RequestError::ExpiryNotADate)?
+        .and_utc();
+    if end <= now {
+        return Err(RequestError::ExpiryPast);
+    }
+    Ok(end)
 }
 
 /// Redeems an account's invitation code for the partner: the account now knows it.
@@ -111,4 +215,33 @@ pub async fn redeem_invitation<S: ConsentStore + ?Sized>(
     store
         .redeem_invitation(&d.actor_for_advertisers(), d.id(), code)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expiry_is_the_end_of_a_future_day() {
+        let now = "2026-12-07T12:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap_or_default();
+        let end = end_of_day_after("2026-12-07", now).map(|t| t.to_rfc3339());
+        assert_eq!(end.ok().as_deref(), Some("2026-12-07T23:59:59+00:00"));
+        for (day, want) in [
+            ("2026-12-06", "the expiry must be in the future"),
+            ("07/12/2026", "the expiry must be a date (YYYY-MM-DD)"),
+            ("2026-02-30", "the expiry must be a date (YYYY-MM-DD)"),
+        ] {
+            let got = end_of_day_after(day, now).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), Some(want), "{day}");
+        }
+        let late = "2026-12-07T23:59:59Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap_or_default();
+        assert!(
+            end_of_day_after("2026-12-07", late).is_err(),
+            "the day's last second is not after itself"
+        );
+    }
 }
