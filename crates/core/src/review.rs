@@ -263,9 +263,7 @@ pub async fn approve<S: GrantStore + ConsentStore + ?Sized>(
         ceiling,
         note: approval.note,
     };
-    Ok(store
-        .decide_access_request(m.actor(), m.account(), id, decision)
-        .await?)
+    Ok(crate::consent::decide_access_request(store, m, id, decision).await?)
 }
 
 #[cfg(test)]
