@@ -35,6 +35,7 @@ impl Actor {
 }
 
 /// One audit event as stored.
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub id: EventId,
@@ -46,7 +47,9 @@ pub struct AuditEvent {
     pub action: String,
     pub target_kind: String,
     pub target_id: String,
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "before_state"))]
     pub before: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(rename = "after_state"))]
     pub after: Option<String>,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -4,6 +4,7 @@
 use super::*;
 
 /// An application's request for access to an account, for one of its agents.
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessRequest {
     pub id: AccessRequestId,
@@ -84,6 +85,7 @@ impl InvitationState {
 
 /// An advertiser's invitation: a one-time code (Charter keeps only its keyed hash) that
 /// introduces the partner who redeems it to the account, so the partner may ask it for access.
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invitation {
     pub id: InvitationId,

@@ -19,6 +19,7 @@ impl Advertiser {
 }
 
 /// A person, without credentials.
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub id: PersonId,
@@ -34,6 +35,7 @@ pub struct Membership {
     pub role: AdvertiserRole,
 }
 
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Partner {
     pub id: PartnerId,
@@ -41,6 +43,7 @@ pub struct Partner {
     pub kind: PartnerKind,
 }
 
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Application {
     pub id: ApplicationId,
@@ -62,6 +65,7 @@ pub struct Agent {
     pub created_at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grant {
     pub id: GrantId,
@@ -76,6 +80,7 @@ pub struct Grant {
     pub revoked_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     /// Bumped by every change of policy, purpose or time bounds; tokens bind it.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "i32"))]
     pub version: u32,
     pub not_before: Option<DateTime<Utc>>,
 }

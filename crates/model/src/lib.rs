@@ -16,6 +16,52 @@ pub enum ParseError {
     TooLong { what: &'static str, max: usize },
 }
 
+/// With the `sqlx` feature: `$name` (a type with `parse(&str)`) is a text column, decoded
+/// through `parse`, so a malformed stored value is a decode error (the store's `Corrupt`), never
+/// a value of the type. Exported for the store's own value types; without the feature it
+/// expands to nothing.
+#[cfg(feature = "sqlx")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! text_column {
+    ($name:ident) => {
+        impl<DB: $crate::__sqlx::Database> $crate::__sqlx::Type<DB> for $name
+        where
+            str: $crate::__sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as $crate::__sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as $crate::__sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: $crate::__sqlx::Database> $crate::__sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: $crate::__sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, $crate::__sqlx::error::BoxDynError> {
+                Ok(Self::parse(
+                    <&'r str as $crate::__sqlx::Decode<'r, DB>>::decode(value)?,
+                )?)
+            }
+        }
+    };
+}
+
+/// Without the `sqlx` feature, [`text_column!`] is nothing.
+#[cfg(not(feature = "sqlx"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! text_column {
+    ($name:ident) => {};
+}
+
+#[cfg(feature = "sqlx")]
+#[doc(hidden)]
+pub use sqlx as __sqlx;
+
 macro_rules! prefixed_id {
     ($(#[$m:meta])* $name:ident, $prefix:literal, $what:literal) => {
         $(#[$m])*
@@ -65,6 +111,8 @@ macro_rules! prefixed_id {
                 id.0
             }
         }
+
+        text_column!($name);
     };
 }
 
@@ -120,6 +168,8 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        text_column!($name);
     };
 }
 

@@ -46,6 +46,8 @@ macro_rules! code_enum {
                 v.code()
             }
         }
+
+        text_column!($name);
     };
 }
 

@@ -5,6 +5,7 @@ use super::*;
 /// A grant's caps in the advertiser's currency minor units; `None` means no cap. Every writer
 /// (the UI, the CLI, the demo seed) goes through the store, which refuses caps whose
 /// [`SpendLimits::check`] fails.
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpendLimits {
     pub daily_minor: Option<i64>,

@@ -8,14 +8,12 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{post, put};
 use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{
     AdGroup, AdGroupId, AdGroupPatch, CampaignId, DynStore, EntityState, Listing, NewAdGroup,
     Program, SandboxQuery,
 };
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -25,20 +23,13 @@ pub fn routes() -> Vec<Route> {
     vec![
         child::list_route::<AdGroup>(),
         child::get_route::<AdGroup>(),
-        Route {
-            method: Method::POST,
-            path: AdGroup::PATH_CREATE,
-            action: AdGroup::CREATE,
-            describe: describe_create,
-            handler: post(create),
-        },
-        Route {
-            method: Method::PUT,
-            path: AdGroup::PATH_ONE,
-            action: AdGroup::UPDATE,
-            describe: describe_update,
-            handler: put(update),
-        },
+        Route::post(
+            AdGroup::PATH_CREATE,
+            AdGroup::CREATE,
+            describe_create,
+            create,
+        ),
+        Route::put(AdGroup::PATH_ONE, AdGroup::UPDATE, describe_update, update),
     ]
 }
 

@@ -5,37 +5,32 @@ use super::profiles::own;
 use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::extract::{Path, Query};
-use axum::routing::get;
 use charter_store::model::Advertiser;
 use charter_store::{DynStore, Invoice, InvoiceId, InvoiceStatus, SandboxQuery};
 use chrono::Utc;
-use http::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/billing/invoices",
-            action: "billing:ListInvoices",
-            describe: describe_list,
-            handler: get(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/billing/invoices/{invoiceId}",
-            action: "billing:GetInvoice",
-            describe: describe_get,
-            handler: get(get_one),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/billing/status",
-            action: "billing:GetBillingStatus",
-            describe: describe_status,
-            handler: get(status),
-        },
+        Route::get(
+            "/sandbox/v1/billing/invoices",
+            "billing:ListInvoices",
+            describe_list,
+            list,
+        ),
+        Route::get(
+            "/sandbox/v1/billing/invoices/{invoiceId}",
+            "billing:GetInvoice",
+            describe_get,
+            get_one,
+        ),
+        Route::get(
+            "/sandbox/v1/billing/status",
+            "billing:GetBillingStatus",
+            describe_status,
+            status,
+        ),
     ]
 }
 

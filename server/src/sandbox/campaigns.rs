@@ -8,14 +8,12 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{get, post, put};
 use charter_store::model::Advertiser;
 use charter_store::{
     Campaign, CampaignId, CampaignPatch, DynStore, EntityState, NewCampaign, Program,
     TargetingType, Written,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -68,55 +66,18 @@ product!(Sd, Program::Sd, "sd");
 /// The campaign routes of one ad product.
 pub fn routes<P: Product>() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::POST,
-            path: P::PATH_LIST,
-            action: P::LIST,
-            describe: describe_list::<P>,
-            handler: post(list::<P>),
-        },
-        Route {
-            method: Method::GET,
-            path: P::PATH_ONE,
-            action: P::GET,
-            describe: describe_get::<P>,
-            handler: get(get_one::<P>),
-        },
-        Route {
-            method: Method::POST,
-            path: P::PATH_CREATE,
-            action: P::CREATE,
-            describe: describe_create::<P>,
-            handler: post(create::<P>),
-        },
-        Route {
-            method: Method::PUT,
-            path: P::PATH_ONE,
-            action: P::UPDATE,
-            describe: describe_update::<P>,
-            handler: put(update::<P>),
-        },
-        Route {
-            method: Method::POST,
-            path: P::PATH_PAUSE,
-            action: P::UPDATE,
-            describe: describe_pause::<P>,
-            handler: post(pause::<P>),
-        },
-        Route {
-            method: Method::POST,
-            path: P::PATH_ARCHIVE,
-            action: P::DELETE,
-            describe: describe_archive::<P>,
-            handler: post(archive::<P>),
-        },
-        Route {
-            method: Method::PUT,
-            path: P::PATH_BUDGET,
-            action: P::BUDGET,
-            describe: describe_budget::<P>,
-            handler: put(budget::<P>),
-        },
+        Route::post(P::PATH_LIST, P::LIST, describe_list::<P>, list::<P>),
+        Route::get(P::PATH_ONE, P::GET, describe_get::<P>, get_one::<P>),
+        Route::post(P::PATH_CREATE, P::CREATE, describe_create::<P>, create::<P>),
+        Route::put(P::PATH_ONE, P::UPDATE, describe_update::<P>, update::<P>),
+        Route::post(P::PATH_PAUSE, P::UPDATE, describe_pause::<P>, pause::<P>),
+        Route::post(
+            P::PATH_ARCHIVE,
+            P::DELETE,
+            describe_archive::<P>,
+            archive::<P>,
+        ),
+        Route::put(P::PATH_BUDGET, P::BUDGET, describe_budget::<P>, budget::<P>),
     ]
 }
 

@@ -8,10 +8,8 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{get, post};
 use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{DynStore, Listing, SandboxQuery, Written};
-use http::Method;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -57,24 +55,12 @@ pub trait Child: Sized + Send + Sync + 'static {
 
 /// The list route of `T` (`POST …/list`).
 pub fn list_route<T: Child>() -> Route {
-    Route {
-        method: Method::POST,
-        path: T::PATH_LIST,
-        action: T::LIST,
-        describe: describe_list::<T>,
-        handler: post(list::<T>),
-    }
+    Route::post(T::PATH_LIST, T::LIST, describe_list::<T>, list::<T>)
 }
 
 /// The get route of `T` (`GET …/{id}`).
 pub fn get_route<T: Child>() -> Route {
-    Route {
-        method: Method::GET,
-        path: T::PATH_ONE,
-        action: T::GET,
-        describe: describe_get::<T>,
-        handler: get(get_one::<T>),
-    }
+    Route::get(T::PATH_ONE, T::GET, describe_get::<T>, get_one::<T>)
 }
 
 /// The id in the path; a malformed one is a 400 naming the parameter.

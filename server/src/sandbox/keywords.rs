@@ -115,7 +115,6 @@ impl Child for Keyword {
 
 impl Targeting for Keyword {
     type CreateBody = CreateBody;
-    type New = NewKeyword;
     const BID: &'static str = "sp:UpdateKeywordBid";
     const PATH_BID: &'static str = "/sandbox/v1/sp/keywords/{keywordId}/bid";
 
@@ -132,26 +131,6 @@ impl Targeting for Keyword {
             bid_minor: body.bid.map(|b| b.0),
             created_at: now,
         })
-    }
-
-    fn new_ad_group(new: &NewKeyword) -> AdGroupId {
-        new.ad_group_id
-    }
-
-    fn new_bid(new: &NewKeyword) -> Option<i64> {
-        new.bid_minor
-    }
-
-    fn ad_group_id(&self) -> AdGroupId {
-        self.ad_group_id
-    }
-
-    fn state(&self) -> EntityState {
-        self.state
-    }
-
-    fn bid_minor(&self) -> i64 {
-        self.bid_minor
     }
 
     fn insert<'a>(

@@ -5,29 +5,25 @@ use super::common::*;
 use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::extract::Path;
-use axum::routing::get;
 use charter_store::model::Advertiser;
 use charter_store::{DynStore, Profile, ProfileId};
-use http::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/profiles",
-            action: "account:ListProfiles",
-            describe: describe_list,
-            handler: get(list),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/profiles/{profileId}",
-            action: "account:GetProfile",
-            describe: describe_get,
-            handler: get(get_one),
-        },
+        Route::get(
+            "/sandbox/v1/profiles",
+            "account:ListProfiles",
+            describe_list,
+            list,
+        ),
+        Route::get(
+            "/sandbox/v1/profiles/{profileId}",
+            "account:GetProfile",
+            describe_get,
+            get_one,
+        ),
     ]
 }
 

@@ -13,14 +13,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use charter_store::model::Advertiser;
 use charter_store::{
     AdGroup, Campaign, DynStore, EntityState, Keyword, NewReport, Program, ReportId, ReportJob,
     ReportStatus, ReportType, SandboxQuery, Target, TimeUnit,
 };
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -34,27 +32,24 @@ pub const RETENTION_DAYS: u64 = 95;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route {
-            method: Method::POST,
-            path: "/sandbox/v1/reporting/reports",
-            action: "reports:CreateReport",
-            describe: describe_create,
-            handler: post(create),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/reporting/reports/{reportId}",
-            action: "reports:GetReportStatus",
-            describe: describe_status,
-            handler: get(status),
-        },
-        Route {
-            method: Method::GET,
-            path: "/sandbox/v1/reporting/reports/{reportId}/download",
-            action: "reports:DownloadReport",
-            describe: describe_download,
-            handler: get(download),
-        },
+        Route::post(
+            "/sandbox/v1/reporting/reports",
+            "reports:CreateReport",
+            describe_create,
+            create,
+        ),
+        Route::get(
+            "/sandbox/v1/reporting/reports/{reportId}",
+            "reports:GetReportStatus",
+            describe_status,
+            status,
+        ),
+        Route::get(
+            "/sandbox/v1/reporting/reports/{reportId}/download",
+            "reports:DownloadReport",
+            describe_download,
+            download,
+        ),
     ]
 }
 

@@ -5,7 +5,8 @@
 //! touches and how much money it commits. The gateway decides on that [`Operation`], and only on
 //! an allow does it call the handler, with a [`Decided`] in the request's extensions.
 
-use axum::routing::MethodRouter;
+use axum::handler::Handler;
+use axum::routing::{self, MethodRouter};
 use charter_store::DynStore;
 use charter_store::model::{Advertiser, AgentId, GrantId};
 use chrono::{DateTime, Utc};
@@ -60,6 +61,54 @@ pub struct Route {
     pub describe: DescribeFn,
     /// The handler. It takes `Extension<Decided>`, so it cannot run without a decision.
     pub handler: MethodRouter<DynStore>,
+}
+
+impl Route {
+    /// A `GET` route to `handler`.
+    pub fn get<H: Handler<T, DynStore>, T: 'static>(
+        path: &'static str,
+        action: &'static str,
+        describe: DescribeFn,
+        handler: H,
+    ) -> Self {
+        Self::on(Method::GET, path, action, describe, routing::get(handler))
+    }
+
+    /// A `POST` route to `handler`.
+    pub fn post<H: Handler<T, DynStore>, T: 'static>(
+        path: &'static str,
+        action: &'static str,
+        describe: DescribeFn,
+        handler: H,
+    ) -> Self {
+        Self::on(Method::POST, path, action, describe, routing::post(handler))
+    }
+
+    /// A `PUT` route to `handler`.
+    pub fn put<H: Handler<T, DynStore>, T: 'static>(
+        path: &'static str,
+        action: &'static str,
+        describe: DescribeFn,
+        handler: H,
+    ) -> Self {
+        Self::on(Method::PUT, path, action, describe, routing::put(handler))
+    }
+
+    fn on(
+        method: Method,
+        path: &'static str,
+        action: &'static str,
+        describe: DescribeFn,
+        handler: MethodRouter<DynStore>,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            action,
+            describe,
+            handler,
+        }
+    }
 }
 
 /// Inserted by the gateway after an allow; handlers act on `advertiser` only.

@@ -11,13 +11,9 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::routing::{post, put};
 use charter_store::model::{Advertiser, AdvertiserId};
-use charter_store::{
-    AdGroup, AdGroupId, BidPatch, CampaignId, Check, DynStore, EntityState, Written,
-};
+use charter_store::{AdGroup, BidPatch, Bidded, CampaignId, Check, DynStore, EntityState, Written};
 use chrono::{DateTime, Utc};
-use http::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,11 +21,9 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 /// A keyword or a product target: its create body and plan, its bid and the store's writes.
-pub trait Targeting: Child {
+pub trait Targeting: Child + Bidded {
     /// The body of a create.
     type CreateBody: DeserializeOwned + Send;
-    /// What a create body plans (`NewKeyword`, `NewTarget`).
-    type New: Send;
     /// The bid action, e.g. `sp:UpdateKeywordBid`.
     const BID: &'static str;
     /// The bid route, e.g. `/sandbox/v1/sp/keywords/{keywordId}/bid`.
@@ -39,13 +33,6 @@ pub trait Targeting: Child {
     fn campaign(body: &Self::CreateBody) -> Option<CampaignId>;
     /// The create body checked and planned; a bad one is a 400 naming the field.
     fn plan_create(body: Self::CreateBody, now: DateTime<Utc>) -> Result<Self::New, SandboxError>;
-    /// The ad group a planned create goes in.
-    fn new_ad_group(new: &Self::New) -> AdGroupId;
-    /// The bid a planned create sets (`None`: the ad group's default bid).
-    fn new_bid(new: &Self::New) -> Option<i64>;
-    fn ad_group_id(&self) -> AdGroupId;
-    fn state(&self) -> EntityState;
-    fn bid_minor(&self) -> i64;
     /// Creates it; `NotFound` for an unknown ad group.
     fn insert<'a>(
         store: &'a DynStore,
@@ -68,27 +55,9 @@ pub fn routes<T: Targeting>() -> Vec<Route> {
     vec![
         child::list_route::<T>(),
         child::get_route::<T>(),
-        Route {
-            method: Method::POST,
-            path: T::PATH_CREATE,
-            action: T::CREATE,
-            describe: describe_create::<T>,
-            handler: post(create::<T>),
-        },
-        Route {
-            method: Method::PUT,
-            path: T::PATH_ONE,
-            action: T::UPDATE,
-            describe: describe_update::<T>,
-            handler: put(update::<T>),
-        },
-        Route {
-            method: Method::PUT,
-            path: T::PATH_BID,
-            action: T::BID,
-            describe: describe_bid::<T>,
-            handler: put(bid::<T>),
-        },
+        Route::post(T::PATH_CREATE, T::CREATE, describe_create::<T>, create::<T>),
+        Route::put(T::PATH_ONE, T::UPDATE, describe_update::<T>, update::<T>),
+        Route::put(T::PATH_BID, T::BID, describe_bid::<T>, bid::<T>),
     ]
 }
 

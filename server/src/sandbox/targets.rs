@@ -106,7 +106,6 @@ impl Child for Target {
 
 impl Targeting for Target {
     type CreateBody = CreateBody;
-    type New = NewTarget;
     const BID: &'static str = "sp:UpdateTargetBid";
     const PATH_BID: &'static str = "/sandbox/v1/sp/targets/{targetId}/bid";
 
@@ -129,26 +128,6 @@ impl Targeting for Target {
             bid_minor: body.bid.map(|b| b.0),
             created_at: now,
         })
-    }
-
-    fn new_ad_group(new: &NewTarget) -> AdGroupId {
-        new.ad_group_id
-    }
-
-    fn new_bid(new: &NewTarget) -> Option<i64> {
-        new.bid_minor
-    }
-
-    fn ad_group_id(&self) -> AdGroupId {
-        self.ad_group_id
-    }
-
-    fn state(&self) -> EntityState {
-        self.state
-    }
-
-    fn bid_minor(&self) -> i64 {
-        self.bid_minor
     }
 
     fn insert<'a>(

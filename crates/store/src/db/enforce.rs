@@ -77,7 +77,7 @@ pub struct NewReservation {
 }
 
 /// A ledger row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct LedgerEntry {
     pub id: ReservationId,
     pub advertiser_id: AdvertiserId,
@@ -113,7 +113,7 @@ pub struct SpendPoint {
 }
 
 /// A breaker's thresholds; `None` takes the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct BreakerConfig {
     pub requests_per_minute: Option<i64>,
     pub denials_per_minute: Option<i64>,
@@ -150,7 +150,7 @@ impl BreakerConfig {
 }
 
 /// A grant's breaker as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct BreakerRecord {
     pub grant_id: GrantId,
     pub advertiser_id: AdvertiserId,
@@ -160,6 +160,7 @@ pub struct BreakerRecord {
     pub changed_at: DateTime<Utc>,
     /// How many times it tripped (CLOSED/HALF_OPEN → OPEN) since the last manual reset.
     pub trips: i64,
+    #[sqlx(flatten)]
     pub config: BreakerConfig,
 }
 

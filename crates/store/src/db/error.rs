@@ -21,7 +21,7 @@ pub enum StoreError {
     #[error("unsupported database url `{0}`: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed: {0}")]
@@ -35,6 +35,25 @@ pub enum StoreError {
     Unaudited,
     #[error("a background task failed: {0}")]
     Task(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A column that does not decode (an id or enum that no longer parses) is corrupt data, not
+    /// a database failure.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::ColumnDecode { index, source } => {
+                StoreError::Corrupt(format!("column {index}: {source}"))
+            }
+            e => StoreError::Database(e),
+        }
+    }
+}
+
+impl From<std::convert::Infallible> for StoreError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A client secret as listed (never the secret itself).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ClientSecretInfo {
     pub id: SecretId,
     pub agent_id: AgentId,
@@ -29,7 +29,7 @@ pub struct IssuedSecret {
 }
 
 /// A registered Ed25519 public key for `private_key_jwt`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ClientKey {
     pub id: ClientKeyId,
     pub agent_id: AgentId,
@@ -97,9 +97,10 @@ pub struct GrantChange {
 }
 
 /// One kept version of a grant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct GrantVersion {
     pub grant_id: GrantId,
+    #[sqlx(try_from = "i32")]
     pub version: u32,
     pub purpose: Purpose,
     pub policy: Option<String>,

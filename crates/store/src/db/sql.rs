@@ -14,7 +14,7 @@ use serde_json::json;
 use sqlx::FromRow;
 use std::sync::{Arc, Mutex};
 
-/// The columns of an audit event as [`AuditRow`] reads them.
+/// The columns of an audit event as [`AuditEvent`] reads them.
 macro_rules! audit_cols {
     () => {
         "id, advertiser_id, partner_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, before_state, \
@@ -116,46 +116,6 @@ impl TryFrom<AdvertiserRow> for Advertiser {
 }
 
 #[derive(FromRow)]
-struct PartnerRow {
-    id: String,
-    name: String,
-    kind: String,
-}
-
-impl TryFrom<PartnerRow> for Partner {
-    type Error = StoreError;
-    fn try_from(r: PartnerRow) -> Result<Self> {
-        Ok(Partner {
-            id: PartnerId::parse(&r.id).map_err(corrupt)?,
-            name: r.name,
-            kind: PartnerKind::parse(&r.kind).map_err(corrupt)?,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct ApplicationRow {
-    id: String,
-    partner_id: String,
-    name: String,
-    description: String,
-    created_at: DateTime<Utc>,
-}
-
-impl TryFrom<ApplicationRow> for Application {
-    type Error = StoreError;
-    fn try_from(r: ApplicationRow) -> Result<Self> {
-        Ok(Application {
-            id: ApplicationId::parse(&r.id).map_err(corrupt)?,
-            partner_id: PartnerId::parse(&r.partner_id).map_err(corrupt)?,
-            name: r.name,
-            description: r.description,
-            created_at: r.created_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
 struct AgentRow {
     id: String,
     application_id: String,
@@ -188,107 +148,6 @@ impl TryFrom<AgentRow> for Agent {
             party: Party::parse(&r.party).map_err(corrupt)?,
             status: AgentStatus::parse(&r.status).map_err(corrupt)?,
             created_at: r.created_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct GrantRow {
-    id: String,
-    advertiser_id: String,
-    agent_id: String,
-    status: String,
-    purpose: String,
-    policy: Option<String>,
-    created_at: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-    updated_at: DateTime<Utc>,
-    version: i32,
-    not_before: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<GrantRow> for Grant {
-    type Error = StoreError;
-    fn try_from(r: GrantRow) -> Result<Self> {
-        Ok(Grant {
-            id: GrantId::parse(&r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            status: GrantStatus::parse(&r.status).map_err(corrupt)?,
-            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
-            policy: r.policy,
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            revoked_at: r.revoked_at,
-            updated_at: r.updated_at,
-            version: u32::try_from(r.version)
-                .map_err(|_| StoreError::Corrupt(format!("grant version `{}`", r.version)))?,
-            not_before: r.not_before,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct AuditRow {
-    id: String,
-    advertiser_id: Option<String>,
-    partner_id: Option<String>,
-    actor_kind: String,
-    actor_id: Option<String>,
-    actor_label: String,
-    action: String,
-    target_kind: String,
-    target_id: String,
-    before_state: Option<String>,
-    after_state: Option<String>,
-    reason: Option<String>,
-    created_at: DateTime<Utc>,
-    decision: Option<String>,
-    agent_id: Option<String>,
-    catalog_action: Option<String>,
-    amount_minor: Option<i64>,
-    chain: Option<String>,
-    seq: Option<i64>,
-    prev_hash: Option<String>,
-    hash: Option<String>,
-}
-
-impl TryFrom<AuditRow> for AuditEvent {
-    type Error = StoreError;
-    fn try_from(r: AuditRow) -> Result<Self> {
-        Ok(AuditEvent {
-            id: EventId::parse(&r.id).map_err(corrupt)?,
-            advertiser_id: r
-                .advertiser_id
-                .as_deref()
-                .map(AdvertiserId::parse)
-                .transpose()
-                .map_err(corrupt)?,
-            partner_id: r
-                .partner_id
-                .as_deref()
-                .map(PartnerId::parse)
-                .transpose()
-                .map_err(corrupt)?,
-            actor_kind: r.actor_kind,
-            actor_id: r.actor_id,
-            actor_label: r.actor_label,
-            action: r.action,
-            target_kind: r.target_kind,
-            target_id: r.target_id,
-            before: r.before_state,
-            after: r.after_state,
-            reason: r.reason,
-            created_at: r.created_at,
-            decision: r.decision,
-            agent_id: r.agent_id,
-            catalog_action: r.catalog_action,
-            amount_minor: r.amount_minor,
-            chain: r.chain,
-            seq: r.seq,
-            prev_hash: r.prev_hash,
-            hash: r.hash,
         })
     }
 }
@@ -419,6 +278,62 @@ sql_store!(
 #[cfg(test)]
 mod tests {
     use super::like_pattern;
+    use crate::db::StoreError;
+    use crate::model::{Grant, Partner, PartnerKind};
+
+    /// A row decodes straight into the model type through `parse`; a stored value that no
+    /// longer parses is `Corrupt` (naming the column), never a value of the type.
+    #[tokio::test]
+    async fn rows_decode_through_parse_and_bad_values_are_corrupt() -> Result<(), StoreError> {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+        let row = "SELECT $1 AS id, 'Acme' AS name, $2 AS kind";
+        let ok: Partner = sqlx::query_as(row)
+            .bind(" ptn_01j00000000000000000000000")
+            .bind("agency")
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(ok.id.as_str(), "ptn_01J00000000000000000000000");
+        assert_eq!(ok.kind, PartnerKind::Agency);
+        for (id, kind, column) in [
+            ("adv_01J00000000000000000000000", "agency", "id"),
+            ("ptn_01J00000000000000000000000", "broker", "kind"),
+        ] {
+            let bad = sqlx::query_as::<_, Partner>(row)
+                .bind(id)
+                .bind(kind)
+                .fetch_one(&pool)
+                .await
+                .map_err(StoreError::from);
+            match bad {
+                Err(StoreError::Corrupt(msg)) => assert!(msg.contains(column), "{msg}"),
+                other => panic!("{id} {kind}: {other:?}"),
+            }
+        }
+        let grant = "SELECT 'grt_01J00000000000000000000000' AS id, \
+             'adv_01J00000000000000000000000' AS advertiser_id, \
+             'agt_01J00000000000000000000000' AS agent_id, 'active' AS status, \
+             'reporting' AS purpose, NULL AS policy, $1 AS created_at, \
+             NULL AS expires_at, NULL AS revoked_at, $1 AS updated_at, $2 AS version, \
+             NULL AS not_before";
+        let now = chrono::Utc::now();
+        let g: Grant = sqlx::query_as(grant)
+            .bind(now)
+            .bind(3_i32)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(g.version, 3);
+        let negative = sqlx::query_as::<_, Grant>(grant)
+            .bind(now)
+            .bind(-1_i32)
+            .fetch_one(&pool)
+            .await
+            .map_err(StoreError::from);
+        assert!(
+            matches!(negative, Err(StoreError::Corrupt(_))),
+            "{negative:?}"
+        );
+        Ok(())
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {

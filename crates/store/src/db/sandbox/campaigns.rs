@@ -4,7 +4,7 @@
 use super::*;
 use chrono::NaiveDate;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Campaign {
     pub id: CampaignId,
     pub advertiser_id: AdvertiserId,
@@ -54,7 +54,7 @@ impl CampaignPatch {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AdGroup {
     pub id: AdGroupId,
     pub advertiser_id: AdvertiserId,

@@ -29,7 +29,7 @@ pub use targeting::*;
 pub use values::*;
 
 /// The advertising profile of an account (one per advertiser).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Profile {
     pub id: ProfileId,
     pub advertiser_id: AdvertiserId,

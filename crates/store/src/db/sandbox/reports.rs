@@ -35,7 +35,7 @@ pub struct NewReport {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Invoice {
     pub id: InvoiceId,
     pub advertiser_id: AdvertiserId,

@@ -3,12 +3,13 @@
 
 use super::*;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Keyword {
     pub id: KeywordId,
     pub advertiser_id: AdvertiserId,
     pub campaign_id: CampaignId,
     pub ad_group_id: AdGroupId,
+    #[sqlx(rename = "keyword_text")]
     pub text: KeywordText,
     pub match_type: MatchType,
     pub state: EntityState,
@@ -57,6 +58,57 @@ pub struct NewTarget {
     pub bid_minor: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
+
+/// What keywords and product targets share: a place under an ad group, a state and a bid, which
+/// change only through a [`BidPatch`].
+pub trait Bidded: Sized {
+    /// Its create plan ([`NewKeyword`], [`NewTarget`]).
+    type New: Send;
+    fn ad_group_id(&self) -> AdGroupId;
+    fn state(&self) -> EntityState;
+    fn bid_minor(&self) -> i64;
+    /// It with `patch` applied at `now`.
+    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self;
+    /// The ad group a planned create goes in.
+    fn new_ad_group(new: &Self::New) -> AdGroupId;
+    /// The bid a planned create sets (`None`: the ad group's default bid).
+    fn new_bid(new: &Self::New) -> Option<i64>;
+}
+
+/// [`Bidded`] for a type whose fields are named alike (`Keyword`, `Target`).
+macro_rules! bidded {
+    ($t:ident, $new:ident) => {
+        impl Bidded for $t {
+            type New = $new;
+            fn ad_group_id(&self) -> AdGroupId {
+                self.ad_group_id
+            }
+            fn state(&self) -> EntityState {
+                self.state
+            }
+            fn bid_minor(&self) -> i64 {
+                self.bid_minor
+            }
+            fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self {
+                $t {
+                    state: patch.state.unwrap_or(self.state),
+                    bid_minor: patch.bid_minor.unwrap_or(self.bid_minor),
+                    updated_at: now,
+                    ..self
+                }
+            }
+            fn new_ad_group(new: &$new) -> AdGroupId {
+                new.ad_group_id
+            }
+            fn new_bid(new: &$new) -> Option<i64> {
+                new.bid_minor
+            }
+        }
+    };
+}
+
+bidded!(Keyword, NewKeyword);
+bidded!(Target, NewTarget);
 
 /// Keywords and product targets, under the campaigns of one `program`.
 #[async_trait]

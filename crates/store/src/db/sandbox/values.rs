@@ -58,6 +58,29 @@ macro_rules! ads_id {
                 id.0.to_string()
             }
         }
+
+        /// An integer column, decoded through `from_db` (a stored id that is not positive is
+        /// a decode error, the store's `Corrupt`).
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            i64: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <i64 as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <i64 as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            i64: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(Self::from_db(<i64 as sqlx::Decode<'r, DB>>::decode(value)?)?)
+            }
+        }
     };
 }
 
@@ -198,6 +221,8 @@ macro_rules! ads_enum {
             }
         }
 
+        charter_model::text_column!($name);
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
@@ -280,6 +305,9 @@ ads_enum!(/** Whether an invoice is paid. */ InvoiceStatus, "invoice status" {
     Issued => "issued", "ISSUED";
     Paid => "paid", "PAID_IN_FULL";
 });
+
+charter_model::text_column!(EntityName);
+charter_model::text_column!(KeywordText);
 
 /// A name of a campaign, ad group or report: trimmed, 1–128 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]

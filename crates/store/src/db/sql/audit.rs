@@ -404,7 +404,7 @@ macro_rules! audit_store {
                         "SELECT {} FROM audit_events WHERE hash IS NULL AND prev_hash = 'backfill' ORDER BY id LIMIT $1{}",
                         AUDIT_COLUMNS, Self::FOR_UPDATE
                     );
-                    let found: Vec<AuditRow> = sqlx::query_as(&sql).bind(BACKFILL_BATCH).fetch_all(&mut *tx).await?;
+                    let found: Vec<AuditEvent> = sqlx::query_as(&sql).bind(BACKFILL_BATCH).fetch_all(&mut *tx).await?;
                     if found.is_empty() {
                         break;
                     }
@@ -412,23 +412,23 @@ macro_rules! audit_store {
                     let mut rows: Vec<ChainRow> = found
                         .into_iter()
                         .map(|r| {
-                            let agent_id = r.agent_id.clone().or_else(|| change_agent(&r.target_kind, &r.target_id, r.after_state.as_deref()));
+                            let agent_id = r.agent_id.clone().or_else(|| change_agent(&r.target_kind, &r.target_id, r.after.as_deref()));
                             ChainRow {
-                                chain: r.advertiser_id.clone().unwrap_or_default(),
+                                chain: r.advertiser_id.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_default(),
                                 seq: 0,
                                 prev_hash: String::new(),
                                 hash: String::new(),
-                                id: r.id,
-                                advertiser_id: r.advertiser_id,
-                                partner_id: r.partner_id,
+                                id: r.id.into(),
+                                advertiser_id: r.advertiser_id.map(String::from),
+                                partner_id: r.partner_id.map(String::from),
                                 actor_kind: r.actor_kind,
                                 actor_id: r.actor_id,
                                 actor_label: r.actor_label,
                                 action: r.action,
                                 target_kind: r.target_kind,
                                 target_id: r.target_id,
-                                before_state: r.before_state,
-                                after_state: r.after_state,
+                                before_state: r.before,
+                                after_state: r.after,
                                 reason: r.reason,
                                 agent_id,
                                 decision: r.decision,
@@ -553,7 +553,7 @@ macro_rules! audit_store {
                 let (total,): (i64,) = bind_activity!(sqlx::query_as(concat!("SELECT COUNT(*) FROM audit_events", activity_where!())), advertiser.as_str(), b)
                     .fetch_one(&self.pool)
                     .await?;
-                let rows: Vec<AuditRow> = bind_activity!(
+                let rows: Vec<AuditEvent> = bind_activity!(
                     sqlx::query_as(concat!("SELECT ", audit_cols!(), " FROM audit_events", activity_where!(), " ORDER BY id DESC LIMIT $8 OFFSET $9")),
                     advertiser.as_str(),
                     b
@@ -562,18 +562,18 @@ macro_rules! audit_store {
                 .bind(i64::from(page - 1) * i64::from(per_page))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page, per_page })
+                Ok(Page { items: rows, total: u64::try_from(total).unwrap_or(0), page, per_page })
             }
 
             fn export_events<'a>(&'a self, advertiser: &'a AdvertiserId, filter: &'a ActivityFilter) -> BoxStream<'a, Result<AuditEvent>> {
                 let b = ActivityBinds::new(filter);
                 bind_activity!(
-                    sqlx::query_as::<_, AuditRow>(concat!("SELECT ", audit_cols!(), " FROM audit_events", activity_where!(), " ORDER BY seq, id")),
+                    sqlx::query_as::<_, AuditEvent>(concat!("SELECT ", audit_cols!(), " FROM audit_events", activity_where!(), " ORDER BY seq, id")),
                     advertiser.as_str(),
                     b
                 )
                 .fetch(&self.pool)
-                .map(|r| AuditEvent::try_from(r?))
+                .map(|r| r.map_err(StoreError::from))
                     .boxed()
             }
 
@@ -592,13 +592,13 @@ macro_rules! audit_store {
                     .fetch_one(&self.pool)
                     .await?;
                 let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE advertiser_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
-                let rows: Vec<AuditRow> = sqlx::query_as(&sql)
+                let rows: Vec<AuditEvent> = sqlx::query_as(&sql)
                     .bind(advertiser.as_str())
                     .bind(i64::from(per_page))
                     .bind(i64::from(page - 1) * i64::from(per_page))
                     .fetch_all(&self.pool)
                     .await?;
-                Ok(Page { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0), page, per_page })
+                Ok(Page { items: rows, total: u64::try_from(total).unwrap_or(0), page, per_page })
             }
         }
     };

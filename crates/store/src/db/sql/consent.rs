@@ -10,51 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 mod approval;
 
 #[derive(FromRow)]
-struct RequestRow {
-    id: String,
-    advertiser_id: String,
-    application_id: String,
-    agent_id: String,
-    purpose: String,
-    policy: String,
-    expires_at: Option<DateTime<Utc>>,
-    note: String,
-    status: String,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    decided_at: Option<DateTime<Utc>>,
-    decided_by: Option<String>,
-    decision_note: Option<String>,
-    approved_policy: Option<String>,
-}
-
-impl TryFrom<RequestRow> for AccessRequest {
-    type Error = StoreError;
-    fn try_from(r: RequestRow) -> Result<Self> {
-        Ok(AccessRequest {
-            id: AccessRequestId::parse(&r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            application_id: ApplicationId::parse(&r.application_id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
-            policy: r.policy,
-            expires_at: r.expires_at,
-            note: r.note,
-            status: RequestStatus::parse(&r.status).map_err(corrupt)?,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            decided_at: r.decided_at,
-            decided_by: r.decided_by,
-            decision_note: r.decision_note,
-            approved_policy: r.approved_policy,
-        })
-    }
-}
-
-#[derive(FromRow)]
 struct RequestListRow {
     #[sqlx(flatten)]
-    request: RequestRow,
+    request: AccessRequest,
     agent_name: String,
     application_name: String,
     partner_name: String,
@@ -65,7 +23,7 @@ impl TryFrom<RequestListRow> for AccessRequestRow {
     type Error = StoreError;
     fn try_from(r: RequestListRow) -> Result<Self> {
         Ok(AccessRequestRow {
-            request: AccessRequest::try_from(r.request)?,
+            request: r.request,
             agent_name: r.agent_name,
             application_name: r.application_name,
             partner_name: r.partner_name,
@@ -122,47 +80,6 @@ const KNOWN_COLUMNS: &str = "ad.id, ad.name, ad.marketplace, ad.currency, ad.cre
 /// where the row is read for update (a join's nullable side cannot be locked).
 const INVITATION_COLUMNS: &str = "i.id, i.advertiser_id, i.label, i.created_at, i.created_by, i.expires_at, i.redeemed_at, \
                                   i.redeemed_by, i.partner_id, i.withdrawn_at, i.withdrawn_by";
-
-#[derive(FromRow)]
-struct InvitationRow {
-    id: String,
-    advertiser_id: String,
-    label: String,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    expires_at: DateTime<Utc>,
-    redeemed_at: Option<DateTime<Utc>>,
-    redeemed_by: Option<String>,
-    partner_id: Option<String>,
-    partner_name: Option<String>,
-    withdrawn_at: Option<DateTime<Utc>>,
-    withdrawn_by: Option<String>,
-}
-
-impl TryFrom<InvitationRow> for Invitation {
-    type Error = StoreError;
-    fn try_from(r: InvitationRow) -> Result<Self> {
-        Ok(Invitation {
-            id: InvitationId::parse(&r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            label: r.label,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            expires_at: r.expires_at,
-            redeemed_at: r.redeemed_at,
-            redeemed_by: r.redeemed_by,
-            partner_id: r
-                .partner_id
-                .as_deref()
-                .map(PartnerId::parse)
-                .transpose()
-                .map_err(corrupt)?,
-            partner_name: r.partner_name,
-            withdrawn_at: r.withdrawn_at,
-            withdrawn_by: r.withdrawn_by,
-        })
-    }
-}
 
 /// A fresh invitation code: [`INVITATION_CODE_PREFIX`] and 32 random bytes in base64url.
 fn new_invitation_code() -> Result<String> {
@@ -296,8 +213,8 @@ macro_rules! consent_store {
             async fn decide_access_request(&self, actor: &Actor, advertiser: &AdvertiserId, id: &AccessRequestId, decision: ConsentDecision) -> Result<AccessRequest> {
                 let mut tx = self.begin_write().await?;
                 let sql = format!("SELECT {REQUEST_COLUMNS} FROM access_requests r WHERE r.advertiser_id = $1 AND r.id = $2{}", Self::FOR_UPDATE);
-                let row: Option<RequestRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(id.as_str()).fetch_optional(&mut *tx).await?;
-                let mut req = AccessRequest::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let row: Option<AccessRequest> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(id.as_str()).fetch_optional(&mut *tx).await?;
+                let mut req = row.ok_or(StoreError::NotFound)?;
                 if req.status != RequestStatus::Pending {
                     return Err(StoreError::Conflict("a decision on this request"));
                 }
@@ -433,19 +350,19 @@ macro_rules! consent_store {
             }
 
             async fn invitations(&self, advertiser: &AdvertiserId) -> Result<Vec<Invitation>> {
-                let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+                let rows: Vec<Invitation> = sqlx::query_as(&format!(
                     "SELECT {INVITATION_COLUMNS}, p.name AS partner_name FROM invitations i LEFT JOIN partners p ON p.id = i.partner_id \
                      WHERE i.advertiser_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 100"
                 ))
                 .bind(advertiser.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                collect(rows)
+                Ok(rows)
             }
 
             async fn withdraw_invitation(&self, actor: &Actor, advertiser: &AdvertiserId, id: &InvitationId) -> Result<Invitation> {
                 let mut tx = self.begin_write().await?;
-                let row: Option<InvitationRow> = sqlx::query_as(&format!(
+                let row: Option<Invitation> = sqlx::query_as(&format!(
                     "SELECT {INVITATION_COLUMNS}, CAST(NULL AS TEXT) AS partner_name FROM invitations i WHERE i.advertiser_id = $1 AND i.id = $2{}",
                     Self::FOR_UPDATE
                 ))
@@ -453,7 +370,7 @@ macro_rules! consent_store {
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
-                let mut invitation = Invitation::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let mut invitation = row.ok_or(StoreError::NotFound)?;
                 let now = Utc::now();
                 let state = invitation.state(now);
                 match state {
@@ -495,14 +412,14 @@ macro_rules! consent_store {
                 }
                 let now = Utc::now();
                 let mut tx = self.begin_write().await?;
-                let row: Option<InvitationRow> = sqlx::query_as(&format!(
+                let row: Option<Invitation> = sqlx::query_as(&format!(
                     "SELECT {INVITATION_COLUMNS}, CAST(NULL AS TEXT) AS partner_name FROM invitations i WHERE i.code_hash = $1{}",
                     Self::FOR_UPDATE
                 ))
                 .bind(&hash)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let invitation = match row.map(Invitation::try_from).transpose()? {
+                let invitation = match row {
                     Some(i) if i.state(now) == InvitationState::Open => i,
                     _ => return Err(StoreError::NotFound),
                 };
@@ -649,14 +566,14 @@ macro_rules! consent_store {
 
             async fn application_grants(&self, advertiser: &AdvertiserId, application: &ApplicationId) -> Result<Vec<Grant>> {
                 let cols = GRANT_COLUMNS.split(", ").map(|c| format!("g.{c}")).collect::<Vec<_>>().join(", ");
-                let rows: Vec<GrantRow> = sqlx::query_as(&format!(
+                let rows: Vec<Grant> = sqlx::query_as(&format!(
                     "SELECT {cols} FROM grants g JOIN agents a ON a.id = g.agent_id WHERE g.advertiser_id = $1 AND a.application_id = $2 ORDER BY g.id"
                 ))
                 .bind(advertiser.as_str())
                 .bind(application.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                collect(rows)
+                Ok(rows)
             }
         }
     };

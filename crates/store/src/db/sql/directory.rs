@@ -5,25 +5,12 @@ use super::super::directory::*;
 use super::super::password::{bounded_argon2, dummy_hash, hash_password, verify_password};
 use super::*;
 
+/// A person with the hash their sign-in is checked against.
 #[derive(FromRow)]
 struct PersonRow {
-    id: String,
-    email: String,
-    display_name: String,
-    is_support: bool,
+    #[sqlx(flatten)]
+    person: Person,
     password_hash: String,
-}
-
-impl TryFrom<PersonRow> for Person {
-    type Error = StoreError;
-    fn try_from(r: PersonRow) -> Result<Self> {
-        Ok(Person {
-            id: PersonId::parse(&r.id).map_err(corrupt)?,
-            email: r.email,
-            display_name: r.display_name,
-            is_support: r.is_support,
-        })
-    }
 }
 
 #[derive(FromRow)]
@@ -135,11 +122,11 @@ macro_rules! directory_store {
             }
 
             async fn person(&self, id: &PersonId) -> Result<Option<Person>> {
-                let row: Option<PersonRow> = sqlx::query_as("SELECT id, email, display_name, is_support, password_hash FROM people WHERE id = $1")
+                let row: Option<Person> = sqlx::query_as("SELECT id, email, display_name, is_support FROM people WHERE id = $1")
                     .bind(id.as_str())
                     .fetch_optional(&self.pool)
                     .await?;
-                row.map(Person::try_from).transpose()
+                Ok(row)
             }
 
             async fn authenticate(&self, email: &Email, password: &str) -> Result<Option<Person>> {
@@ -153,7 +140,7 @@ macro_rules! directory_store {
                 let password = password.to_string();
                 let ok = bounded_argon2(move || verify_password(&password, &hash)).await?;
                 match row {
-                    Some(r) if ok => Ok(Some(Person::try_from(r)?)),
+                    Some(r) if ok => Ok(Some(r.person)),
                     _ => Ok(None),
                 }
             }
@@ -273,18 +260,18 @@ macro_rules! directory_store {
             }
 
             async fn partners_of(&self, person: &PersonId) -> Result<Vec<Partner>> {
-                let rows: Vec<PartnerRow> = sqlx::query_as(
+                let rows: Vec<Partner> = sqlx::query_as(
                     "SELECT p.id, p.name, p.kind FROM partner_members m JOIN partners p ON p.id = m.partner_id \
                      WHERE m.person_id = $1 ORDER BY lower(p.name), p.id",
                 )
                 .bind(person.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                collect(rows)
+                Ok(rows)
             }
 
             async fn partner_for_member(&self, person: &PersonId, partner: &PartnerId) -> Result<Option<Partner>> {
-                let row: Option<PartnerRow> = sqlx::query_as(
+                let row: Option<Partner> = sqlx::query_as(
                     "SELECT p.id, p.name, p.kind FROM partner_members m JOIN partners p ON p.id = m.partner_id \
                      WHERE m.person_id = $1 AND p.id = $2",
                 )
@@ -292,7 +279,7 @@ macro_rules! directory_store {
                 .bind(partner.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(Partner::try_from).transpose()
+                Ok(row)
             }
 
             async fn create_application(&self, actor: &Actor, partner: &PartnerId, name: &Name, description: &str) -> Result<Application> {
@@ -330,7 +317,7 @@ macro_rules! directory_store {
             }
 
             async fn applications_with_agents(&self, partner: &PartnerId) -> Result<Vec<ApplicationWithAgents>> {
-                let apps: Vec<ApplicationRow> = sqlx::query_as(
+                let apps: Vec<Application> = sqlx::query_as(
                     "SELECT id, partner_id, name, description, created_at FROM applications WHERE partner_id = $1 ORDER BY lower(name), id",
                 )
                 .bind(partner.as_str())
@@ -345,7 +332,7 @@ macro_rules! directory_store {
                 .fetch_all(&self.pool)
                 .await?;
                 let agents: Vec<Agent> = collect(agents)?;
-                collect::<_, Application>(apps)?
+                apps
                     .into_iter()
                     .map(|application| {
                         let agents = agents.iter().filter(|a| a.application_id == application.id).cloned().collect();

@@ -3,102 +3,15 @@
 use super::super::enforce::*;
 use super::*;
 
-#[derive(FromRow)]
-struct LimitsRow {
-    daily_minor: Option<i64>,
-    monthly_minor: Option<i64>,
-    lifetime_minor: Option<i64>,
-}
-
-impl From<LimitsRow> for SpendLimits {
-    fn from(r: LimitsRow) -> Self {
-        SpendLimits {
-            daily_minor: r.daily_minor,
-            monthly_minor: r.monthly_minor,
-            lifetime_minor: r.lifetime_minor,
-        }
-    }
-}
-
-#[derive(FromRow)]
-struct LedgerRow {
-    id: String,
-    advertiser_id: String,
-    grant_id: String,
-    agent_id: String,
-    action: String,
-    resource: String,
-    amount_minor: i64,
-    status: String,
-    created_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    settled_at: Option<DateTime<Utc>>,
-}
-
 const LEDGER_COLUMNS: &str = "id, advertiser_id, grant_id, agent_id, action, resource, amount_minor, status, created_at, expires_at, settled_at";
-
-impl TryFrom<LedgerRow> for LedgerEntry {
-    type Error = StoreError;
-    fn try_from(r: LedgerRow) -> Result<Self> {
-        Ok(LedgerEntry {
-            id: ReservationId::parse(&r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            action: r.action,
-            resource: r.resource,
-            amount_minor: r.amount_minor,
-            status: ReservationStatus::parse(&r.status).map_err(corrupt)?,
-            created_at: r.created_at,
-            expires_at: r.expires_at,
-            settled_at: r.settled_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct BreakerRow {
-    grant_id: String,
-    advertiser_id: String,
-    agent_id: String,
-    state: String,
-    reason: Option<String>,
-    changed_at: DateTime<Utc>,
-    trips: i64,
-    requests_per_minute: Option<i64>,
-    denials_per_minute: Option<i64>,
-    spend_per_hour_minor: Option<i64>,
-    cooldown_seconds: Option<i64>,
-}
 
 const BREAKER_COLUMNS: &str = "grant_id, advertiser_id, agent_id, state, reason, changed_at, trips, \
                                requests_per_minute, denials_per_minute, spend_per_hour_minor, cooldown_seconds";
 
-impl TryFrom<BreakerRow> for BreakerRecord {
-    type Error = StoreError;
-    fn try_from(r: BreakerRow) -> Result<Self> {
-        Ok(BreakerRecord {
-            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            state: BreakerState::parse(&r.state).map_err(corrupt)?,
-            reason: r.reason,
-            changed_at: r.changed_at,
-            trips: r.trips,
-            config: BreakerConfig {
-                requests_per_minute: r.requests_per_minute,
-                denials_per_minute: r.denials_per_minute,
-                spend_per_hour_minor: r.spend_per_hour_minor,
-                cooldown_seconds: r.cooldown_seconds,
-            },
-        })
-    }
-}
-
 #[derive(FromRow)]
 struct BreakerAlertRow {
     #[sqlx(flatten)]
-    breaker: BreakerRow,
+    breaker: BreakerRecord,
     agent_name: Option<String>,
 }
 
@@ -215,12 +128,12 @@ macro_rules! enforce_store {
                     "SELECT {BREAKER_COLUMNS} FROM breakers WHERE grant_id = $1{}",
                     if lock { Self::FOR_UPDATE } else { "" }
                 );
-                let row: Option<BreakerRow> = sqlx::query_as(&sql)
+                let row: Option<BreakerRecord> = sqlx::query_as(&sql)
                     .bind(grant.as_str())
                     .fetch_optional(&mut *conn)
                     .await?;
                 match row {
-                    Some(r) => r.try_into(),
+                    Some(r) => Ok(r),
                     None => {
                         let (adv, agent) = Self::grant_owner(&mut *conn, grant).await?;
                         Ok(BreakerRecord {
@@ -304,13 +217,13 @@ macro_rules! enforce_store {
                 if adv != advertiser.as_str() {
                     return Err(StoreError::NotFound);
                 }
-                let row: Option<LimitsRow> = sqlx::query_as(
+                let row: Option<SpendLimits> = sqlx::query_as(
                     "SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1",
                 )
                 .bind(grant.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
-                Ok(row.map(SpendLimits::from).unwrap_or_default())
+                Ok(row.unwrap_or_default())
             }
 
             async fn set_spend_limits(&self, actor: &Actor, advertiser: &AdvertiserId, grant: &GrantId, limits: SpendLimits) -> Result<SpendLimits> {
@@ -321,8 +234,8 @@ macro_rules! enforce_store {
                     return Err(StoreError::NotFound);
                 }
                 let sql = format!("SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1{}", Self::FOR_UPDATE);
-                let before: Option<LimitsRow> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&mut *tx).await?;
-                let before = before.map(SpendLimits::from).unwrap_or_default();
+                let before: Option<SpendLimits> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&mut *tx).await?;
+                let before = before.unwrap_or_default();
                 sqlx::query(
                     "INSERT INTO spend_limits (grant_id, advertiser_id, daily_minor, monthly_minor, lifetime_minor, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (grant_id) DO UPDATE SET \
@@ -372,12 +285,12 @@ macro_rules! enforce_store {
                     "SELECT daily_minor, monthly_minor, lifetime_minor FROM spend_limits WHERE grant_id = $1 AND advertiser_id = $2{}",
                     Self::FOR_UPDATE
                 );
-                let limits: Option<LimitsRow> = sqlx::query_as(&sql)
+                let limits: Option<SpendLimits> = sqlx::query_as(&sql)
                     .bind(new.grant_id.as_str())
                     .bind(new.advertiser_id.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
-                let Some(limits) = limits.map(SpendLimits::from) else {
+                let Some(limits) = limits else {
                     return Err(StoreError::NotFound);
                 };
                 let used = Self::usage_on(&mut tx, &new.grant_id, now).await?;
@@ -435,16 +348,16 @@ macro_rules! enforce_store {
                 let mut tx = self.begin_bookkeeping().await?;
                 let by_token = if token.is_some() { " AND token_id = $3" } else { "" };
                 let sql = format!("SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE id = $1 AND grant_id = $2{by_token}{}", Self::FOR_UPDATE);
-                let mut query = sqlx::query_as::<_, LedgerRow>(&sql)
+                let mut query = sqlx::query_as::<_, LedgerEntry>(&sql)
                     .bind(id.as_str())
                     .bind(grant.as_str());
                 if let Some(t) = token {
                     query = query.bind(t.as_str());
                 }
-                let row: Option<LedgerRow> = query
+                let row: Option<LedgerEntry> = query
                     .fetch_optional(&mut *tx)
                     .await?;
-                let mut entry = LedgerEntry::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let mut entry = row.ok_or(StoreError::NotFound)?;
                 if entry.status != ReservationStatus::Reserved {
                     return Err(StoreError::Conflict("a settlement of this reservation"));
                 }
@@ -540,7 +453,7 @@ macro_rules! enforce_store {
             }
 
             async fn ledger(&self, advertiser: &AdvertiserId, grant: &GrantId, limit: i64) -> Result<Vec<LedgerEntry>> {
-                let rows: Vec<LedgerRow> = sqlx::query_as(&format!(
+                let rows: Vec<LedgerEntry> = sqlx::query_as(&format!(
                     "SELECT {LEDGER_COLUMNS} FROM spend_ledger WHERE advertiser_id = $1 AND grant_id = $2 \
                      ORDER BY created_at DESC, id DESC LIMIT $3"
                 ))
@@ -549,7 +462,7 @@ macro_rules! enforce_store {
                 .bind(limit.clamp(1, 1000))
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(LedgerEntry::try_from).collect()
+                Ok(rows)
             }
 
             async fn breaker(&self, grant: &GrantId) -> Result<BreakerRecord> {
@@ -558,13 +471,13 @@ macro_rules! enforce_store {
             }
 
             async fn breakers(&self, advertiser: &AdvertiserId) -> Result<Vec<BreakerRecord>> {
-                let rows: Vec<BreakerRow> = sqlx::query_as(&format!(
+                let rows: Vec<BreakerRecord> = sqlx::query_as(&format!(
                     "SELECT {BREAKER_COLUMNS} FROM breakers WHERE advertiser_id = $1 ORDER BY changed_at DESC"
                 ))
                 .bind(advertiser.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter().map(BreakerRecord::try_from).collect()
+                Ok(rows)
             }
 
             async fn breaker_alerts(&self, advertiser: &AdvertiserId) -> Result<Vec<(BreakerRecord, String)>> {
@@ -578,7 +491,7 @@ macro_rules! enforce_store {
                 .await?;
                 rows.into_iter()
                     .map(|r| {
-                        let b = BreakerRecord::try_from(r.breaker)?;
+                        let b = r.breaker;
                         let name = r.agent_name.unwrap_or_else(|| b.agent_id.to_string());
                         Ok((b, name))
                     })

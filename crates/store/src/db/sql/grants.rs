@@ -102,7 +102,8 @@ macro_rules! grant_store {
             ) -> Result<Vec<T>>
             where
                 R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
-                T: TryFrom<R, Error = StoreError>,
+                T: TryFrom<R>,
+                StoreError: From<T::Error>,
             {
                 if ids.is_empty() {
                     return Ok(Vec::new());
@@ -112,7 +113,8 @@ macro_rules! grant_store {
                 for id in ids {
                     q = q.bind(*id);
                 }
-                collect(q.fetch_all(&mut *conn).await?)
+                let rows = q.fetch_all(&mut *conn).await?;
+                Ok(rows.into_iter().map(T::try_from).collect::<Result<_, _>>()?)
             }
 
             pub(super) async fn grant_in_tx(
@@ -121,8 +123,8 @@ macro_rules! grant_store {
                 agent: &AgentId,
             ) -> Result<Option<Grant>> {
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id = $2{}", Self::FOR_UPDATE);
-                let row: Option<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(agent.as_str()).fetch_optional(&mut *conn).await?;
-                row.map(Grant::try_from).transpose()
+                let row: Option<Grant> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(agent.as_str()).fetch_optional(&mut *conn).await?;
+                Ok(row)
             }
 
             /// Keeps a copy of `grant` as its version `grant.version`.
@@ -352,7 +354,7 @@ macro_rules! grant_store {
             }
 
             async fn partners_on_account(&self, advertiser: &AdvertiserId) -> Result<Vec<Partner>> {
-                let rows: Vec<PartnerRow> = sqlx::query_as(
+                let rows: Vec<Partner> = sqlx::query_as(
                     "SELECT DISTINCT p.id, p.name, p.kind FROM grants g JOIN agents a ON a.id = g.agent_id \
                      JOIN applications ap ON ap.id = a.application_id JOIN partners p ON p.id = ap.partner_id \
                      WHERE g.advertiser_id = $1 ORDER BY p.name, p.id",
@@ -360,7 +362,7 @@ macro_rules! grant_store {
                 .bind(advertiser.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                collect(rows)
+                Ok(rows)
             }
 
             async fn grant_holders(&self, advertiser: &AdvertiserId, agents: &[AgentId]) -> Result<Vec<GrantHolder>> {
@@ -369,13 +371,13 @@ macro_rules! grant_store {
                 let mut conn = self.pool.acquire().await?;
                 for chunk in agents.chunks(200) {
                     let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id IN ({})", placeholders(2, chunk.len()));
-                    let mut q = sqlx::query_as::<_, GrantRow>(&sql).bind(advertiser.as_str());
+                    let mut q = sqlx::query_as::<_, Grant>(&sql).bind(advertiser.as_str());
                     for a in chunk {
                         q = q.bind(a.as_str());
                     }
                     let mut grants: HashMap<AgentId, Grant> = HashMap::new();
                     for row in q.fetch_all(&mut *conn).await? {
-                        let g = Grant::try_from(row)?;
+                        let g = row;
                         grants.insert(g.agent_id.clone(), g);
                     }
                     let held: Vec<&AgentId> = chunk.iter().filter(|a| grants.contains_key(*a)).collect();
@@ -393,7 +395,7 @@ macro_rules! grant_store {
                     ids.sort_unstable();
                     ids.dedup();
                     let applications: HashMap<ApplicationId, Application> =
-                        Self::rows_with_ids::<ApplicationRow, Application>(&mut conn, "SELECT id, partner_id, name, description, created_at FROM applications", &ids)
+                        Self::rows_with_ids::<Application, Application>(&mut conn, "SELECT id, partner_id, name, description, created_at FROM applications", &ids)
                             .await?
                             .into_iter()
                             .map(|a| (a.id.clone(), a))
@@ -402,7 +404,7 @@ macro_rules! grant_store {
                     ids.sort_unstable();
                     ids.dedup();
                     let partners: HashMap<PartnerId, Partner> =
-                        Self::rows_with_ids::<PartnerRow, Partner>(&mut conn, "SELECT id, name, kind FROM partners", &ids)
+                        Self::rows_with_ids::<Partner, Partner>(&mut conn, "SELECT id, name, kind FROM partners", &ids)
                             .await?
                             .into_iter()
                             .map(|p| (p.id.clone(), p))
@@ -422,8 +424,8 @@ macro_rules! grant_store {
             async fn agent_detail(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Option<AgentDetail>> {
                 let mut conn = self.pool.acquire().await?;
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND agent_id = $2");
-                let grant: Option<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(agent.as_str()).fetch_optional(&mut *conn).await?;
-                let Some(grant) = grant.map(Grant::try_from).transpose()? else {
+                let grant: Option<Grant> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(agent.as_str()).fetch_optional(&mut *conn).await?;
+                let Some(grant) = grant else {
                     return Ok(None);
                 };
                 let agent_row: AgentRow = sqlx::query_as(
@@ -433,12 +435,11 @@ macro_rules! grant_store {
                 .fetch_one(&mut *conn)
                 .await?;
                 let agent = Agent::try_from(agent_row)?;
-                let application: ApplicationRow = sqlx::query_as("SELECT id, partner_id, name, description, created_at FROM applications WHERE id = $1")
+                let application: Application = sqlx::query_as("SELECT id, partner_id, name, description, created_at FROM applications WHERE id = $1")
                     .bind(agent.application_id.as_str())
                     .fetch_one(&mut *conn)
                     .await?;
-                let application = Application::try_from(application)?;
-                let partner: PartnerRow = sqlx::query_as("SELECT id, name, kind FROM partners WHERE id = $1")
+                let partner: Partner = sqlx::query_as("SELECT id, name, kind FROM partners WHERE id = $1")
                     .bind(application.partner_id.as_str())
                     .fetch_one(&mut *conn)
                     .await?;
@@ -454,7 +455,7 @@ macro_rules! grant_store {
                      OR (advertiser_id IS NULL AND target_id = $3 AND action IN {AGENT_LIFECYCLE}) \
                      ORDER BY id DESC LIMIT 200"
                 );
-                let history: Vec<AuditRow> = sqlx::query_as(&sql)
+                let history: Vec<AuditEvent> = sqlx::query_as(&sql)
                     .bind(advertiser.as_str())
                     .bind(grant.id.as_str())
                     .bind(agent.id.as_str())
@@ -466,7 +467,7 @@ macro_rules! grant_store {
                     partner: partner.try_into()?,
                     grant,
                     revoked_by: revoked_by.map(|(n,)| n),
-                    history: collect(history)?,
+                    history,
                 }))
             }
 
@@ -486,8 +487,7 @@ macro_rules! grant_store {
             async fn revoke_all(&self, actor: &Actor, advertiser: &AdvertiserId, reason: Option<&str>) -> Result<u64> {
                 let mut tx = self.begin_write().await?;
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE advertiser_id = $1 AND status <> 'revoked' ORDER BY id{}", Self::FOR_UPDATE);
-                let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).fetch_all(&mut *tx).await?;
-                let grants: Vec<Grant> = collect(rows)?;
+                let grants: Vec<Grant> = sqlx::query_as(&sql).bind(advertiser.as_str()).fetch_all(&mut *tx).await?;
                 let count = grants.len() as u64;
                 for grant in grants {
                     Self::revoke_in_tx(&mut tx, actor, grant, reason).await?;
@@ -516,8 +516,7 @@ macro_rules! grant_store {
                      WHERE g.advertiser_id = $1 AND ap.partner_id = $2 AND g.status <> 'revoked' ORDER BY g.id{}",
                     if Self::FOR_UPDATE.is_empty() { "" } else { " FOR UPDATE OF g" }
                 );
-                let rows: Vec<GrantRow> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(partner.as_str()).fetch_all(&mut *tx).await?;
-                let grants: Vec<Grant> = collect(rows)?;
+                let grants: Vec<Grant> = sqlx::query_as(&sql).bind(advertiser.as_str()).bind(partner.as_str()).fetch_all(&mut *tx).await?;
                 let count = grants.len() as u64;
                 for grant in grants {
                     Self::revoke_in_tx(&mut tx, actor, grant, reason).await?;

@@ -32,54 +32,6 @@ fn split_secret(presented: &str) -> Option<SecretId> {
 }
 
 #[derive(FromRow)]
-struct SecretRow {
-    id: String,
-    agent_id: String,
-    hint: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<SecretRow> for ClientSecretInfo {
-    type Error = StoreError;
-    fn try_from(r: SecretRow) -> Result<Self> {
-        Ok(ClientSecretInfo {
-            id: SecretId::parse(&r.id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            hint: r.hint,
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-            last_used_at: r.last_used_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct KeyRow {
-    id: String,
-    agent_id: String,
-    kid: String,
-    public_key: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<KeyRow> for ClientKey {
-    type Error = StoreError;
-    fn try_from(r: KeyRow) -> Result<Self> {
-        Ok(ClientKey {
-            id: ClientKeyId::parse(&r.id).map_err(corrupt)?,
-            agent_id: AgentId::parse(&r.agent_id).map_err(corrupt)?,
-            kid: r.kid,
-            public_key: r.public_key,
-            created_at: r.created_at,
-            revoked_at: r.revoked_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
 struct SigningKeyRow {
     kid: i32,
     private_key: String,
@@ -137,36 +89,6 @@ impl TryFrom<TokenRow> for TokenRecord {
             issued_at: r.issued_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct VersionRow {
-    grant_id: String,
-    version: i32,
-    purpose: String,
-    policy: Option<String>,
-    not_before: Option<DateTime<Utc>>,
-    expires_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    note: Option<String>,
-}
-
-impl TryFrom<VersionRow> for GrantVersion {
-    type Error = StoreError;
-    fn try_from(r: VersionRow) -> Result<Self> {
-        Ok(GrantVersion {
-            grant_id: GrantId::parse(&r.grant_id).map_err(corrupt)?,
-            version: non_negative("grant version", r.version)?,
-            purpose: Purpose::parse(&r.purpose).map_err(corrupt)?,
-            policy: r.policy,
-            not_before: r.not_before,
-            expires_at: r.expires_at,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            note: r.note,
         })
     }
 }
@@ -240,8 +162,7 @@ macro_rules! identity_store {
 
             async fn reload_revocations(&self) -> Result<()> {
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants");
-                let rows: Vec<GrantRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
-                let grants: Vec<Grant> = collect(rows)?;
+                let grants: Vec<Grant> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
                 let disabled: Vec<(String,)> = sqlx::query_as("SELECT id FROM agents WHERE status = 'disabled'").fetch_all(&self.pool).await?;
                 let tokens: Vec<(String, DateTime<Utc>)> = sqlx::query_as("SELECT jti, expires_at FROM tokens WHERE revoked_at IS NOT NULL AND expires_at > $1")
                     .bind(Utc::now())
@@ -288,8 +209,8 @@ macro_rules! identity_store {
                 let mut tx = self.begin_write().await?;
                 Self::owned_agent(&mut *tx, partner, agent).await?;
                 let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE id = $1 AND agent_id = $2");
-                let row: Option<SecretRow> = sqlx::query_as(&sql).bind(secret.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
-                let mut info = ClientSecretInfo::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let row: Option<ClientSecretInfo> = sqlx::query_as(&sql).bind(secret.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
+                let mut info = row.ok_or(StoreError::NotFound)?;
                 if info.revoked_at.is_some() {
                     return Ok(info);
                 }
@@ -306,8 +227,8 @@ macro_rules! identity_store {
                 let mut conn = self.pool.acquire().await?;
                 Self::owned_agent(&mut *conn, partner, agent).await?;
                 let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE agent_id = $1 ORDER BY created_at DESC, id DESC");
-                let rows: Vec<SecretRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
-                collect(rows)
+                let rows: Vec<ClientSecretInfo> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
+                Ok(rows)
             }
 
             async fn add_client_key(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, kid: &str, public_key: &str) -> Result<ClientKey> {
@@ -340,8 +261,8 @@ macro_rules! identity_store {
                 let mut tx = self.begin_write().await?;
                 Self::owned_agent(&mut *tx, partner, agent).await?;
                 let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE id = $1 AND agent_id = $2");
-                let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
-                let mut k = ClientKey::try_from(row.ok_or(StoreError::NotFound)?)?;
+                let row: Option<ClientKey> = sqlx::query_as(&sql).bind(key.as_str()).bind(agent.as_str()).fetch_optional(&mut *tx).await?;
+                let mut k = row.ok_or(StoreError::NotFound)?;
                 if k.revoked_at.is_some() {
                     return Ok(k);
                 }
@@ -358,8 +279,8 @@ macro_rules! identity_store {
                 let mut conn = self.pool.acquire().await?;
                 Self::owned_agent(&mut *conn, partner, agent).await?;
                 let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE agent_id = $1 ORDER BY created_at DESC, id DESC");
-                let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
-                collect(rows)
+                let rows: Vec<ClientKey> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&mut *conn).await?;
+                Ok(rows)
             }
 
             async fn set_agent_status(&self, actor: &Actor, partner: &PartnerId, agent: &AgentId, status: AgentStatus) -> Result<()> {
@@ -458,8 +379,8 @@ macro_rules! identity_store {
 
             async fn active_client_keys(&self, agent: &AgentId) -> Result<Vec<ClientKey>> {
                 let sql = format!("SELECT {KEY_COLUMNS} FROM client_keys WHERE agent_id = $1 AND revoked_at IS NULL ORDER BY created_at");
-                let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&self.pool).await?;
-                collect(rows)
+                let rows: Vec<ClientKey> = sqlx::query_as(&sql).bind(agent.as_str()).fetch_all(&self.pool).await?;
+                Ok(rows)
             }
 
             async fn remember_assertion(&self, jti: &str, agent: &AgentId, expires_at: DateTime<Utc>) -> Result<bool> {
@@ -583,8 +504,8 @@ macro_rules! identity_store {
 
             async fn grant_by_id(&self, grant: &GrantId) -> Result<Option<Grant>> {
                 let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1");
-                let row: Option<GrantRow> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&self.pool).await?;
-                let grant = row.map(Grant::try_from).transpose()?;
+                let row: Option<Grant> = sqlx::query_as(&sql).bind(grant.as_str()).fetch_optional(&self.pool).await?;
+                let grant = row;
                 if let Some(g) = &grant {
                     self.index.apply(&Change::Grant(GrantState::from(g)));
                 }
@@ -729,7 +650,7 @@ macro_rules! identity_store {
 
 
             async fn grant_versions(&self, advertiser: &AdvertiserId, agent: &AgentId) -> Result<Vec<GrantVersion>> {
-                let rows: Vec<VersionRow> = sqlx::query_as(
+                let rows: Vec<GrantVersion> = sqlx::query_as(
                     "SELECT v.grant_id, v.version, v.purpose, v.policy, v.not_before, v.expires_at, v.created_at, v.created_by, v.note \
                      FROM grant_versions v JOIN grants g ON g.id = v.grant_id \
                      WHERE g.advertiser_id = $1 AND g.agent_id = $2 ORDER BY v.version DESC",
@@ -738,7 +659,7 @@ macro_rules! identity_store {
                 .bind(agent.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-                collect(rows)
+                Ok(rows)
             }
         }
     };

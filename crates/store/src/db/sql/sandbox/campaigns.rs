@@ -2,69 +2,6 @@
 //! campaigns and ad groups, and the inserts and locked reads the seed and the children use.
 
 use super::*;
-use chrono::NaiveDate;
-
-#[derive(FromRow)]
-struct CampaignRow {
-    id: i64,
-    advertiser_id: String,
-    program: String,
-    name: String,
-    state: String,
-    daily_budget_minor: i64,
-    start_date: NaiveDate,
-    end_date: Option<NaiveDate>,
-    targeting_type: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<CampaignRow> for Campaign {
-    type Error = StoreError;
-    fn try_from(r: CampaignRow) -> Result<Self> {
-        Ok(Campaign {
-            id: CampaignId::from_db(r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            program: Program::parse(&r.program).map_err(corrupt)?,
-            name: EntityName::parse(&r.name).map_err(corrupt)?,
-            state: EntityState::parse(&r.state).map_err(corrupt)?,
-            daily_budget_minor: r.daily_budget_minor,
-            start_date: r.start_date,
-            end_date: r.end_date,
-            targeting_type: TargetingType::parse(&r.targeting_type).map_err(corrupt)?,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
-struct AdGroupRow {
-    id: i64,
-    advertiser_id: String,
-    campaign_id: i64,
-    name: String,
-    state: String,
-    default_bid_minor: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<AdGroupRow> for AdGroup {
-    type Error = StoreError;
-    fn try_from(r: AdGroupRow) -> Result<Self> {
-        Ok(AdGroup {
-            id: AdGroupId::from_db(r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            campaign_id: CampaignId::from_db(r.campaign_id).map_err(corrupt)?,
-            name: EntityName::parse(&r.name).map_err(corrupt)?,
-            state: EntityState::parse(&r.state).map_err(corrupt)?,
-            default_bid_minor: r.default_bid_minor,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
 
 const CAMPAIGN_COLUMNS: &str = "c.id, c.advertiser_id, c.program, c.name, c.state, c.daily_budget_minor, c.start_date, c.end_date, c.targeting_type, c.created_at, c.updated_at";
 const AD_GROUP_COLUMNS: &str = "g.id, g.advertiser_id, g.campaign_id, g.name, g.state, g.default_bid_minor, g.created_at, g.updated_at";
@@ -123,13 +60,13 @@ macro_rules! sandbox_campaign_store {
                     "SELECT {CAMPAIGN_COLUMNS} FROM sandbox_campaigns c WHERE c.advertiser_id = $1 AND c.program = $2 AND c.id = $3{}",
                     Self::FOR_UPDATE
                 );
-                let row: Option<CampaignRow> = sqlx::query_as(&sql)
+                let row: Option<Campaign> = sqlx::query_as(&sql)
                     .bind(advertiser.as_str())
                     .bind(program.as_str())
                     .bind(id.get())
                     .fetch_optional(&mut *conn)
                     .await?;
-                row.map(Campaign::try_from).transpose()
+                Ok(row)
             }
 
             pub(super) async fn ad_group_in_tx(
@@ -144,7 +81,7 @@ macro_rules! sandbox_campaign_store {
                      WHERE g.advertiser_id = $1 AND c.program = $2 AND g.id = $3{}",
                     Self::FOR_UPDATE
                 );
-                let row: Option<WithParents<AdGroupRow>> = sqlx::query_as(&sql)
+                let row: Option<WithParents<AdGroup>> = sqlx::query_as(&sql)
                     .bind(advertiser.as_str())
                     .bind(program.as_str())
                     .bind(id.get())
@@ -153,8 +90,8 @@ macro_rules! sandbox_campaign_store {
                 match row {
                     None => Ok(None),
                     Some(r) => {
-                        let parent = r.archived_parent()?;
-                        Ok(Some((AdGroup::try_from(r.row)?, parent)))
+                        let parent = r.archived_parent();
+                        Ok(Some((r.row, parent)))
                     }
                 }
             }
@@ -168,11 +105,11 @@ macro_rules! sandbox_campaign_store {
                     state_filter("c"),
                     id_filter("c.id", query.campaigns.iter().map(|c| c.get()))
                 );
-                self.listing::<CampaignRow, _>(CAMPAIGN_COLUMNS, &filter, "c.name, c.id", advertiser, program, query).await
+                self.listing::<Campaign, _>(CAMPAIGN_COLUMNS, &filter, "c.name, c.id", advertiser, program, query).await
             }
 
             async fn campaign(&self, advertiser: &AdvertiserId, program: Program, id: CampaignId) -> Result<Option<Campaign>> {
-                let row: Option<CampaignRow> = sqlx::query_as(&format!(
+                let row: Option<Campaign> = sqlx::query_as(&format!(
                     "SELECT {CAMPAIGN_COLUMNS} FROM sandbox_campaigns c WHERE c.advertiser_id = $1 AND c.program = $2 AND c.id = $3"
                 ))
                 .bind(advertiser.as_str())
@@ -180,7 +117,7 @@ macro_rules! sandbox_campaign_store {
                 .bind(id.get())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(Campaign::try_from).transpose()
+                Ok(row)
             }
 
             async fn create_campaign(&self, advertiser: &AdvertiserId, new: NewCampaign) -> Result<Campaign> {
@@ -256,11 +193,11 @@ macro_rules! sandbox_campaign_store {
 
             async fn ad_groups(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<AdGroup>> {
                 let filter = child_where("sandbox_ad_groups", "g", query);
-                self.listing::<AdGroupRow, _>(AD_GROUP_COLUMNS, &filter, "g.name, g.id", advertiser, program, query).await
+                self.listing::<AdGroup, _>(AD_GROUP_COLUMNS, &filter, "g.name, g.id", advertiser, program, query).await
             }
 
             async fn ad_group(&self, advertiser: &AdvertiserId, program: Program, id: AdGroupId) -> Result<Option<AdGroup>> {
-                let row: Option<AdGroupRow> = sqlx::query_as(&format!(
+                let row: Option<AdGroup> = sqlx::query_as(&format!(
                     "SELECT {AD_GROUP_COLUMNS} FROM sandbox_ad_groups g \
                      JOIN sandbox_campaigns c ON c.advertiser_id = g.advertiser_id AND c.id = g.campaign_id \
                      WHERE g.advertiser_id = $1 AND c.program = $2 AND g.id = $3"
@@ -270,7 +207,7 @@ macro_rules! sandbox_campaign_store {
                 .bind(id.get())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(AdGroup::try_from).transpose()
+                Ok(row)
             }
 
             async fn create_ad_group(&self, advertiser: &AdvertiserId, program: Program, new: NewAdGroup) -> Result<Written<AdGroup>> {

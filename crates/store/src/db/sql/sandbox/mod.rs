@@ -13,57 +13,25 @@ mod campaigns;
 mod reports;
 mod targeting;
 
-#[derive(FromRow)]
-struct ProfileRow {
-    id: i64,
-    advertiser_id: String,
-    country_code: String,
-    currency_code: String,
-    timezone: String,
-    account_name: String,
-    account_type: String,
-    marketplace_string_id: String,
-    created_at: DateTime<Utc>,
-}
-
-impl TryFrom<ProfileRow> for Profile {
-    type Error = StoreError;
-    fn try_from(r: ProfileRow) -> Result<Self> {
-        Ok(Profile {
-            id: ProfileId::from_db(r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            country_code: r.country_code,
-            currency_code: r.currency_code,
-            timezone: r.timezone,
-            account_name: r.account_name,
-            account_type: r.account_type,
-            marketplace_string_id: r.marketplace_string_id,
-            created_at: r.created_at,
-        })
-    }
-}
-
 /// A child row with the states of the entities above it.
 #[derive(FromRow)]
 struct WithParents<T> {
     #[sqlx(flatten)]
     row: T,
-    campaign_state: String,
-    ad_group_state: Option<String>,
+    campaign_state: EntityState,
+    ad_group_state: Option<EntityState>,
 }
 
 impl<T> WithParents<T> {
     /// Which of the parents is archived, if any.
-    fn archived_parent(&self) -> Result<Option<&'static str>> {
-        if EntityState::parse(&self.campaign_state).map_err(corrupt)? == EntityState::Archived {
-            return Ok(Some("campaign"));
+    fn archived_parent(&self) -> Option<&'static str> {
+        if self.campaign_state == EntityState::Archived {
+            Some("campaign")
+        } else if self.ad_group_state == Some(EntityState::Archived) {
+            Some("ad group")
+        } else {
+            None
         }
-        if let Some(s) = &self.ad_group_state
-            && EntityState::parse(s).map_err(corrupt)? == EntityState::Archived
-        {
-            return Ok(Some("ad group"));
-        }
-        Ok(None)
     }
 }
 
@@ -151,7 +119,8 @@ macro_rules! sandbox_store {
             ) -> Result<Listing<T>>
             where
                 R: for<'r> FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
-                T: TryFrom<R, Error = StoreError>,
+                T: TryFrom<R>,
+                StoreError: From<T::Error>,
             {
                 let (en, pa, ar) = state_flags(query);
                 let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*){filter}"))
@@ -173,7 +142,8 @@ macro_rules! sandbox_store {
                     .bind(offset)
                     .fetch_all(&self.pool)
                     .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                let items = rows.into_iter().map(T::try_from).collect::<Result<_, _>>()?;
+                Ok(Listing { items, total: u64::try_from(total).unwrap_or(0) })
             }
         }
 
@@ -228,12 +198,12 @@ macro_rules! sandbox_store {
             }
 
             async fn sandbox_profile(&self, advertiser: &AdvertiserId) -> Result<Option<Profile>> {
-                let row: Option<ProfileRow> =
+                let row: Option<Profile> =
                     sqlx::query_as(&format!("SELECT {PROFILE_COLUMNS} FROM sandbox_profiles WHERE advertiser_id = $1"))
                         .bind(advertiser.as_str())
                         .fetch_optional(&self.pool)
                         .await?;
-                row.map(Profile::try_from).transpose()
+                Ok(row)
             }
         }
     };

@@ -43,40 +43,6 @@ impl TryFrom<ReportRow> for ReportJob {
     }
 }
 
-#[derive(FromRow)]
-struct InvoiceRow {
-    id: i64,
-    advertiser_id: String,
-    period_start: NaiveDate,
-    period_end: NaiveDate,
-    amount_minor: i64,
-    tax_minor: i64,
-    currency: String,
-    status: String,
-    issued_at: DateTime<Utc>,
-    due_date: NaiveDate,
-    paid_at: Option<DateTime<Utc>>,
-}
-
-impl TryFrom<InvoiceRow> for Invoice {
-    type Error = StoreError;
-    fn try_from(r: InvoiceRow) -> Result<Self> {
-        Ok(Invoice {
-            id: InvoiceId::from_db(r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            period_start: r.period_start,
-            period_end: r.period_end,
-            amount_minor: r.amount_minor,
-            tax_minor: r.tax_minor,
-            currency: Currency::parse(&r.currency).map_err(corrupt)?,
-            status: InvoiceStatus::parse(&r.status).map_err(corrupt)?,
-            issued_at: r.issued_at,
-            due_date: r.due_date,
-            paid_at: r.paid_at,
-        })
-    }
-}
-
 const REPORT_COLUMNS: &str = "id, advertiser_id, name, report_type, time_unit, columns, start_date, end_date, status, created_at, updated_at, completed_at, payload";
 const INVOICE_COLUMNS: &str = "id, advertiser_id, period_start, period_end, amount_minor, tax_minor, currency, status, issued_at, due_date, paid_at";
 
@@ -215,7 +181,7 @@ macro_rules! sandbox_report_store {
                     .bind(advertiser.as_str())
                     .fetch_one(&self.pool)
                     .await?;
-                let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
+                let rows: Vec<Invoice> = sqlx::query_as(&format!(
                     "SELECT {INVOICE_COLUMNS} FROM sandbox_invoices WHERE advertiser_id = $1 ORDER BY period_start DESC, id DESC LIMIT $2 OFFSET $3"
                 ))
                 .bind(advertiser.as_str())
@@ -223,17 +189,17 @@ macro_rules! sandbox_report_store {
                 .bind(i64::from(offset))
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(Listing { items: collect(rows)?, total: u64::try_from(total).unwrap_or(0) })
+                Ok(Listing { items: rows, total: u64::try_from(total).unwrap_or(0) })
             }
 
             async fn invoice(&self, advertiser: &AdvertiserId, id: InvoiceId) -> Result<Option<Invoice>> {
-                let row: Option<InvoiceRow> =
+                let row: Option<Invoice> =
                     sqlx::query_as(&format!("SELECT {INVOICE_COLUMNS} FROM sandbox_invoices WHERE advertiser_id = $1 AND id = $2"))
                         .bind(advertiser.as_str())
                         .bind(id.get())
                         .fetch_optional(&self.pool)
                         .await?;
-                row.map(Invoice::try_from).transpose()
+                Ok(row)
             }
         }
     };

@@ -4,38 +4,6 @@
 use super::*;
 
 #[derive(FromRow)]
-struct KeywordRow {
-    id: i64,
-    advertiser_id: String,
-    campaign_id: i64,
-    ad_group_id: i64,
-    keyword_text: String,
-    match_type: String,
-    state: String,
-    bid_minor: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<KeywordRow> for Keyword {
-    type Error = StoreError;
-    fn try_from(r: KeywordRow) -> Result<Self> {
-        Ok(Keyword {
-            id: KeywordId::from_db(r.id).map_err(corrupt)?,
-            advertiser_id: AdvertiserId::parse(&r.advertiser_id).map_err(corrupt)?,
-            campaign_id: CampaignId::from_db(r.campaign_id).map_err(corrupt)?,
-            ad_group_id: AdGroupId::from_db(r.ad_group_id).map_err(corrupt)?,
-            text: KeywordText::parse(&r.keyword_text).map_err(corrupt)?,
-            match_type: MatchType::parse(&r.match_type).map_err(corrupt)?,
-            state: EntityState::parse(&r.state).map_err(corrupt)?,
-            bid_minor: r.bid_minor,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-#[derive(FromRow)]
 struct TargetRow {
     id: i64,
     advertiser_id: String,
@@ -71,9 +39,9 @@ impl TryFrom<TargetRow> for Target {
 const KEYWORD_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.keyword_text, k.match_type, k.state, k.bid_minor, k.created_at, k.updated_at";
 const TARGET_COLUMNS: &str = "k.id, k.advertiser_id, k.campaign_id, k.ad_group_id, k.expression_type, k.expression_value, k.state, k.bid_minor, k.created_at, k.updated_at";
 
-/// What keywords and product targets share in the database: a row under an ad group with a
-/// state and a bid, read with its parents' states and changed by a [`BidPatch`].
-trait BidChild: Sized + Send + Sync + 'static {
+/// What keywords and product targets share in the database: a [`Bidded`] row under an ad group,
+/// read with its parents' states.
+trait BidChild: Bidded + Send + Sync + 'static {
     type Row: Send + Unpin;
     /// The table, aliased `k` in every statement.
     const TABLE: &'static str;
@@ -81,33 +49,15 @@ trait BidChild: Sized + Send + Sync + 'static {
     /// How a refused write names it ("keyword").
     const NAME: &'static str;
     fn from_row(row: Self::Row) -> Result<Self>;
-    fn state(&self) -> EntityState;
-    fn bid_minor(&self) -> i64;
-    /// It with `patch` applied at `now`.
-    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self;
 }
 
 impl BidChild for Keyword {
-    type Row = KeywordRow;
+    type Row = Keyword;
     const TABLE: &'static str = "sandbox_keywords";
     const COLUMNS: &'static str = KEYWORD_COLUMNS;
     const NAME: &'static str = "keyword";
-    fn from_row(row: KeywordRow) -> Result<Self> {
-        Keyword::try_from(row)
-    }
-    fn state(&self) -> EntityState {
-        self.state
-    }
-    fn bid_minor(&self) -> i64 {
-        self.bid_minor
-    }
-    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self {
-        Keyword {
-            state: patch.state.unwrap_or(self.state),
-            bid_minor: patch.bid_minor.unwrap_or(self.bid_minor),
-            updated_at: now,
-            ..self
-        }
+    fn from_row(row: Keyword) -> Result<Self> {
+        Ok(row)
     }
 }
 
@@ -118,20 +68,6 @@ impl BidChild for Target {
     const NAME: &'static str = "target";
     fn from_row(row: TargetRow) -> Result<Self> {
         Target::try_from(row)
-    }
-    fn state(&self) -> EntityState {
-        self.state
-    }
-    fn bid_minor(&self) -> i64 {
-        self.bid_minor
-    }
-    fn patched(self, patch: &BidPatch, now: DateTime<Utc>) -> Self {
-        Target {
-            state: patch.state.unwrap_or(self.state),
-            bid_minor: patch.bid_minor.unwrap_or(self.bid_minor),
-            updated_at: now,
-            ..self
-        }
     }
 }
 
@@ -253,7 +189,7 @@ macro_rules! sandbox_targeting_store {
                 let Some(row) = row else {
                     return Err(StoreError::NotFound);
                 };
-                if let Some(parent) = row.archived_parent()? {
+                if let Some(parent) = row.archived_parent() {
                     return Ok(Some(Written::Archived(parent)));
                 }
                 let before = T::from_row(row.row)?;
@@ -282,7 +218,7 @@ macro_rules! sandbox_targeting_store {
         impl SandboxTargetingStore for $store {
             async fn keywords(&self, advertiser: &AdvertiserId, program: Program, query: &SandboxQuery) -> Result<Listing<Keyword>> {
                 let filter = child_where("sandbox_keywords", "k", query);
-                self.listing::<KeywordRow, _>(KEYWORD_COLUMNS, &filter, "k.keyword_text, k.match_type, k.id", advertiser, program, query).await
+                self.listing::<Keyword, _>(KEYWORD_COLUMNS, &filter, "k.keyword_text, k.match_type, k.id", advertiser, program, query).await
             }
 
             async fn keyword(&self, advertiser: &AdvertiserId, program: Program, id: KeywordId) -> Result<Option<Keyword>> {
