@@ -321,11 +321,37 @@ pub async fn load_agent_credentials(
     })
 }
 
+/// A change to one of the partner's own agents, checked: the signed-in person (after the CSRF
+/// check), their proof as one of the partner's developers, and the agent (any other is a 404).
 #[cfg(feature = "ssr")]
-fn back_to_agent(partner: &PartnerId, agent: &AgentId, query: &str, anchor: &str) {
-    leptos_axum::redirect(&format!(
-        "/partners/{partner}/agents/{agent}?{query}#{anchor}"
-    ));
+struct AgentChange {
+    session: tower_sessions::Session,
+    dev: charter_core::access::Develop,
+    agent: AgentId,
+}
+
+#[cfg(feature = "ssr")]
+impl AgentChange {
+    async fn check(csrf: &str, partner_id: &str, agent_id: &str) -> Result<Self, AppError> {
+        use crate::session::server::*;
+        let (session, person) = require_person_for_change(csrf).await?;
+        let dev = partner_access(&person, partner_id).await?;
+        let (agent, _) = owned_agent(dev.partner(), agent_id).await?;
+        Ok(AgentChange {
+            session,
+            dev,
+            agent,
+        })
+    }
+
+    /// Back to the agent's credentials page, with `query`, at `anchor`.
+    fn back(&self, query: &str, anchor: &str) {
+        leptos_axum::redirect(&format!(
+            "/partners/{}/agents/{}?{query}#{anchor}",
+            self.dev.id(),
+            self.agent
+        ));
+    }
 }
 
 /// Creates a client secret. The value is kept in the session for one page view (the page the
@@ -336,16 +362,13 @@ pub async fn create_client_secret(
     agent_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
-    match charter_core::partners::create_client_secret(&*store()?, &dev, &agent).await {
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
+    match charter_core::partners::create_client_secret(&*store()?, &c.dev, &c.agent).await {
         Ok(issued) => {
             stash_fresh_secret(
-                &session,
-                &agent,
+                &c.session,
+                &c.agent,
                 FreshSecret {
                     id: issued.info.id.to_string(),
                     hint: issued.info.hint.clone(),
@@ -353,15 +376,13 @@ pub async fn create_client_secret(
                 },
             )
             .await?;
-            back_to_agent(
-                &partner.id,
-                &agent,
+            c.back(
                 &format!("notice=secret_created&secret={}", issued.info.id),
                 "new-secret",
             );
         }
         Err(charter_store::StoreError::Conflict(_)) => {
-            back_to_agent(&partner.id, &agent, "error=two_live_secrets", "secrets");
+            c.back("error=two_live_secrets", "secrets");
         }
         Err(e) => return Err(e.into()),
     }
@@ -375,19 +396,11 @@ pub async fn revoke_client_secret(
     secret_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let secret = SecretId::parse(&secret_id).map_err(|_| AppError::NotFound)?;
-    charter_core::partners::revoke_client_secret(&*store()?, &dev, &agent, &secret).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=secret_revoked&secret={secret}"),
-        "secrets",
-    );
+    charter_core::partners::revoke_client_secret(&*store()?, &c.dev, &c.agent, &secret).await?;
+    c.back(&format!("notice=secret_revoked&secret={secret}"), "secrets");
     Ok(())
 }
 
@@ -400,19 +413,11 @@ pub async fn set_agent_status(
     status: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let status = AgentStatus::parse(&status)?;
-    charter_core::partners::set_agent_status(&*store()?, &dev, &agent, status).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=agent_{}", status.as_str()),
-        "connect",
-    );
+    charter_core::partners::set_agent_status(&*store()?, &c.dev, &c.agent, status).await?;
+    c.back(&format!("notice=agent_{}", status.as_str()), "connect");
     Ok(())
 }
 
@@ -555,33 +560,18 @@ pub async fn add_client_key(
     jwk: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let (kid, x) = match parse_ed25519_jwk(jwk.trim()) {
         Ok(k) => k,
         Err(problem) => {
-            back_to_agent(
-                &partner.id,
-                &agent,
-                &format!("error={}", problem.code()),
-                "keys",
-            );
+            c.back(&format!("error={}", problem.code()), "keys");
             return Ok(());
         }
     };
-    match charter_core::partners::add_client_key(&*store()?, &dev, &agent, &kid, &x).await {
-        Ok(key) => back_to_agent(
-            &partner.id,
-            &agent,
-            &format!("notice=key_added&key={}", key.id),
-            "keys",
-        ),
-        Err(charter_store::StoreError::Conflict(_)) => {
-            back_to_agent(&partner.id, &agent, "error=jwk_duplicate", "keys")
-        }
+    match charter_core::partners::add_client_key(&*store()?, &c.dev, &c.agent, &kid, &x).await {
+        Ok(key) => c.back(&format!("notice=key_added&key={}", key.id), "keys"),
+        Err(charter_store::StoreError::Conflict(_)) => c.back("error=jwk_duplicate", "keys"),
         Err(e) => return Err(e.into()),
     }
     Ok(())
@@ -594,19 +584,11 @@ pub async fn revoke_client_key(
     key_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let key = ClientKeyId::parse(&key_id).map_err(|_| AppError::NotFound)?;
-    charter_core::partners::revoke_client_key(&*store()?, &dev, &agent, &key).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=key_revoked&key={key}"),
-        "keys",
-    );
+    charter_core::partners::revoke_client_key(&*store()?, &c.dev, &c.agent, &key).await?;
+    c.back(&format!("notice=key_revoked&key={key}"), "keys");
     Ok(())
 }
 
