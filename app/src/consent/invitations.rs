@@ -282,19 +282,10 @@ pub fn InvitationsPanel(adv: String, data: InvitationsView) -> impl IntoView {
                 view! { <p class="muted">"No invitations yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Invitations of this account"</caption>
-                            <thead><tr>
-                                <th scope="col">"For"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col">"Expires"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable caption="Invitations of this account"
+                        columns=&["For", "Created", "Expires", "Status"] actions="Actions">
+                        {rows}
+                    </DataTable>
                 }.into_any()
             }}
             {can_manage.then(|| view! {
