@@ -480,6 +480,20 @@ pub struct ActivityForm {
 }
 
 impl ActivityForm {
+    /// The filters as typed: trimmed, at most 200 characters each, empty when unset.
+    pub fn typed(given: ActivityQuery) -> Self {
+        let text = |v: Option<String>| -> String {
+            v.unwrap_or_default().trim().chars().take(200).collect()
+        };
+        ActivityForm {
+            agent: text(given.agent),
+            action: text(given.action),
+            decision: text(given.decision),
+            since: text(given.since),
+            until: text(given.until),
+        }
+    }
+
     /// The filters as a query string (`agent=…&decision=…`), empty ones left out.
     pub fn query(&self) -> String {
         [
@@ -529,22 +543,15 @@ pub async fn account_activity(
     };
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "activity").await?;
-    let filter = ActivityFilter::parse(
-        agent.as_deref(),
-        action.as_deref(),
-        decision.as_deref(),
-        since.as_deref(),
-        until.as_deref(),
-    )?;
-    let text =
-        |v: Option<String>| -> String { v.unwrap_or_default().trim().chars().take(200).collect() };
-    let form = ActivityForm {
-        agent: text(agent),
-        action: text(action),
-        decision: text(decision),
-        since: text(since),
-        until: text(until),
+    let given = ActivityQuery {
+        agent,
+        action,
+        decision,
+        since,
+        until,
     };
+    let filter = given.filter()?;
+    let form = ActivityForm::typed(given);
     let store = store()?;
     let events = store.activity(&advertiser.id, &filter, page, 50).await?;
     let agents = store

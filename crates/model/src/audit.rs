@@ -215,6 +215,29 @@ impl ActivityFilter {
     }
 }
 
+/// The activity filters as given (a form's fields, a command's flags): each unset or as typed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActivityQuery {
+    pub agent: Option<String>,
+    pub action: Option<String>,
+    pub decision: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl ActivityQuery {
+    /// The filter they ask for ([`ActivityFilter::parse`]).
+    pub fn filter(&self) -> Result<ActivityFilter, ParseError> {
+        ActivityFilter::parse(
+            self.agent.as_deref(),
+            self.action.as_deref(),
+            self.decision.as_deref(),
+            self.since.as_deref(),
+            self.until.as_deref(),
+        )
+    }
+}
+
 /// RFC 3339, `YYYY-MM-DDTHH:MM` (as `datetime-local` inputs send it, read as UTC) or a date.
 /// A bare date as an upper bound means the end of that day.
 fn parse_time(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, ParseError> {
