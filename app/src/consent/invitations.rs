@@ -53,7 +53,7 @@ pub async fn invitations_view(
     advertiser: &Advertiser,
     can_manage: bool,
 ) -> Result<InvitationsView, AppError> {
-    use crate::session::server::{csrf_token, store, take_once};
+    use crate::session::server::{csrf_token, no_store_if, store, take_once};
     let now = chrono::Utc::now();
     let items = store()?
         .invitations(&advertiser.id)
@@ -69,15 +69,7 @@ pub async fn invitations_view(
     } else {
         None
     };
-    // The page carries a code: no cache may keep it.
-    if fresh_code.is_some()
-        && let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        opts.insert_header(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
+    no_store_if(fresh_code.is_some());
     Ok(InvitationsView {
         items,
         fresh_code,

@@ -283,15 +283,7 @@ pub async fn load_agent_credentials(
                 .iter()
                 .any(|s| s.id.as_str() == f.id && s.revoked_at.is_none())
         });
-    if fresh_secret.is_some() {
-        // The page carries a secret: no cache may keep it.
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.insert_header(
-                http::header::CACHE_CONTROL,
-                http::HeaderValue::from_static("no-store"),
-            );
-        }
-    }
+    no_store_if(fresh_secret.is_some());
     Ok(AgentCredentials {
         partner: partner.clone(),
         application_name,

@@ -332,6 +332,17 @@ pub async fn take_once<T: serde::de::DeserializeOwned + Serialize + Send + Sync>
     Ok((mine && !expired).then_some(stashed.value))
 }
 
+/// Keeps the response out of every cache (`Cache-Control: no-store`) when the page carries a
+/// secret shown once (`carries_secret`).
+pub fn no_store_if(carries_secret: bool) {
+    if carries_secret && let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
 /// The client's address as the server resolved it: the TCP peer, or, when the peer is a
 /// trusted proxy (`--trusted-proxy`), the address it put in `X-Forwarded-For`. The server's
 /// `client_addr` middleware sets it on every request.

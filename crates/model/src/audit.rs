@@ -215,6 +215,21 @@ impl ActivityFilter {
     }
 }
 
+/// One breaker transition from the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BreakerEvent {
+    /// When the breaker moved.
+    pub at: DateTime<Utc>,
+    pub agent_id: Option<String>,
+    /// The agent's name, its id when it has none here, or "Unknown agent".
+    pub agent_name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    /// Who moved it (the event's actor).
+    pub by: String,
+}
+
 /// The activity filters as given (a form's fields, a command's flags): each unset or as typed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ActivityQuery {
