@@ -207,21 +207,6 @@ impl AgentCredentials {
 /// How many client secrets may be live at once: the old and the new during a rotation.
 pub const MAX_LIVE_SECRETS: usize = 2;
 
-#[cfg(feature = "ssr")]
-async fn owned_agent(
-    partner: &Partner,
-    agent_id: &str,
-) -> Result<(AgentId, charter_store::AgentIdentity), AppError> {
-    use crate::session::server::store;
-    let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
-    let identity = store()?
-        .agent_identity(&agent)
-        .await?
-        .filter(|i| i.partner_id == partner.id)
-        .ok_or(AppError::NotFound)?;
-    Ok((agent, identity))
-}
-
 /// The token endpoint's absolute URL, from the request's host.
 #[cfg(feature = "ssr")]
 async fn token_endpoint() -> String {
@@ -263,33 +248,20 @@ pub async fn load_agent_credentials(
     use crate::session::server::*;
     let (session, person) = require_person().await?;
     let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, identity) = owned_agent(partner, &agent_id).await?;
-    let store = store()?;
-    let secrets = store.client_secrets(&partner.id, &agent).await?;
-    let keys = store.client_keys(&partner.id, &agent).await?;
-    let application_name = store
-        .applications_with_agents(&partner.id)
-        .await?
-        .into_iter()
-        .find(|a| a.application.id == identity.agent.application_id)
-        .map(|a| a.application.name)
-        .unwrap_or_default();
+    let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
+    let c = charter_core::partners::agent_credentials(&*store()?, &dev, &agent).await?;
     let fresh_secret = take_fresh_secret(&session, &agent)
         .await?
         // Only a secret that is still listed as live is shown.
-        .filter(|f| {
-            secrets
-                .iter()
-                .any(|s| s.id.as_str() == f.id && s.revoked_at.is_none())
-        });
+        .filter(|f| c.is_live_secret(&f.id));
     no_store_if(fresh_secret.is_some());
     Ok(AgentCredentials {
-        partner: partner.clone(),
-        application_name,
-        agent: identity.agent,
+        partner: dev.partner().clone(),
+        application_name: c.application_name,
+        agent: c.agent,
         token_endpoint: token_endpoint().await,
-        secrets: secrets
+        secrets: c
+            .secrets
             .into_iter()
             .map(|s| SecretView {
                 id: s.id.to_string(),
@@ -299,7 +271,8 @@ pub async fn load_agent_credentials(
                 revoked_at: s.revoked_at,
             })
             .collect(),
-        keys: keys
+        keys: c
+            .keys
             .into_iter()
             .map(|k| KeyView {
                 id: k.id.to_string(),
@@ -328,7 +301,8 @@ impl AgentChange {
         use crate::session::server::*;
         let (session, person) = require_person_for_change(csrf).await?;
         let dev = partner_access(&person, partner_id).await?;
-        let (agent, _) = owned_agent(dev.partner(), agent_id).await?;
+        let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
+        charter_core::partners::own_agent(&*store()?, &dev, &agent).await?;
         Ok(AgentChange {
             session,
             dev,
