@@ -210,10 +210,7 @@ pub async fn load_consent(
 
 #[cfg(feature = "ssr")]
 fn optional_note(note: Option<String>) -> Result<Option<String>, AppError> {
-    Ok(note
-        .map(|n| parse_text("note", &n, 0, 1000))
-        .transpose()?
-        .filter(|n| !n.is_empty()))
+    Ok(parse_optional_text("note", note.as_deref(), 1000)?)
 }
 
 /// Approves a pending request with `policy` (the request's own when empty, else a narrowed
