@@ -4,7 +4,7 @@ use crate::error::AppError;
 use crate::session::api::SessionInfo;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 mod page;
 pub use page::{Page, PageWithCsrf};
@@ -32,6 +32,23 @@ pub fn set_status(code: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
+}
+
+/// The route's path parameter `name` (empty when absent), read reactively.
+pub fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.get().get(name).unwrap_or_default()
+}
+
+/// The query parameters `names`, read reactively: what filters and pages a list.
+pub fn query_params<const N: usize>(
+    names: [&'static str; N],
+) -> impl Fn() -> [Option<String>; N] + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || {
+        let q = query.get();
+        names.map(|n| q.get(n))
+    }
 }
 
 /// The hidden CSRF field every state-changing form carries.
@@ -79,6 +96,48 @@ pub fn RevokeFormEnd(label: &'static str, #[prop(into)] cancel: String) -> impl 
         <div class="form__actions">
             <button class="button button--danger" type="submit">{label}</button>
             <a class="button button--ghost" href=cancel>"Cancel"</a>
+        </div>
+    }
+}
+
+/// The end of a list's filter form: apply, and, once filtered, a way back to the whole list.
+#[component]
+pub fn FilterActions(filtered: bool, clear_href: String) -> impl IntoView {
+    view! {
+        <div class="filters__actions">
+            <button class="button button--secondary" type="submit">"Apply"</button>
+            {filtered.then(|| view! { <a class="button button--ghost" href=clear_href>"Clear"</a> })}
+        </div>
+    }
+}
+
+/// A table of records: the scrolling wrapper, a caption for screen readers, a head per column
+/// and the rows (`children`). `actions`, when given, heads a last column of buttons, named for
+/// screen readers only.
+#[component]
+pub fn DataTable(
+    /// The denser table style (`table--dense`).
+    #[prop(optional)]
+    dense: bool,
+    #[prop(into)] caption: String,
+    columns: &'static [&'static str],
+    #[prop(optional)] actions: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let heads = columns
+        .iter()
+        .map(|c| view! { <th scope="col">{*c}</th> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class=if dense { "table table--dense" } else { "table" }>
+                <caption class="visually-hidden">{caption}</caption>
+                <thead><tr>
+                    {heads}
+                    {actions.map(|a| view! { <th scope="col"><span class="visually-hidden">{a}</span></th> })}
+                </tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
         </div>
     }
 }

@@ -160,13 +160,14 @@ async fn run_inner(args: AuditArgs) -> Result<ExitCode, Error> {
             until,
         } => {
             let format = ExportFormat::parse(&format)?;
-            let filter = ActivityFilter::parse(
-                agent.as_deref(),
-                action.as_deref(),
-                decision.as_deref(),
-                since.as_deref(),
-                until.as_deref(),
-            )?;
+            let filter = ActivityQuery {
+                agent,
+                action,
+                decision,
+                since,
+                until,
+            }
+            .filter()?;
             let store = open(&db.database_url).await?;
             let adv = resolve_advertiser(&store, &advertiser).await?;
             let filters: serde_json::Map<String, serde_json::Value> = filter

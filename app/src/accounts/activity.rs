@@ -2,33 +2,20 @@
 //! exportable.
 
 use super::api::*;
-use super::pages::param;
 use crate::components::*;
 use crate::shell::banner::AccountBanner;
 use charter_model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let adv = param("adv");
-    let query = use_query_map();
+    let filters = query_params(["page", "agent", "action", "decision", "since", "until"]);
     let data = Resource::new(
-        move || {
-            let q = query.get();
-            (
-                adv(),
-                q.get("page"),
-                q.get("agent"),
-                q.get("action"),
-                q.get("decision"),
-                q.get("since"),
-                q.get("until"),
-            )
-        },
-        |(adv, page, agent, action, decision, since, until)| {
+        move || (adv(), filters()),
+        |(adv, [page, agent, action, decision, since, until])| {
             account_activity(adv, page, agent, action, decision, since, until)
         },
     );
@@ -75,22 +62,10 @@ fn activity_view(d: ActivityPage) -> AnyView {
             view! { <EmptyState title="No events match" hint=hint/> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="table table--dense">
-                        <caption class="visually-hidden">"Audit events"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"When"</th>
-                                <th scope="col">"Who"</th>
-                                <th scope="col">"What"</th>
-                                <th scope="col">"Target"</th>
-                                <th scope="col">"Reason"</th>
-                                <th scope="col">"Change"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable dense=true caption="Audit events"
+                    columns=&["When", "Who", "What", "Target", "Reason", "Change"]>
+                    {rows}
+                </DataTable>
             }.into_any()
         }}
         <Pager page=d.events.page page_count=page_count total=d.events.total noun="events"/>
@@ -159,10 +134,7 @@ fn activity_filters(
                 <label for="activity-until">"Until (inclusive)"</label>
                 <input id="activity-until" type="date" name="until" value=until/>
             </div>
-            <div class="filters__actions">
-                <button class="button button--secondary" type="submit">"Apply"</button>
-                {filtered.then(|| view! { <a class="button button--ghost" href=clear_href>"Clear"</a> })}
-            </div>
+            <FilterActions filtered=filtered clear_href=clear_href/>
         </Form>
     }
 }

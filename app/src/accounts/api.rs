@@ -379,10 +379,7 @@ pub async fn revoke_grant(
     let (_session, person) = require_person_for_change(&csrf).await?;
     let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
     let m = account_manage_access(&person, &advertiser_id).await?;
-    let reason = reason
-        .map(|r| parse_text("reason", &r, 0, 500))
-        .transpose()?
-        .filter(|r| !r.is_empty());
+    let reason = parse_optional_text("reason", reason.as_deref(), 500)?;
     let outcome = charter_core::grants::revoke(&*store()?, &m, &agent, reason.as_deref()).await?;
     let notice = match outcome {
         charter_store::RevokeOutcome::Revoked(_) => "revoked",
@@ -414,17 +411,10 @@ pub async fn revoke_all(
         None => None,
         Some(p) => {
             let id = PartnerId::parse(p).map_err(|_| AppError::NotFound)?;
-            let partners = store()?.partners_on_account(&advertiser.id).await?;
-            Some(
-                partners
-                    .into_iter()
-                    .find(|x| x.id == id)
-                    .ok_or(AppError::NotFound)?,
-            )
+            Some(charter_core::grants::partner_on_account(&*store()?, &m, &id).await?)
         }
     };
-    let expected = partner.as_ref().map_or(&advertiser.name, |p| &p.name);
-    if confirm_name.trim() != expected {
+    if confirm_name.trim() != charter_core::grants::stop_confirmation(&m, partner.as_ref()) {
         let back = partner
             .as_ref()
             .map(|p| format!("&partner={}", p.id))
@@ -435,17 +425,10 @@ pub async fn revoke_all(
         ));
         return Ok(());
     }
-    let reason = reason
-        .map(|r| parse_text("reason", &r, 0, 500))
-        .transpose()?
-        .filter(|r| !r.is_empty());
-    let store = store()?;
-    let count = match &partner {
-        Some(p) => {
-            charter_core::grants::revoke_partner(&*store, &m, &p.id, reason.as_deref()).await?
-        }
-        None => charter_core::grants::revoke_all(&*store, &m, reason.as_deref()).await?,
-    };
+    let reason = parse_optional_text("reason", reason.as_deref(), 500)?;
+    let stopped = partner.as_ref().map(|p| &p.id);
+    let count =
+        charter_core::grants::emergency_stop(&*store()?, &m, stopped, reason.as_deref()).await?;
     let notice = if partner.is_some() {
         "revoked_partner"
     } else {
@@ -480,6 +463,20 @@ pub struct ActivityForm {
 }
 
 impl ActivityForm {
+    /// The filters as typed: trimmed, at most 200 characters each, empty when unset.
+    pub fn typed(given: ActivityQuery) -> Self {
+        let text = |v: Option<String>| -> String {
+            v.unwrap_or_default().trim().chars().take(200).collect()
+        };
+        ActivityForm {
+            agent: text(given.agent),
+            action: text(given.action),
+            decision: text(given.decision),
+            since: text(given.since),
+            until: text(given.until),
+        }
+    }
+
     /// The filters as a query string (`agent=…&decision=…`), empty ones left out.
     pub fn query(&self) -> String {
         [
@@ -529,22 +526,15 @@ pub async fn account_activity(
     };
     let (advertiser, access) =
         account_access(&session, &person, &advertiser_id, "activity").await?;
-    let filter = ActivityFilter::parse(
-        agent.as_deref(),
-        action.as_deref(),
-        decision.as_deref(),
-        since.as_deref(),
-        until.as_deref(),
-    )?;
-    let text =
-        |v: Option<String>| -> String { v.unwrap_or_default().trim().chars().take(200).collect() };
-    let form = ActivityForm {
-        agent: text(agent),
-        action: text(action),
-        decision: text(decision),
-        since: text(since),
-        until: text(until),
+    let given = ActivityQuery {
+        agent,
+        action,
+        decision,
+        since,
+        until,
     };
+    let filter = given.filter()?;
+    let form = ActivityForm::typed(given);
     let store = store()?;
     let events = store.activity(&advertiser.id, &filter, page, 50).await?;
     let agents = store

@@ -7,12 +7,7 @@ use charter_model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
-use leptos_router::hooks::{use_params_map, use_query_map};
-
-pub(super) fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.get().get(name).unwrap_or_default()
-}
+use leptos_router::hooks::use_query_map;
 
 pub(super) fn agent_messages(kind: &str, code: &str) -> Option<String> {
     let query = use_query_map().get_untracked();
@@ -60,19 +55,10 @@ pub(super) fn agent_messages(kind: &str, code: &str) -> Option<String> {
 #[component]
 pub fn AgentsPage() -> impl IntoView {
     let adv = param("adv");
-    let query = use_query_map();
+    let filters = query_params(["search", "partner", "status", "page"]);
     let data = Resource::new(
-        move || {
-            let q = query.get();
-            (
-                adv(),
-                q.get("search"),
-                q.get("partner"),
-                q.get("status"),
-                q.get("page"),
-            )
-        },
-        |(adv, search, partner, status, page)| list_agents(adv, search, partner, status, page),
+        move || (adv(), filters()),
+        |(adv, [search, partner, status, page])| list_agents(adv, search, partner, status, page),
     );
     view! {
         <Title text="Agents"/>
@@ -165,34 +151,18 @@ fn AgentsView(data: AgentsPage) -> impl IntoView {
                     {status_options}
                 </select>
             </div>
-            <div class="filters__actions">
-                <button class="button button--secondary" type="submit">"Apply"</button>
-                {filtered.then(|| view! { <a class="button button--ghost" href=clear_href>"Clear"</a> })}
-            </div>
+            <FilterActions filtered=filtered clear_href=clear_href/>
         </Form>
         {if empty {
             let hint = if filtered { "Try a different search or clear the filters." } else { "No agent holds a grant on this account yet." };
             view! { <EmptyState title="No agents match" hint=hint/> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="table">
-                        <caption class="visually-hidden">"Agents with a grant on this account"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"Agent"</th>
-                                <th scope="col">"Partner · application"</th>
-                                <th scope="col">"Purpose"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Spend today"</th>
-                                <th scope="col">"Granted on"</th>
-                                <th scope="col">"Expires"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable caption="Agents with a grant on this account"
+                    columns=&["Agent", "Partner · application", "Purpose", "Status", "Spend today", "Granted on", "Expires"]
+                    actions="Actions">
+                    {rows}
+                </DataTable>
                 <Pager page=query.page page_count=page_count total=total noun="agents"/>
             }.into_any()
         }}

@@ -1,7 +1,7 @@
 //! Revoking access: one agent's grant, or every agent of the account (the emergency stop).
 
 use super::api::*;
-use super::pages::{agent_messages, param};
+use super::pages::agent_messages;
 use crate::components::*;
 use crate::error::AppError;
 use charter_model::*;

@@ -37,10 +37,15 @@ where
     }
 }
 
+/// What a page's data must be: the value of a resource, handed to the page's view.
+pub trait PageData: Clone + Send + Sync + 'static {}
+
+impl<T: Clone + Send + Sync + 'static> PageData for T {}
+
 /// A page drawn from one resource: the loading line (`fallback`) while it loads, then `view`
 /// of its data, or the [`ErrorPanel`] for its error.
 #[component]
-pub fn Page<T, F, V>(
+pub fn Page<T: PageData, F, V>(
     /// The loading line, such as "Loading agents…".
     fallback: &'static str,
     /// The page's data.
@@ -49,7 +54,6 @@ pub fn Page<T, F, V>(
     view: F,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + 'static,
     F: Fn(T) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
@@ -59,7 +63,7 @@ where
 /// A page drawn from its data and the session (from context): `view` gets the data and the
 /// session's CSRF token for its forms. The data's error wins over the session's when both fail.
 #[component]
-pub fn PageWithCsrf<T, F, V>(
+pub fn PageWithCsrf<T: PageData, F, V>(
     /// The loading line, such as "Loading requests…".
     fallback: &'static str,
     /// The page's data.
@@ -68,7 +72,6 @@ pub fn PageWithCsrf<T, F, V>(
     view: F,
 ) -> impl IntoView
 where
-    T: Clone + Send + Sync + 'static,
     F: Fn(T, String) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {

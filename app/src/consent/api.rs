@@ -167,29 +167,16 @@ pub async fn load_consent(
     let request = &row.request;
     let cx = review_context(&advertiser, request).await?;
     let requested_policy = pretty(&request.policy);
-    let mut narrow_error = None;
-    let mut narrowed_text = None;
-    if request.status == RequestStatus::Pending
-        && let Some(text) = policy.as_deref().map(str::trim).filter(|p| !p.is_empty())
-        && pretty(text) != requested_policy
-    {
-        match parse_policy("narrowed policy", text) {
-            Ok(p) => narrowed_text = Some((text.to_string(), p)),
-            Err(e) => narrow_error = Some(e.to_string()),
-        }
-    }
-    let (review, review_error) = match parse_policy("requested policy", &request.policy) {
-        Ok(original) => {
-            let r = match &narrowed_text {
-                Some((_, narrowed)) => run_review(&cx, narrowed, Some(&original), true),
-                None => run_review(&cx, &original, None, true),
-            };
-            let under = narrowed_text.as_ref().map(|(_, p)| p).unwrap_or(&original);
-            (Some(review_view(&r, under)), None)
-        }
-        Err(e) => (None, Some(e.to_string())),
+    let charter_core::review::ScreenReview {
+        narrowed,
+        narrow_error,
+        review,
+    } = charter_core::review::screen_review(&cx, request, policy.as_deref());
+    let (review, review_error) = match review {
+        Ok((r, under)) => (Some(review_view(&r, &under)), None),
+        Err(e) => (None, Some(e)),
     };
-    let policy = match (&narrowed_text, &narrow_error, policy) {
+    let policy = match (&narrowed, &narrow_error, policy) {
         (Some((text, _)), _, _) => pretty(text),
         // Keep what the advertiser typed so they can fix it.
         (None, Some(_), Some(typed)) => typed,
@@ -201,7 +188,7 @@ pub async fn load_consent(
         partner_name,
         purpose,
         requested_policy,
-        narrowed: narrowed_text.is_some(),
+        narrowed: narrowed.is_some(),
         policy,
         narrow_error,
         review,
@@ -223,10 +210,7 @@ pub async fn load_consent(
 
 #[cfg(feature = "ssr")]
 fn optional_note(note: Option<String>) -> Result<Option<String>, AppError> {
-    Ok(note
-        .map(|n| parse_text("note", &n, 0, 1000))
-        .transpose()?
-        .filter(|n| !n.is_empty()))
+    Ok(parse_optional_text("note", note.as_deref(), 1000)?)
 }
 
 /// Approves a pending request with `policy` (the request's own when empty, else a narrowed

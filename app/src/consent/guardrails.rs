@@ -2,7 +2,7 @@
 //! (`load_guardrails`, `add_guardrail`, `remove_guardrail`) and the page. Every proof is made on
 //! the server by `authz`; the page shows it.
 
-use super::pages::{Reasons, consent_messages, param};
+use super::pages::{Reasons, consent_messages};
 pub use super::views::{ApplicationCeiling, CeilingGrant, GrantViolation, GuardrailsPage};
 use crate::components::*;
 use crate::error::AppError;
@@ -201,18 +201,9 @@ fn GuardrailsList(
                 view! { <p class="muted">"No guardrails yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Guardrails"</caption>
-                            <thead><tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"No agent may"</th>
-                                <th scope="col">"On resources"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{items}</tbody>
-                        </table>
-                    </div>
+                    <DataTable caption="Guardrails" columns=&["Name", "No agent may", "On resources"] actions="Actions">
+                        {items}
+                    </DataTable>
                 }.into_any()
             }}
             {action_error(remove)}

@@ -53,7 +53,7 @@ pub async fn invitations_view(
     advertiser: &Advertiser,
     can_manage: bool,
 ) -> Result<InvitationsView, AppError> {
-    use crate::session::server::{csrf_token, store, take_once};
+    use crate::session::server::{csrf_token, no_store_if, store, take_once};
     let now = chrono::Utc::now();
     let items = store()?
         .invitations(&advertiser.id)
@@ -69,15 +69,7 @@ pub async fn invitations_view(
     } else {
         None
     };
-    // The page carries a code: no cache may keep it.
-    if fresh_code.is_some()
-        && let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        opts.insert_header(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
+    no_store_if(fresh_code.is_some());
     Ok(InvitationsView {
         items,
         fresh_code,
@@ -282,19 +274,10 @@ pub fn InvitationsPanel(adv: String, data: InvitationsView) -> impl IntoView {
                 view! { <p class="muted">"No invitations yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Invitations of this account"</caption>
-                            <thead><tr>
-                                <th scope="col">"For"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col">"Expires"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable caption="Invitations of this account"
+                        columns=&["For", "Created", "Expires", "Status"] actions="Actions">
+                        {rows}
+                    </DataTable>
                 }.into_any()
             }}
             {can_manage.then(|| view! {

@@ -10,12 +10,7 @@ use charter_model::*;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
-
-pub(super) fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.get().get(name).unwrap_or_default()
-}
+use leptos_router::hooks::use_query_map;
 
 pub(super) fn consent_messages(kind: &str, code: &str) -> Option<String> {
     Some(
@@ -111,20 +106,10 @@ fn PartnerRequestsView(data: PartnerRequestsPage, csrf: String) -> impl IntoView
                 view! { <p class="muted">"No requests yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Access requests sent by this partner"</caption>
-                            <thead><tr>
-                                <th scope="col">"Agent"</th>
-                                <th scope="col">"Account"</th>
-                                <th scope="col">"Purpose"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Sent"</th>
-                                <th scope="col">"Advertiser's note"</th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable caption="Access requests sent by this partner"
+                        columns=&["Agent", "Account", "Purpose", "Status", "Sent", "Advertiser's note"]>
+                        {rows}
+                    </DataTable>
                 }.into_any()
             }}
         </section>
@@ -301,19 +286,10 @@ fn AccountRequestsView(data: AccountRequestsPage) -> impl IntoView {
             }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="table">
-                        <caption class="visually-hidden">"Access requests on this account"</caption>
-                        <thead><tr>
-                            <th scope="col">"Application"</th>
-                            <th scope="col">"Purpose"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Received"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                        </tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable caption="Access requests on this account"
+                    columns=&["Application", "Purpose", "Status", "Received"] actions="Actions">
+                    {rows}
+                </DataTable>
             }.into_any()
         }}
         <InvitationsPanel adv=adv.clone() data=invitations/>

@@ -3,7 +3,7 @@
 //! policy), and the decision.
 
 use super::api::*;
-use super::pages::{Reasons, consent_messages, param};
+use super::pages::{Reasons, consent_messages};
 use crate::components::*;
 use crate::shell::banner::AccountBanner;
 use charter_model::*;

@@ -170,10 +170,7 @@ pub async fn save_grant_version(
             "this grant is revoked and cannot be changed; the partner must ask again".into(),
         ));
     }
-    let note = note
-        .map(|n| parse_text("note", &n, 0, 500))
-        .transpose()?
-        .filter(|n| !n.is_empty());
+    let note = parse_optional_text("note", note.as_deref(), 500)?;
     let draft = EditorDraft {
         cells: cells.unwrap_or_default(),
         resources,

@@ -248,36 +248,37 @@ pub fn full_cells(policy: Option<&Policy>) -> Vec<String> {
 }
 
 fn bound_changes(inputs: &PreviewInputs, draft: &EditorDraft) -> Vec<BoundChange> {
-    let mut out = Vec::new();
-    let nb = draft.not_before.trim();
-    let na = draft.not_after.trim();
-    let show = |s: &str, none: &str| {
-        if s.is_empty() {
-            none.to_string()
-        } else {
-            s.to_string()
+    use std::cmp::Ordering::{Greater, Less};
+    // Each bound: its name, what empty means, the current and the drafted value, and the way
+    // it moves when it gives access for longer. Dates as YYYY-MM-DD compare as text.
+    [
+        (
+            "Valid from",
+            "Immediately",
+            inputs.current_not_before.as_str(),
+            draft.not_before.trim(),
+            Less,
+        ),
+        (
+            "Expires after",
+            "No expiry",
+            inputs.current_not_after.as_str(),
+            draft.not_after.trim(),
+            Greater,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, current, drafted, _)| drafted != current)
+    .map(|(field, none, current, drafted, longer)| {
+        let show = |s: &str| if s.is_empty() { none } else { s }.to_string();
+        BoundChange {
+            field: field.into(),
+            before: show(current),
+            after: show(drafted),
+            widens: !current.is_empty() && (drafted.is_empty() || drafted.cmp(current) == longer),
         }
-    };
-    if nb != inputs.current_not_before {
-        out.push(BoundChange {
-            field: "Valid from".into(),
-            before: show(&inputs.current_not_before, "Immediately"),
-            after: show(nb, "Immediately"),
-            // Dates as YYYY-MM-DD compare as text.
-            widens: !inputs.current_not_before.is_empty()
-                && (nb.is_empty() || nb < inputs.current_not_before.as_str()),
-        });
-    }
-    if na != inputs.current_not_after {
-        out.push(BoundChange {
-            field: "Expires after".into(),
-            before: show(&inputs.current_not_after, "No expiry"),
-            after: show(na, "No expiry"),
-            widens: !inputs.current_not_after.is_empty()
-                && (na.is_empty() || na > inputs.current_not_after.as_str()),
-        });
-    }
-    out
+    })
+    .collect()
 }
 
 /// Builds the proposed policy of `draft` and compares it with the current version, exactly.

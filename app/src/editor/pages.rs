@@ -13,13 +13,8 @@ use authz::{AccessLevel, Catalog, Coverage};
 use charter_model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use std::collections::BTreeSet;
-
-fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || params.get().get(name).unwrap_or_default()
-}
 
 #[component]
 pub fn EditGrantPage() -> impl IntoView {

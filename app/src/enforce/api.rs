@@ -113,18 +113,6 @@ pub struct AgentSignal {
     pub breaker: BreakerState,
 }
 
-/// One breaker transition from the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BreakerEvent {
-    pub at: DateTime<Utc>,
-    pub agent_id: Option<String>,
-    pub agent_name: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub reason: Option<String>,
-    pub by: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookView {
     pub url: String,
@@ -420,69 +408,7 @@ pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> 
     let (session, person) = require_person().await?;
     let (advertiser, access) = account_access(&session, &person, &advertiser_id, "alerts").await?;
     let store = store()?;
-    let filter = ActivityFilter {
-        action: Some("breaker.transition".into()),
-        ..ActivityFilter::default()
-    };
-    let events = store.activity(&advertiser.id, &filter, 1, 50).await?.items;
-    let mut names = std::collections::HashMap::<String, String>::new();
-    let mut history = Vec::with_capacity(events.len());
-    for e in events {
-        let before: Option<serde_json::Value> = e
-            .before
-            .as_deref()
-            .and_then(|b| serde_json::from_str(b).ok());
-        let after: Option<serde_json::Value> = e
-            .after
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok());
-        let agent_id = after
-            .as_ref()
-            .and_then(|a| a.get("agent_id"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .or(e.agent_id.clone());
-        let agent_name = match &agent_id {
-            Some(id) => match names.get(id) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = match AgentId::parse(id) {
-                        Ok(a) => store
-                            .agent_detail(&advertiser.id, &a)
-                            .await?
-                            .map(|d| d.agent.name)
-                            .unwrap_or_else(|| id.clone()),
-                        Err(_) => id.clone(),
-                    };
-                    names.insert(id.clone(), n.clone());
-                    n
-                }
-            },
-            None => "Unknown agent".into(),
-        };
-        let state = |v: &Option<serde_json::Value>, breaker: bool| {
-            let v = v.as_ref()?;
-            let v = if breaker { v.get("breaker")? } else { v };
-            v.get("state")?.as_str().map(str::to_string)
-        };
-        // When the breaker moved (the event is written in the same transaction, but the
-        // transition carries its own clock).
-        let at = after
-            .as_ref()
-            .and_then(|a| a.get("breaker")?.get("changed_at")?.as_str())
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(e.created_at);
-        history.push(BreakerEvent {
-            at,
-            agent_id,
-            agent_name,
-            from: state(&before, false),
-            to: state(&after, true),
-            reason: e.reason,
-            by: e.actor_label,
-        });
-    }
+    let history = charter_core::enforce::breaker_history(&*store, &advertiser.id, 50).await?;
     let webhook = store.webhook(&advertiser.id).await?.map(|w| WebhookView {
         secret_hint: secret_hint(&w.secret),
         url: w.url,
@@ -491,14 +417,7 @@ pub async fn load_alerts(advertiser_id: String) -> Result<AlertsPage, AppError> 
     // A secret created moments ago is shown once, to the person who created it.
     let fresh_secret: Option<String> =
         take_once(&session, FRESH_WEBHOOK_KEY, advertiser.id.as_str()).await?;
-    if fresh_secret.is_some()
-        && let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        opts.insert_header(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
-    }
+    no_store_if(fresh_secret.is_some());
     Ok(AlertsPage {
         account: account_view(advertiser, &access).await?,
         history,

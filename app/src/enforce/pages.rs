@@ -187,11 +187,11 @@ pub fn SpendChart(series: Vec<SpendDay>, currency: Currency, daily_cap: Option<i
 
 /// The hidden fields every form about one agent's grant posts: the CSRF token and the ids.
 #[component]
-fn AgentFormFields(csrf: String, adv: String, agent_id: String) -> impl IntoView {
+fn AgentFormFields(form: AgentForm) -> impl IntoView {
     view! {
-        <CsrfField token=csrf/>
-        <input type="hidden" name="advertiser_id" value=adv/>
-        <input type="hidden" name="agent_id" value=agent_id/>
+        <CsrfField token=form.csrf/>
+        <input type="hidden" name="advertiser_id" value=form.adv/>
+        <input type="hidden" name="agent_id" value=form.agent_id/>
     }
 }
 
@@ -230,7 +230,7 @@ pub fn SafetyPanels(
 
 /// The hidden fields every safety form sends: whose agent, on which account, and the CSRF
 /// token. Present only for someone who may change the settings.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct AgentForm {
     csrf: String,
     adv: String,
@@ -263,15 +263,7 @@ fn spend_panel(
         .map(|g| view! { <SpendGauge gauge=g currency=currency/> })
         .collect_view();
     let can_manage = form.is_some();
-    let AgentForm {
-        csrf,
-        adv,
-        agent_id,
-    } = form.unwrap_or(AgentForm {
-        csrf: String::new(),
-        adv: String::new(),
-        agent_id: String::new(),
-    });
+    let form = form.unwrap_or_default();
     view! {
         <section class="panel" aria-labelledby="spend-title">
             <div class="panel__head">
@@ -281,12 +273,12 @@ fn spend_panel(
             <div class="gauges">{gauge_views}</div>
             <SpendChart series=series currency=currency daily_cap=daily_cap/>
             {can_manage.then({
-                let (csrf, adv, agent_id, currency) = (csrf.clone(), adv.clone(), agent_id.clone(), currency);
+                let (form, currency) = (form.clone(), currency);
                 move || view! {
                 <details class="disclosure">
                     <summary>"Change spend caps"</summary>
                     <ActionForm action=caps attr:class="form">
-                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                        <AgentFormFields form=form.clone()/>
                         <div class="form__row">
                             <div class="field">
                                 <label for="cap-daily">{format!("Daily cap ({currency})")}</label>
@@ -340,15 +332,7 @@ fn breaker_panel(
         .unwrap_or_default();
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let can_manage = form.is_some();
-    let AgentForm {
-        csrf,
-        adv,
-        agent_id,
-    } = form.unwrap_or(AgentForm {
-        csrf: String::new(),
-        adv: String::new(),
-        agent_id: String::new(),
-    });
+    let form = form.unwrap_or_default();
     view! {
         <section class=panel_class aria-labelledby="breaker-title">
             <div class="panel__head">
@@ -371,10 +355,10 @@ fn breaker_panel(
                 <dt>"Trips since last reset"</dt><dd>{format!("{} (the 3rd terminates it)", breaker.trips)}</dd>
             </dl>
             {(can_manage && not_closed).then({
-                let (csrf, adv, agent_id) = (csrf.clone(), adv.clone(), agent_id.clone());
+                let form = form.clone();
                 move || view! {
                 <ActionForm action=reset attr:class="form form--inline">
-                    <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                    <AgentFormFields form=form.clone()/>
                     {action_error(reset)}
                     <button class="button button--danger" type="submit">{format!("Reset breaker for {agent_name}")}</button>
                 </ActionForm>
@@ -383,7 +367,7 @@ fn breaker_panel(
                 <details class="disclosure">
                     <summary>"Change thresholds"</summary>
                     <ActionForm action=thresholds attr:class="form">
-                        <AgentFormFields csrf=csrf.clone() adv=adv.clone() agent_id=agent_id.clone()/>
+                        <AgentFormFields form=form.clone()/>
                         <div class="form__row">
                             <div class="field">
                                 <label for="br-rpm">"Requests per minute"</label>

@@ -207,21 +207,6 @@ impl AgentCredentials {
 /// How many client secrets may be live at once: the old and the new during a rotation.
 pub const MAX_LIVE_SECRETS: usize = 2;
 
-#[cfg(feature = "ssr")]
-async fn owned_agent(
-    partner: &Partner,
-    agent_id: &str,
-) -> Result<(AgentId, charter_store::AgentIdentity), AppError> {
-    use crate::session::server::store;
-    let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
-    let identity = store()?
-        .agent_identity(&agent)
-        .await?
-        .filter(|i| i.partner_id == partner.id)
-        .ok_or(AppError::NotFound)?;
-    Ok((agent, identity))
-}
-
 /// The token endpoint's absolute URL, from the request's host.
 #[cfg(feature = "ssr")]
 async fn token_endpoint() -> String {
@@ -263,41 +248,20 @@ pub async fn load_agent_credentials(
     use crate::session::server::*;
     let (session, person) = require_person().await?;
     let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, identity) = owned_agent(partner, &agent_id).await?;
-    let store = store()?;
-    let secrets = store.client_secrets(&partner.id, &agent).await?;
-    let keys = store.client_keys(&partner.id, &agent).await?;
-    let application_name = store
-        .applications_with_agents(&partner.id)
-        .await?
-        .into_iter()
-        .find(|a| a.application.id == identity.agent.application_id)
-        .map(|a| a.application.name)
-        .unwrap_or_default();
+    let agent = AgentId::parse(&agent_id).map_err(|_| AppError::NotFound)?;
+    let c = charter_core::partners::agent_credentials(&*store()?, &dev, &agent).await?;
     let fresh_secret = take_fresh_secret(&session, &agent)
         .await?
         // Only a secret that is still listed as live is shown.
-        .filter(|f| {
-            secrets
-                .iter()
-                .any(|s| s.id.as_str() == f.id && s.revoked_at.is_none())
-        });
-    if fresh_secret.is_some() {
-        // The page carries a secret: no cache may keep it.
-        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-            opts.insert_header(
-                http::header::CACHE_CONTROL,
-                http::HeaderValue::from_static("no-store"),
-            );
-        }
-    }
+        .filter(|f| c.is_live_secret(&f.id));
+    no_store_if(fresh_secret.is_some());
     Ok(AgentCredentials {
-        partner: partner.clone(),
-        application_name,
-        agent: identity.agent,
+        partner: dev.partner().clone(),
+        application_name: c.application_name,
+        agent: c.agent,
         token_endpoint: token_endpoint().await,
-        secrets: secrets
+        secrets: c
+            .secrets
             .into_iter()
             .map(|s| SecretView {
                 id: s.id.to_string(),
@@ -307,7 +271,8 @@ pub async fn load_agent_credentials(
                 revoked_at: s.revoked_at,
             })
             .collect(),
-        keys: keys
+        keys: c
+            .keys
             .into_iter()
             .map(|k| KeyView {
                 id: k.id.to_string(),
@@ -321,11 +286,38 @@ pub async fn load_agent_credentials(
     })
 }
 
+/// A change to one of the partner's own agents, checked: the signed-in person (after the CSRF
+/// check), their proof as one of the partner's developers, and the agent (any other is a 404).
 #[cfg(feature = "ssr")]
-fn back_to_agent(partner: &PartnerId, agent: &AgentId, query: &str, anchor: &str) {
-    leptos_axum::redirect(&format!(
-        "/partners/{partner}/agents/{agent}?{query}#{anchor}"
-    ));
+struct AgentChange {
+    session: tower_sessions::Session,
+    dev: charter_core::access::Develop,
+    agent: AgentId,
+}
+
+#[cfg(feature = "ssr")]
+impl AgentChange {
+    async fn check(csrf: &str, partner_id: &str, agent_id: &str) -> Result<Self, AppError> {
+        use crate::session::server::*;
+        let (session, person) = require_person_for_change(csrf).await?;
+        let dev = partner_access(&person, partner_id).await?;
+        let agent = AgentId::parse(agent_id).map_err(|_| AppError::NotFound)?;
+        charter_core::partners::own_agent(&*store()?, &dev, &agent).await?;
+        Ok(AgentChange {
+            session,
+            dev,
+            agent,
+        })
+    }
+
+    /// Back to the agent's credentials page, with `query`, at `anchor`.
+    fn back(&self, query: &str, anchor: &str) {
+        leptos_axum::redirect(&format!(
+            "/partners/{}/agents/{}?{query}#{anchor}",
+            self.dev.id(),
+            self.agent
+        ));
+    }
 }
 
 /// Creates a client secret. The value is kept in the session for one page view (the page the
@@ -336,16 +328,13 @@ pub async fn create_client_secret(
     agent_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
-    match charter_core::partners::create_client_secret(&*store()?, &dev, &agent).await {
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
+    match charter_core::partners::create_client_secret(&*store()?, &c.dev, &c.agent).await {
         Ok(issued) => {
             stash_fresh_secret(
-                &session,
-                &agent,
+                &c.session,
+                &c.agent,
                 FreshSecret {
                     id: issued.info.id.to_string(),
                     hint: issued.info.hint.clone(),
@@ -353,15 +342,13 @@ pub async fn create_client_secret(
                 },
             )
             .await?;
-            back_to_agent(
-                &partner.id,
-                &agent,
+            c.back(
                 &format!("notice=secret_created&secret={}", issued.info.id),
                 "new-secret",
             );
         }
         Err(charter_store::StoreError::Conflict(_)) => {
-            back_to_agent(&partner.id, &agent, "error=two_live_secrets", "secrets");
+            c.back("error=two_live_secrets", "secrets");
         }
         Err(e) => return Err(e.into()),
     }
@@ -375,19 +362,11 @@ pub async fn revoke_client_secret(
     secret_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let secret = SecretId::parse(&secret_id).map_err(|_| AppError::NotFound)?;
-    charter_core::partners::revoke_client_secret(&*store()?, &dev, &agent, &secret).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=secret_revoked&secret={secret}"),
-        "secrets",
-    );
+    charter_core::partners::revoke_client_secret(&*store()?, &c.dev, &c.agent, &secret).await?;
+    c.back(&format!("notice=secret_revoked&secret={secret}"), "secrets");
     Ok(())
 }
 
@@ -400,19 +379,11 @@ pub async fn set_agent_status(
     status: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let status = AgentStatus::parse(&status)?;
-    charter_core::partners::set_agent_status(&*store()?, &dev, &agent, status).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=agent_{}", status.as_str()),
-        "connect",
-    );
+    charter_core::partners::set_agent_status(&*store()?, &c.dev, &c.agent, status).await?;
+    c.back(&format!("notice=agent_{}", status.as_str()), "connect");
     Ok(())
 }
 
@@ -555,33 +526,18 @@ pub async fn add_client_key(
     jwk: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let (kid, x) = match parse_ed25519_jwk(jwk.trim()) {
         Ok(k) => k,
         Err(problem) => {
-            back_to_agent(
-                &partner.id,
-                &agent,
-                &format!("error={}", problem.code()),
-                "keys",
-            );
+            c.back(&format!("error={}", problem.code()), "keys");
             return Ok(());
         }
     };
-    match charter_core::partners::add_client_key(&*store()?, &dev, &agent, &kid, &x).await {
-        Ok(key) => back_to_agent(
-            &partner.id,
-            &agent,
-            &format!("notice=key_added&key={}", key.id),
-            "keys",
-        ),
-        Err(charter_store::StoreError::Conflict(_)) => {
-            back_to_agent(&partner.id, &agent, "error=jwk_duplicate", "keys")
-        }
+    match charter_core::partners::add_client_key(&*store()?, &c.dev, &c.agent, &kid, &x).await {
+        Ok(key) => c.back(&format!("notice=key_added&key={}", key.id), "keys"),
+        Err(charter_store::StoreError::Conflict(_)) => c.back("error=jwk_duplicate", "keys"),
         Err(e) => return Err(e.into()),
     }
     Ok(())
@@ -594,19 +550,11 @@ pub async fn revoke_client_key(
     key_id: String,
     csrf: String,
 ) -> Result<(), AppError> {
-    use crate::session::server::*;
-    let (_session, person) = require_person_for_change(&csrf).await?;
-    let dev = partner_access(&person, &partner_id).await?;
-    let partner = dev.partner();
-    let (agent, _) = owned_agent(partner, &agent_id).await?;
+    use crate::session::server::store;
+    let c = AgentChange::check(&csrf, &partner_id, &agent_id).await?;
     let key = ClientKeyId::parse(&key_id).map_err(|_| AppError::NotFound)?;
-    charter_core::partners::revoke_client_key(&*store()?, &dev, &agent, &key).await?;
-    back_to_agent(
-        &partner.id,
-        &agent,
-        &format!("notice=key_revoked&key={key}"),
-        "keys",
-    );
+    charter_core::partners::revoke_client_key(&*store()?, &c.dev, &c.agent, &key).await?;
+    c.back(&format!("notice=key_revoked&key={key}"), "keys");
     Ok(())
 }
 

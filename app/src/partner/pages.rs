@@ -190,17 +190,10 @@ fn ApplicationCard(
                 view! { <p class="muted">"No agents yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table table--dense">
-                            <caption class="visually-hidden">{format!("Agents of {}", application.name)}</caption>
-                            <thead><tr>
-                                <th scope="col">"Agent"</th><th scope="col">"Id"</th><th scope="col">"Purposes"</th>
-                                <th scope="col">"Built by"</th><th scope="col">"Status"</th><th scope="col">"Registered"</th>
-                                <th scope="col"><span class="visually-hidden">"Credentials"</span></th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable dense=true caption=format!("Agents of {}", application.name)
+                        columns=&["Agent", "Id", "Purposes", "Built by", "Status", "Registered"] actions="Credentials">
+                        {rows}
+                    </DataTable>
                 }.into_any()
             }}
             <details class="disclosure">
@@ -417,33 +410,17 @@ fn SecretsPanel(
     let secret_rows = secrets
         .into_iter()
         .map(|s| {
-            let (csrf, ids) = (csrf.clone(), ids.clone());
-            let revoked = s.revoked_at.is_some();
-            let revoke = ServerAction::<RevokeClientSecret>::new();
             let label = format!("Revoke secret ending {}", s.hint);
             view! {
-                <tr class:row--revoked=revoked>
+                <CredentialRow revoked_at=s.revoked_at live="Live" revoke=Revoke::Secret(s.id)
+                    label=label ids=ids.clone() csrf=csrf.clone()>
                     <th scope="row"><span class="mono">{format!("…{}", s.hint)}</span></th>
                     <td><time datetime=s.created_at.to_rfc3339()>{fmt_datetime(&s.created_at)}</time></td>
                     <td>{match s.last_used_at {
                         Some(t) => view! { <time datetime=t.to_rfc3339()>{fmt_datetime(&t)}</time> }.into_any(),
                         None => view! { <span class="muted">"Never"</span> }.into_any(),
                     }}</td>
-                    <td>{match s.revoked_at {
-                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
-                        None => view! { <Badge tone="ok" label="Live"/> }.into_any(),
-                    }}</td>
-                    <td class="actions">
-                        {(!revoked).then(move || view! {
-                            <ActionForm action=revoke attr:class="inline-form">
-                                <CsrfField token=csrf/>
-                                <AgentIdFields ids=ids/>
-                                <input type="hidden" name="secret_id" value=s.id/>
-                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
+                </CredentialRow>
             }
         })
         .collect_view();
@@ -467,19 +444,67 @@ fn SecretsPanel(
                 view! { <p class="empty empty--compact">"No secrets yet. Create one to let the agent authenticate with a secret."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table table--dense">
-                            <caption class="visually-hidden">"Client secrets"</caption>
-                            <thead><tr>
-                                <th scope="col">"Secret"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th>
-                                <th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{secret_rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable dense=true caption="Client secrets"
+                        columns=&["Secret", "Created", "Last used", "Status"] actions="Actions">
+                        {secret_rows}
+                    </DataTable>
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// What a credential row's revoke button revokes, by id.
+enum Revoke {
+    Secret(String),
+    Key(String),
+}
+
+/// One credential (a client secret or a public key) as a table row: its own cells
+/// (`children`), its status (`live` until revoked, then when), and while live its revoke
+/// button (named `label` for screen readers).
+#[component]
+fn CredentialRow(
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    live: &'static str,
+    revoke: Revoke,
+    label: String,
+    ids: AgentIds,
+    csrf: String,
+    children: Children,
+) -> impl IntoView {
+    let revoked = revoked_at.is_some();
+    let form = (!revoked).then(move || {
+        let (field, id) = match &revoke {
+            Revoke::Secret(id) => ("secret_id", id.clone()),
+            Revoke::Key(id) => ("key_id", id.clone()),
+        };
+        let fields = view! {
+            <CsrfField token=csrf/>
+            <AgentIdFields ids=ids/>
+            <input type="hidden" name=field value=id/>
+            <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
+        };
+        match revoke {
+            Revoke::Secret(_) => {
+                let action = ServerAction::<RevokeClientSecret>::new();
+                view! { <ActionForm action=action attr:class="inline-form">{fields}</ActionForm> }.into_any()
+            }
+            Revoke::Key(_) => {
+                let action = ServerAction::<RevokeClientKey>::new();
+                view! { <ActionForm action=action attr:class="inline-form">{fields}</ActionForm> }.into_any()
+            }
+        }
+    });
+    view! {
+        <tr class:row--revoked=revoked>
+            {children()}
+            <td>{match revoked_at {
+                Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
+                None => view! { <Badge tone="ok" label=live/> }.into_any(),
+            }}</td>
+            <td class="actions">{form}</td>
+        </tr>
     }
 }
 
@@ -492,30 +517,14 @@ fn KeysPanel(keys: Vec<KeyView>, ids: AgentIds, csrf: String) -> impl IntoView {
     let key_rows = keys
         .into_iter()
         .map(|k| {
-            let (csrf, ids) = (csrf.clone(), ids.clone());
-            let revoked = k.revoked_at.is_some();
-            let revoke = ServerAction::<RevokeClientKey>::new();
             let label = format!("Revoke key {}", k.kid);
             view! {
-                <tr class:row--revoked=revoked>
+                <CredentialRow revoked_at=k.revoked_at live="Active" revoke=Revoke::Key(k.id)
+                    label=label ids=ids.clone() csrf=csrf.clone()>
                     <th scope="row" class="mono">{k.kid.clone()}</th>
                     <td class="mono small">{k.x.clone()}</td>
                     <td><time datetime=k.created_at.to_rfc3339()>{fmt_datetime(&k.created_at)}</time></td>
-                    <td>{match k.revoked_at {
-                        Some(t) => view! { <Badge tone="danger" label="Revoked"/> <div class="small">{fmt_datetime(&t)}</div> }.into_any(),
-                        None => view! { <Badge tone="ok" label="Active"/> }.into_any(),
-                    }}</td>
-                    <td class="actions">
-                        {(!revoked).then(move || view! {
-                            <ActionForm action=revoke attr:class="inline-form">
-                                <CsrfField token=csrf/>
-                                <AgentIdFields ids=ids/>
-                                <input type="hidden" name="key_id" value=k.id/>
-                                <button class="button button--danger-ghost button--small" type="submit" aria-label=label>"Revoke"</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
+                </CredentialRow>
             }
         })
         .collect_view();
@@ -527,16 +536,10 @@ fn KeysPanel(keys: Vec<KeyView>, ids: AgentIds, csrf: String) -> impl IntoView {
                 view! { <p class="empty empty--compact">"No public keys registered."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table table--dense">
-                            <caption class="visually-hidden">"Public keys"</caption>
-                            <thead><tr>
-                                <th scope="col">"Key id (kid)"</th><th scope="col">"Public key (x)"</th><th scope="col">"Registered"</th>
-                                <th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>{key_rows}</tbody>
-                        </table>
-                    </div>
+                    <DataTable dense=true caption="Public keys"
+                        columns=&["Key id (kid)", "Public key (x)", "Registered", "Status"] actions="Actions">
+                        {key_rows}
+                    </DataTable>
                 }.into_any()
             }}
             <ActionForm action=add_key attr:class="form form--key">

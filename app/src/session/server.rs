@@ -88,8 +88,8 @@ pub async fn sign_out_session(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_err)
 }
 
-/// The signed-in person, if any. A session whose person no longer exists counts as signed out.
-pub async fn current_person(session: &Session) -> Result<Option<Person>, AppError> {
+/// The person id the session carries, if it is one that parses.
+async fn session_person_id(session: &Session) -> Result<Option<PersonId>, AppError> {
     let Some(id) = session
         .get::<String>(PERSON_KEY)
         .await
@@ -97,7 +97,12 @@ pub async fn current_person(session: &Session) -> Result<Option<Person>, AppErro
     else {
         return Ok(None);
     };
-    let Ok(id) = PersonId::parse(&id) else {
+    Ok(PersonId::parse(&id).ok())
+}
+
+/// The signed-in person, if any. A session whose person no longer exists counts as signed out.
+pub async fn current_person(session: &Session) -> Result<Option<Person>, AppError> {
+    let Some(id) = session_person_id(session).await? else {
         return Ok(None);
     };
     Ok(store()?.person(&id).await?)
@@ -108,14 +113,7 @@ pub async fn session_person(
     store: &DynStore,
     session: &Session,
 ) -> Result<Option<Person>, AppError> {
-    let Some(id) = session
-        .get::<String>(PERSON_KEY)
-        .await
-        .map_err(session_err)?
-    else {
-        return Ok(None);
-    };
-    let Ok(id) = PersonId::parse(&id) else {
+    let Some(id) = session_person_id(session).await? else {
         return Ok(None);
     };
     Ok(store.person(&id).await?)
@@ -123,17 +121,18 @@ pub async fn session_person(
 
 /// The signed-in person, or `Unauthorized`.
 pub async fn require_person() -> Result<(Session, Person), AppError> {
-    let session = session().await?;
-    match current_person(&session).await? {
-        Some(p) => Ok((session, p)),
-        None => Err(AppError::Unauthorized),
-    }
+    signed_in(session().await?).await
 }
 
 /// The signed-in person after a valid CSRF token; for every state-changing server function.
 pub async fn require_person_for_change(csrf: &str) -> Result<(Session, Person), AppError> {
     let session = session().await?;
     check_csrf(&session, csrf).await?;
+    signed_in(session).await
+}
+
+/// The session with its signed-in person, or `Unauthorized`.
+async fn signed_in(session: Session) -> Result<(Session, Person), AppError> {
     match current_person(&session).await? {
         Some(p) => Ok((session, p)),
         None => Err(AppError::Unauthorized),
@@ -331,6 +330,17 @@ pub async fn take_once<T: serde::de::DeserializeOwned + Serialize + Send + Sync>
             .map_err(session_err)?;
     }
     Ok((mine && !expired).then_some(stashed.value))
+}
+
+/// Keeps the response out of every cache (`Cache-Control: no-store`) when the page carries a
+/// secret shown once (`carries_secret`).
+pub fn no_store_if(carries_secret: bool) {
+    if carries_secret && let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
 }
 
 /// The client's address as the server resolved it: the TCP peer, or, when the peer is a

@@ -10,8 +10,8 @@ use charter_model::{
     Name, ParseError, Purpose, SecretId, parse_text,
 };
 use charter_store::{
-    ClientKey, ClientSecretInfo, ConsentStore, DirectoryStore, IdentityStore, IssuedSecret,
-    NewAccessRequest, NewAgent, StoreError,
+    AgentIdentity, ClientKey, ClientSecretInfo, ConsentStore, DirectoryStore, IdentityStore,
+    IssuedSecret, NewAccessRequest, NewAgent, StoreError,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -34,6 +34,65 @@ pub async fn register_agent<S: DirectoryStore + ?Sized>(
     agent: NewAgent,
 ) -> Result<Agent, StoreError> {
     store.create_agent(&d.actor(), d.id(), agent).await
+}
+
+/// The partner's own agent, or `NotFound` (an agent of another partner, or none).
+pub async fn own_agent<S: IdentityStore + ?Sized>(
+    store: &S,
+    d: &Develop,
+    agent: &AgentId,
+) -> Result<AgentIdentity, StoreError> {
+    store
+        .agent_identity(agent)
+        .await?
+        .filter(|i| i.partner_id == *d.id())
+        .ok_or(StoreError::NotFound)
+}
+
+/// One of the partner's agents with its credentials, as its developers see them.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The agent.
+    pub agent: Agent,
+    /// The name of its application (empty if it is not found).
+    pub application_name: String,
+    /// Its client secrets, never their values.
+    pub secrets: Vec<ClientSecretInfo>,
+    /// Its public keys.
+    pub keys: Vec<ClientKey>,
+}
+
+impl Credentials {
+    /// Whether `secret` is one of the agent's secrets and still live.
+    pub fn is_live_secret(&self, secret: &str) -> bool {
+        self.secrets
+            .iter()
+            .any(|s| s.id.as_str() == secret && s.revoked_at.is_none())
+    }
+}
+
+/// The credentials of the partner's own agent ([`own_agent`], else `NotFound`).
+pub async fn agent_credentials<S: IdentityStore + DirectoryStore + ?Sized>(
+    store: &S,
+    d: &Develop,
+    agent: &AgentId,
+) -> Result<Credentials, StoreError> {
+    let identity = own_agent(store, d, agent).await?;
+    let secrets = store.client_secrets(d.id(), agent).await?;
+    let keys = store.client_keys(d.id(), agent).await?;
+    let application_name = store
+        .applications_with_agents(d.id())
+        .await?
+        .into_iter()
+        .find(|a| a.application.id == identity.agent.application_id)
+        .map(|a| a.application.name)
+        .unwrap_or_default();
+    Ok(Credentials {
+        agent: identity.agent,
+        application_name,
+        secrets,
+        keys,
+    })
 }
 
 /// Creates a client secret for an agent of the partner; the secret is in the answer only.

@@ -193,6 +193,56 @@ pub fn run_review(
     )
 }
 
+/// The narrowed policy in what the person `typed`: the text, trimmed, unless it is empty or
+/// the request's own policy (compared pretty-printed). `None` takes the request as asked.
+pub fn narrowed_text<'a>(request: &AccessRequest, typed: Option<&'a str>) -> Option<&'a str> {
+    typed
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && pretty(p) != pretty(&request.policy))
+}
+
+/// The review the consent screen shows: of the narrowed policy the person typed while the
+/// request is pending ([`narrowed_text`]), else of the request as asked.
+#[derive(Debug)]
+pub struct ScreenReview {
+    /// The narrowed policy, as typed and parsed.
+    pub narrowed: Option<(String, Policy)>,
+    /// Why the typed narrowed policy does not parse.
+    pub narrow_error: Option<String>,
+    /// The review with the policy it reviewed, or why the request's own policy does not parse.
+    pub review: Result<(Review, Policy), String>,
+}
+
+/// Reviews `request` for the consent screen (see [`ScreenReview`]); the ceiling may grow.
+pub fn screen_review(
+    cx: &ReviewContext,
+    request: &AccessRequest,
+    typed: Option<&str>,
+) -> ScreenReview {
+    let mut narrow_error = None;
+    let mut narrowed = None;
+    if request.status == RequestStatus::Pending
+        && let Some(text) = narrowed_text(request, typed)
+    {
+        match parse_policy("narrowed policy", text) {
+            Ok(p) => narrowed = Some((text.to_string(), p)),
+            Err(e) => narrow_error = Some(e.to_string()),
+        }
+    }
+    let review = match parse_policy("requested policy", &request.policy) {
+        Ok(original) => Ok(match &narrowed {
+            Some((_, p)) => (run_review(cx, p, Some(&original), true), p.clone()),
+            None => (run_review(cx, &original, None, true), original),
+        }),
+        Err(e) => Err(e.to_string()),
+    };
+    ScreenReview {
+        narrowed,
+        narrow_error,
+        review,
+    }
+}
+
 /// What a person approves: the request as asked, or narrowed to `policy`; whether the
 /// application's ceiling on the account may grow to cover it; a note for the trail.
 #[derive(Debug, Clone, Default)]
@@ -227,11 +277,7 @@ pub async fn approve<S: GrantStore + ConsentStore + ?Sized>(
         ));
     }
     let original = parse_policy("requested policy", &request.policy)?;
-    let narrowed = approval
-        .policy
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && pretty(p) != pretty(&request.policy));
+    let narrowed = narrowed_text(&request, approval.policy.as_deref());
     let raise = approval.raise_ceiling;
     let cx = review_context(store, advertiser, &request).await?;
     let (approved_text, r) = match narrowed {

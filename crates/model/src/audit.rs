@@ -218,6 +218,44 @@ impl ActivityFilter {
     }
 }
 
+/// One breaker transition from the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BreakerEvent {
+    /// When the breaker moved.
+    pub at: DateTime<Utc>,
+    pub agent_id: Option<String>,
+    /// The agent's name, its id when it has none here, or "Unknown agent".
+    pub agent_name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    /// Who moved it (the event's actor).
+    pub by: String,
+}
+
+/// The activity filters as given (a form's fields, a command's flags): each unset or as typed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActivityQuery {
+    pub agent: Option<String>,
+    pub action: Option<String>,
+    pub decision: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+}
+
+impl ActivityQuery {
+    /// The filter they ask for ([`ActivityFilter::parse`]).
+    pub fn filter(&self) -> Result<ActivityFilter, ParseError> {
+        ActivityFilter::parse(
+            self.agent.as_deref(),
+            self.action.as_deref(),
+            self.decision.as_deref(),
+            self.since.as_deref(),
+            self.until.as_deref(),
+        )
+    }
+}
+
 /// RFC 3339, `YYYY-MM-DDTHH:MM` (as `datetime-local` inputs send it, read as UTC) or a date.
 /// A bare date as an upper bound means the end of that day.
 fn parse_time(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, ParseError> {

@@ -109,6 +109,18 @@ pub fn parse_text(
         .collect())
 }
 
+/// Optional free text ([`parse_text`] with no minimum): `None` when absent, or empty once
+/// trimmed.
+pub fn parse_optional_text(
+    what: &'static str,
+    s: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ParseError> {
+    Ok(s.map(|s| parse_text(what, s, 0, max))
+        .transpose()?
+        .filter(|s| !s.is_empty()))
+}
+
 /// The last four characters of a secret, shown so people can tell secrets apart (the secret
 /// itself is never shown again).
 pub fn secret_hint(secret: &str) -> String {
