@@ -12,7 +12,6 @@ pub mod middleware;
 pub mod oauth;
 pub mod pdp;
 pub mod routes;
-pub mod sandbox;
 pub mod sessions;
 pub mod tokens;
 

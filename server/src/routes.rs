@@ -79,7 +79,7 @@ pub fn mounted_routes() -> Vec<Mounted> {
     for (method, path) in crate::pdp::ROUTES {
         add(method.clone(), path, Surface::Machine);
     }
-    for route in crate::sandbox::routes() {
+    for route in charter_sandbox::routes() {
         add(route.method, route.path, Surface::Machine);
     }
     all.sort_by(|a, b| (&a.path, a.method.as_str()).cmp(&(&b.path, b.method.as_str())));

@@ -183,7 +183,7 @@ async fn demo_agent_activity_shows_up(backend: Backend) {
 async fn every_sandbox_route_is_gated(backend: Backend) {
     let app = spawn_app(backend).await;
     let http = reqwest::Client::new();
-    let routes = charter_server::sandbox::routes();
+    let routes = charter_sandbox::routes();
     assert!(routes.len() >= 30, "{}", routes.len());
     // A token for an agent whose grant allows only reports (purpose `reporting`).
     let store = app.store.clone();

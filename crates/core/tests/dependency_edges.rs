@@ -14,6 +14,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The use cases run over the store's traits (model ← store ← core).
     ("charter-core", &["charter-model", "authz", "charter-store"]),
     ("charter-tokens", &["charter-store", "authz"]),
+    // The simulated Ads API: its entities live in the store; the gateway (in the server) wraps
+    // its routes.
+    ("charter-sandbox", &["charter-model", "charter-store"]),
     // The UI: the model and the engine in the browser too (the grant editor's live preview);
     // the core and the store on the server only (the `ssr` feature).
     (
@@ -27,6 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "authz",
             "charter-core",
             "charter-model",
+            "charter-sandbox",
             "charter-store",
             "charter-tokens",
         ],

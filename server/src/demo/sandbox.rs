@@ -577,7 +577,7 @@ fn seed_reports(
             name: EntityName::parse(name)?,
             report_type: kind,
             time_unit: unit,
-            columns: crate::sandbox::reports::default_columns(kind, unit),
+            columns: charter_sandbox::reports::default_columns(kind, unit),
             start_date: yesterday - Duration::days(span - 1),
             end_date: yesterday,
             status: ReportStatus::Completed,
@@ -586,14 +586,14 @@ fn seed_reports(
             completed_at: Some(created + Duration::seconds(4)),
             payload: None,
         };
-        let data = crate::sandbox::reports::ReportData {
+        let data = charter_sandbox::reports::ReportData {
             campaigns: &seed.campaigns,
             ad_groups: &seed.ad_groups,
             keywords: &seed.keywords,
             targets: &seed.targets,
             currency: advertiser.currency(),
         };
-        let rows = crate::sandbox::reports::compute_rows(&job, &data);
+        let rows = charter_sandbox::reports::compute_rows(&job, &data);
         job.payload = Some(serde_json::Value::Array(rows).to_string());
         seed.reports.push(job);
     }

@@ -1,6 +1,6 @@
 //! The gateway (PEP) in front of the sandbox Ads API.
 //!
-//! [`sandbox_router`] mounts every route of [`crate::sandbox::routes`] behind [`gate`], so a
+//! [`sandbox_router`] mounts every route of [`charter_sandbox::routes`] behind [`gate`], so a
 //! handler only ever runs after an allow, with [`Decided`] in its request. The gate:
 //!
 //! 1. reads the bearer token and learns the account from it (its audience);
@@ -11,12 +11,12 @@
 //!    the spend reservation if the handler succeeded (2xx), or releases it otherwise.
 
 use super::{AuthzRequest, Enforcer, Problem, Reason};
-use crate::sandbox::{Decided, DescribeFn, DescribeInput, SandboxError};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use charter_sandbox::{Decided, DescribeFn, DescribeInput, SandboxError};
 use charter_store::DynStore;
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 /// Every sandbox route, each behind the gate. Unknown paths get a 404 problem.
 pub fn sandbox_router(enforcer: Enforcer, store: DynStore) -> Router {
     let mut router: Router<DynStore> = Router::new();
-    for route in crate::sandbox::routes() {
+    for route in charter_sandbox::routes() {
         let gate = RouteGate {
             enforcer: enforcer.clone(),
             action: route.action,

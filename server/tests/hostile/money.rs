@@ -5,8 +5,8 @@
 
 use crate::common::{self, Backend, Client, TestApp, spawn_app};
 use authz::AccessLevel;
+use charter_sandbox::money::EXPECTED_DAILY_CLICKS;
 use charter_server::demo;
-use charter_server::sandbox::money::EXPECTED_DAILY_CLICKS;
 use charter_store::model::*;
 use charter_store::{
     Campaign, CampaignId, EntityName, EntityState, LedgerEntry, NewAdGroup, NewAgent, NewCampaign,

@@ -5,7 +5,7 @@
 
 use crate::common::{self, Backend};
 use crate::money::{Rogue, campaign_body, rogue, sp_policy};
-use charter_server::sandbox::money::bid_commitment;
+use charter_sandbox::money::bid_commitment;
 use charter_store::model::*;
 use charter_store::{EntityState, KeywordId, Program, TargetId};
 use serde_json::json;

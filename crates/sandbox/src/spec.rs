@@ -26,7 +26,7 @@ pub struct Operation {
     /// The rule is documented in `sandbox/mod.rs`.
     pub amount_minor: Option<i64>,
     /// For calls that set a bid: the bid as a decimal in the advertiser's currency (e.g. `1.25`),
-    /// the value the gateway supplies as `ads:BidAmount` ([`authz::matrix::BID_KEY`], which a
+    /// the value the gateway supplies as `ads:BidAmount` (`authz::matrix::BID_KEY`, which a
     /// grant's bid cap compares). `None` for every other call.
     pub bid_amount: Option<String>,
 }
