@@ -40,8 +40,8 @@ backend_tests!(
 fn gated(
     route: Route,
     advertiser: Advertiser,
-    store: DynStore,
-) -> axum::routing::MethodRouter<DynStore> {
+    store: SandboxDb,
+) -> axum::routing::MethodRouter<SandboxDb> {
     let describe = route.describe;
     let action = route.action;
     route.handler.layer(axum::middleware::from_fn(
@@ -90,8 +90,8 @@ fn gated(
 }
 
 /// The sandbox router with every route gated for `advertiser`.
-fn router_for(advertiser: &Advertiser, store: &DynStore) -> Router {
-    let mut r: Router<DynStore> = Router::new();
+fn router_for(advertiser: &Advertiser, store: &SandboxDb) -> Router {
+    let mut r: Router<SandboxDb> = Router::new();
     for route in sandbox::routes() {
         let path = route.path;
         r = r.route(path, gated(route, advertiser.clone(), store.clone()));
@@ -115,7 +115,7 @@ impl Api {
         let store = app.store.clone();
         let adv = app.advertiser(NORTHWIND).await;
         let other = app.advertiser(HALCYON).await;
-        let router = router_for(&adv, &store);
+        let router = router_for(&adv, &(store.clone() as SandboxDb));
         Api {
             app,
             store,
@@ -128,7 +128,7 @@ impl Api {
     /// The same database, with every call for `adv` (and the account it acted for before as the
     /// other one).
     fn acting_for(mut self, adv: Advertiser) -> Api {
-        self.router = router_for(&adv, &self.store);
+        self.router = router_for(&adv, &(self.store.clone() as SandboxDb));
         self.other = std::mem::replace(&mut self.adv, adv);
         self
     }
@@ -307,7 +307,7 @@ async fn profiles_and_the_scope_header(backend: Backend) {
     // A handler never runs without a decision: mounted bare, it answers 500 and does nothing.
     let bare: Router = sandbox::routes()
         .into_iter()
-        .fold(Router::<DynStore>::new(), |r, route| {
+        .fold(Router::<SandboxDb>::new(), |r, route| {
             r.route(route.path, route.handler)
         })
         .with_state(api.store.clone());
@@ -1481,7 +1481,7 @@ fn case(
 async fn check(
     routes: &[Route],
     adv: &Advertiser,
-    store: &DynStore,
+    store: &SandboxDb,
     now: DateTime<Utc>,
     c: &Case,
 ) -> Option<&'static str> {
@@ -2310,7 +2310,10 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
     let routes = sandbox::routes();
     let mut answered = BTreeSet::new();
     for c in &cases {
-        if check(&routes, adv, store, now, c).await.is_some() {
+        if check(&routes, adv, &(store.clone() as SandboxDb), now, c)
+            .await
+            .is_some()
+        {
             answered.insert((c.method.to_string(), c.path));
         }
     }
@@ -2332,7 +2335,7 @@ async fn describe_gives_action_resource_and_amount(backend: Backend) {
         Value::Null,
         ok(format!("report/{}", report.id), None),
     );
-    check(&routes, adv, store, now, &download).await;
+    check(&routes, adv, &(store.clone() as SandboxDb), now, &download).await;
     answered.insert((download.method.to_string(), download.path));
     // Every route answered at least one case.
     for r in &routes {
@@ -2451,7 +2454,7 @@ async fn a_yen_account_counts_in_whole_yen(backend: Backend) {
         ),
     ];
     for c in &cases {
-        check(&routes, &jp, &api.store, now, c).await;
+        check(&routes, &jp, &(api.store.clone() as SandboxDb), now, c).await;
     }
 }
 
@@ -2485,7 +2488,7 @@ fn every_route_names_a_catalog_action_once() {
         );
     }
     // The gateway can mount them all on one router (same path, different methods merge).
-    let _router: Router<DynStore> = routes
+    let _router: Router<SandboxDb> = routes
         .into_iter()
         .fold(Router::new(), |r, route| r.route(route.path, route.handler));
 }

@@ -10,8 +10,8 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use charter_store::model::{Advertiser, AdvertiserId, ParseError};
 use charter_store::{
-    AdGroup, AdGroupId, AdGroupPatch, CampaignId, DynStore, EntityState, Listing, NewAdGroup,
-    Program, SandboxQuery,
+    AdGroup, AdGroupId, AdGroupPatch, CampaignId, EntityState, Listing, NewAdGroup, Program,
+    SandboxDb, SandboxQuery,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -84,7 +84,7 @@ fn plan_update(body: UpdateBody) -> Result<AdGroupPatch, SandboxError> {
 
 /// An ad group that can change: it and its campaign are not archived.
 pub(super) async fn check_open(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     g: &AdGroup,
 ) -> Result<(), SandboxError> {
@@ -104,7 +104,7 @@ pub(super) async fn check_open(
 /// The ad group a keyword or target goes in (named in its create body) or is in (to change
 /// it): found and open.
 pub(super) async fn open_ad_group(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     id: AdGroupId,
 ) -> Result<AdGroup, SandboxError> {
@@ -153,7 +153,7 @@ impl Child for AdGroup {
     }
 
     fn fetch<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: AdGroupId,
     ) -> impl Future<Output = charter_store::Result<Option<AdGroup>>> + Send + 'a {
@@ -161,7 +161,7 @@ impl Child for AdGroup {
     }
 
     fn fetch_all<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         query: &'a SandboxQuery,
     ) -> impl Future<Output = charter_store::Result<Listing<AdGroup>>> + Send + 'a {

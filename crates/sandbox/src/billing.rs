@@ -6,7 +6,7 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::extract::{Path, Query};
 use charter_store::model::Advertiser;
-use charter_store::{DynStore, Invoice, InvoiceId, InvoiceStatus, SandboxQuery};
+use charter_store::{Invoice, InvoiceId, InvoiceStatus, SandboxDb, SandboxQuery};
 use chrono::Utc;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ pub fn view(i: &Invoice) -> Value {
 }
 
 async fn find(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Invoice, SandboxError> {

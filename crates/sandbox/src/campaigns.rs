@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use charter_store::model::Advertiser;
 use charter_store::{
-    Campaign, CampaignId, CampaignPatch, DynStore, EntityState, NewCampaign, Program,
+    Campaign, CampaignId, CampaignPatch, EntityState, NewCampaign, Program, SandboxDb,
     TargetingType, Written,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -250,7 +250,7 @@ fn plan_update(
 }
 
 async fn find<P: Product>(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Campaign, SandboxError> {
@@ -263,7 +263,7 @@ async fn find<P: Product>(
 
 /// The campaign to change: found and not archived.
 async fn find_open<P: Product>(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Campaign, SandboxError> {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use charter_store::model::{Advertiser, AdvertiserId, ParseError};
-use charter_store::{DynStore, Listing, SandboxQuery, Written};
+use charter_store::{Listing, SandboxDb, SandboxQuery, Written};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,13 +41,13 @@ pub trait Child: Sized + Send + Sync + 'static {
     fn view(&self, currency: Currency) -> Value;
     /// One of the account's, by id.
     fn fetch<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: Self::Id,
     ) -> impl Future<Output = charter_store::Result<Option<Self>>> + Send + 'a;
     /// A window of the account's that match `query`.
     fn fetch_all<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         query: &'a SandboxQuery,
     ) -> impl Future<Output = charter_store::Result<Listing<Self>>> + Send + 'a;
@@ -70,7 +70,7 @@ pub fn path_of<T: Child>(params: &BTreeMap<String, String>) -> Result<T::Id, San
 
 /// The entity the path names: found on this account, else a 404.
 pub async fn find<T: Child>(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<T, SandboxError> {

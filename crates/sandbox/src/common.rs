@@ -8,7 +8,7 @@ pub use charter_model::Currency;
 use charter_model::money;
 use charter_store::model::Advertiser;
 use charter_store::{
-    AdGroupId, CampaignId, DynStore, EntityName, EntityState, ProfileId, SandboxQuery,
+    AdGroupId, CampaignId, EntityName, EntityState, ProfileId, SandboxDb, SandboxQuery,
 };
 use chrono::NaiveDate;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
@@ -28,7 +28,7 @@ pub const SCOPE_HEADER: &str = "Amazon-Advertising-API-Scope";
 /// not this account's profile.
 pub struct Account {
     pub decided: Decided,
-    pub store: DynStore,
+    pub store: SandboxDb,
 }
 
 impl Account {
@@ -47,12 +47,12 @@ impl Account {
     }
 }
 
-impl FromRequestParts<DynStore> for Account {
+impl FromRequestParts<SandboxDb> for Account {
     type Rejection = SandboxError;
 
     async fn from_request_parts(
         parts: &mut http::request::Parts,
-        store: &DynStore,
+        store: &SandboxDb,
     ) -> Result<Self, SandboxError> {
         let Some(decided) = parts.extensions.get::<Decided>().cloned() else {
             tracing::error!(path = %parts.uri.path(), "sandbox handler reached without a decision");

@@ -8,8 +8,8 @@ use super::spec::SandboxError;
 use super::targeting::Targeting;
 use charter_store::model::{AdvertiserId, ParseError};
 use charter_store::{
-    AdGroupId, BidPatch, CampaignId, Check, DynStore, EntityState, Keyword, KeywordId, KeywordText,
-    Listing, MatchType, NewKeyword, Program, SandboxQuery, Written,
+    AdGroupId, BidPatch, CampaignId, Check, EntityState, Keyword, KeywordId, KeywordText, Listing,
+    MatchType, NewKeyword, Program, SandboxDb, SandboxQuery, Written,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -97,7 +97,7 @@ impl Child for Keyword {
     }
 
     fn fetch<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: KeywordId,
     ) -> impl Future<Output = charter_store::Result<Option<Keyword>>> + Send + 'a {
@@ -105,7 +105,7 @@ impl Child for Keyword {
     }
 
     fn fetch_all<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         query: &'a SandboxQuery,
     ) -> impl Future<Output = charter_store::Result<Listing<Keyword>>> + Send + 'a {
@@ -134,7 +134,7 @@ impl Targeting for Keyword {
     }
 
     fn insert<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         new: NewKeyword,
     ) -> impl Future<Output = charter_store::Result<Written<Keyword>>> + Send + 'a {
@@ -142,7 +142,7 @@ impl Targeting for Keyword {
     }
 
     fn update_if<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: KeywordId,
         patch: &'a BidPatch,

@@ -6,7 +6,7 @@ use super::spec::{BoxFuture, DescribeInput, Operation, Route, SandboxError};
 use axum::Json;
 use axum::extract::Path;
 use charter_store::model::Advertiser;
-use charter_store::{DynStore, Profile, ProfileId};
+use charter_store::{Profile, ProfileId, SandboxDb};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ pub fn view(p: &Profile, advertiser: &Advertiser) -> Value {
 
 /// The account's profile; `NotFound` when it has none.
 pub(super) async fn own(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
 ) -> Result<Profile, SandboxError> {
     store
@@ -62,7 +62,7 @@ pub(super) async fn own(
 }
 
 async fn find(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<Profile, SandboxError> {

@@ -15,8 +15,8 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use charter_store::model::Advertiser;
 use charter_store::{
-    AdGroup, Campaign, DynStore, EntityState, Keyword, NewReport, Program, ReportId, ReportJob,
-    ReportStatus, ReportType, SandboxQuery, Target, TimeUnit,
+    AdGroup, Campaign, EntityState, Keyword, NewReport, Program, ReportId, ReportJob, ReportStatus,
+    ReportType, SandboxDb, SandboxQuery, Target, TimeUnit,
 };
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::Deserialize;
@@ -306,7 +306,7 @@ pub fn view(r: &ReportJob) -> Value {
 }
 
 async fn find(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<ReportJob, SandboxError> {
@@ -642,7 +642,7 @@ fn targeting_rows(job: &ReportJob, clauses: &[Clause<'_>], currency: Currency) -
 
 /// Computes a job's rows from the store's current data.
 async fn compute(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     job: &ReportJob,
 ) -> Result<String, SandboxError> {

@@ -7,7 +7,7 @@
 
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
-use charter_store::DynStore;
+use charter_store::SandboxDb;
 use charter_store::model::{Advertiser, AgentId, GrantId};
 use chrono::{DateTime, Utc};
 use http::Method;
@@ -39,7 +39,7 @@ pub struct DescribeInput<'a> {
     pub params: &'a BTreeMap<String, String>,
     /// The JSON body (`Value::Null` when empty).
     pub body: &'a serde_json::Value,
-    pub store: &'a DynStore,
+    pub store: &'a SandboxDb,
     pub now: DateTime<Utc>,
 }
 
@@ -60,12 +60,12 @@ pub struct Route {
     pub action: &'static str,
     pub describe: DescribeFn,
     /// The handler. It takes `Extension<Decided>`, so it cannot run without a decision.
-    pub handler: MethodRouter<DynStore>,
+    pub handler: MethodRouter<SandboxDb>,
 }
 
 impl Route {
     /// A `GET` route to `handler`.
-    pub fn get<H: Handler<T, DynStore>, T: 'static>(
+    pub fn get<H: Handler<T, SandboxDb>, T: 'static>(
         path: &'static str,
         action: &'static str,
         describe: DescribeFn,
@@ -75,7 +75,7 @@ impl Route {
     }
 
     /// A `POST` route to `handler`.
-    pub fn post<H: Handler<T, DynStore>, T: 'static>(
+    pub fn post<H: Handler<T, SandboxDb>, T: 'static>(
         path: &'static str,
         action: &'static str,
         describe: DescribeFn,
@@ -85,7 +85,7 @@ impl Route {
     }
 
     /// A `PUT` route to `handler`.
-    pub fn put<H: Handler<T, DynStore>, T: 'static>(
+    pub fn put<H: Handler<T, SandboxDb>, T: 'static>(
         path: &'static str,
         action: &'static str,
         describe: DescribeFn,
@@ -99,7 +99,7 @@ impl Route {
         path: &'static str,
         action: &'static str,
         describe: DescribeFn,
-        handler: MethodRouter<DynStore>,
+        handler: MethodRouter<SandboxDb>,
     ) -> Self {
         Self {
             method,

@@ -12,7 +12,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use charter_store::model::{Advertiser, AdvertiserId};
-use charter_store::{AdGroup, BidPatch, Bidded, CampaignId, Check, DynStore, EntityState, Written};
+use charter_store::{
+    AdGroup, BidPatch, Bidded, CampaignId, Check, EntityState, SandboxDb, Written,
+};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -35,13 +37,13 @@ pub trait Targeting: Child + Bidded {
     fn plan_create(body: Self::CreateBody, now: DateTime<Utc>) -> Result<Self::New, SandboxError>;
     /// Creates it; `NotFound` for an unknown ad group.
     fn insert<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         new: Self::New,
     ) -> impl Future<Output = charter_store::Result<Written<Self>>> + Send + 'a;
     /// Changes it by `patch` if `check` accepts it as it stands in the write transaction.
     fn update_if<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: Self::Id,
         patch: &'a BidPatch,
@@ -117,7 +119,7 @@ fn check_campaign(given: Option<CampaignId>, actual: CampaignId) -> Result<(), S
 
 /// A create body, planned, and the open ad group it goes in (its campaign checked).
 async fn plan<T: Targeting>(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     body: T::CreateBody,
     now: DateTime<Utc>,
@@ -132,7 +134,7 @@ async fn plan<T: Targeting>(
 /// The keyword or target to change: found, and neither it nor its ad group or campaign
 /// archived.
 async fn find_open<T: Targeting>(
-    store: &DynStore,
+    store: &SandboxDb,
     advertiser: &Advertiser,
     params: &BTreeMap<String, String>,
 ) -> Result<T, SandboxError> {

@@ -9,8 +9,8 @@ use super::spec::SandboxError;
 use super::targeting::Targeting;
 use charter_store::model::{AdvertiserId, ParseError};
 use charter_store::{
-    AdGroupId, BidPatch, CampaignId, Check, DynStore, EntityState, ExpressionType, Listing,
-    NewTarget, Program, SandboxQuery, Target, TargetExpression, TargetId, Written,
+    AdGroupId, BidPatch, CampaignId, Check, EntityState, ExpressionType, Listing, NewTarget,
+    Program, SandboxDb, SandboxQuery, Target, TargetExpression, TargetId, Written,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -88,7 +88,7 @@ impl Child for Target {
     }
 
     fn fetch<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: TargetId,
     ) -> impl Future<Output = charter_store::Result<Option<Target>>> + Send + 'a {
@@ -96,7 +96,7 @@ impl Child for Target {
     }
 
     fn fetch_all<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         query: &'a SandboxQuery,
     ) -> impl Future<Output = charter_store::Result<Listing<Target>>> + Send + 'a {
@@ -131,7 +131,7 @@ impl Targeting for Target {
     }
 
     fn insert<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         new: NewTarget,
     ) -> impl Future<Output = charter_store::Result<Written<Target>>> + Send + 'a {
@@ -139,7 +139,7 @@ impl Targeting for Target {
     }
 
     fn update_if<'a>(
-        store: &'a DynStore,
+        store: &'a SandboxDb,
         advertiser: &'a AdvertiserId,
         id: TargetId,
         patch: &'a BidPatch,

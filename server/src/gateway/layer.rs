@@ -17,7 +17,7 @@ use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use charter_sandbox::{Decided, DescribeFn, DescribeInput, SandboxError};
-use charter_store::DynStore;
+use charter_store::SandboxDb;
 use chrono::Utc;
 use std::collections::BTreeMap;
 
@@ -45,8 +45,8 @@ pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 }
 
 /// Every sandbox route, each behind the gate. Unknown paths get a 404 problem.
-pub fn sandbox_router(enforcer: Enforcer, store: DynStore) -> Router {
-    let mut router: Router<DynStore> = Router::new();
+pub fn sandbox_router(enforcer: Enforcer, store: SandboxDb) -> Router {
+    let mut router: Router<SandboxDb> = Router::new();
     for route in charter_sandbox::routes() {
         let gate = RouteGate {
             enforcer: enforcer.clone(),
@@ -127,7 +127,7 @@ async fn gate(State(gate): State<RouteGate>, req: Request, next: Next) -> Respon
                 .collect(),
             Err(_) => BTreeMap::new(),
         };
-    let store = gate.enforcer.store.clone();
+    let store: SandboxDb = gate.enforcer.store.clone();
     let op = match (gate.describe)(DescribeInput {
         advertiser: &advertiser,
         params: &params,

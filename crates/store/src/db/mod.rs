@@ -42,6 +42,10 @@ pub use throttle::*;
 /// The store as the rest of the server holds it.
 pub type DynStore = Arc<dyn Store>;
 
+/// The part of the store the sandbox Ads API sees: its own entities and nothing else (a
+/// [`DynStore`] coerces to it).
+pub type SandboxDb = Arc<dyn SandboxStore>;
+
 /// An audit event to append; `Store` methods build these for their own changes.
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent {
