@@ -105,6 +105,7 @@ impl From<charter_store::StoreError> for AppError {
             E::Invalid(p) => AppError::BadRequest(p.to_string()),
             E::Caps(c) => AppError::BadRequest(format!("caps: {c}")),
             E::Limit(why) => AppError::BadRequest(why),
+            e @ E::Revoked => AppError::BadRequest(e.to_string()),
             other => {
                 tracing::error!(error = %other, "store error");
                 AppError::Internal

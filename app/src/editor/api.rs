@@ -165,11 +165,6 @@ pub async fn save_grant_version(
         data,
     } = load(&person, &advertiser_id, &agent_id).await?;
     let grant = detail.grant;
-    if grant.status == GrantStatus::Revoked {
-        return Err(AppError::BadRequest(
-            "this grant is revoked and cannot be changed; the partner must ask again".into(),
-        ));
-    }
     let note = parse_optional_text("note", note.as_deref(), 500)?;
     let draft = EditorDraft {
         cells: cells.unwrap_or_default(),

@@ -14,6 +14,7 @@ backend_tests!(
     concurrent_raise_and_enable_never_under_reserve,
     concurrent_bid_changes_never_under_reserve,
     two_editors_saving_one_version_cannot_both_win,
+    a_save_racing_a_revocation_never_brings_the_grant_back,
 );
 
 /// Rounds of the race; each round is one fresh paused campaign and two concurrent updates.
@@ -256,4 +257,86 @@ async fn two_editors_saving_one_version_cannot_both_win(backend: Backend) {
             refused[0].2
         );
     }
+}
+
+/// A save racing a revocation never brings the grant back: whichever lands first, the grant
+/// ends revoked; a save that lands after the revocation is refused and says why, and changes
+/// nothing (the version stays).
+async fn a_save_racing_a_revocation_never_brings_the_grant_back(backend: Backend) {
+    use charter_server::demo;
+    use common::post;
+    let app = common::spawn_app(backend).await;
+    let adv = app.advertiser(demo::NORTHWIND).await;
+    let q = AgentQuery::parse(Some("Bid Pilot"), None, None, None).expect("query");
+    let agent = app
+        .store
+        .list_agent_grants(&adv.id, &q)
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .find(|r| r.agent_name == "Bid Pilot")
+        .expect("Bid Pilot")
+        .agent_id;
+    let (owner, owner_csrf) = app.signed_in(demo::OWNER).await;
+    let (admin, admin_csrf) = app.signed_in(demo::ADMIN).await;
+    let resources =
+        charter_store::model::arn::resource(adv.marketplace, adv.id.as_str(), "campaign", "*");
+    let (adv_s, agent_s) = (adv.id.to_string(), agent.to_string());
+    let grant = || async {
+        app.store
+            .grant_for(&adv.id, &agent)
+            .await
+            .expect("grant")
+            .expect("a grant")
+    };
+    let save = |base: u32| {
+        let (owner, owner_csrf) = (&owner, &owner_csrf);
+        let (adv_s, agent_s, resources) = (&adv_s, &agent_s, &resources);
+        async move {
+            let base = base.to_string();
+            let fields = [
+                ("cells[]", "sp:List"),
+                ("cells[]", "sp:Read"),
+                ("advertiser_id", adv_s.as_str()),
+                ("agent_id", agent_s.as_str()),
+                ("base_version", base.as_str()),
+                ("resources", resources.as_str()),
+            ];
+            let res = post(owner, owner_csrf, "/api/save_grant_version", &fields).await;
+            let status = res.status().as_u16();
+            let to = common::location(&res);
+            (status, to, res.text().await.unwrap_or_default())
+        }
+    };
+    let base = grant().await.version;
+    let revoke = async {
+        let fields = [
+            ("advertiser_id", adv_s.as_str()),
+            ("agent_id", agent_s.as_str()),
+            ("reason", "stop now"),
+        ];
+        post(&admin, &admin_csrf, "/api/revoke_grant", &fields)
+            .await
+            .status()
+            .as_u16()
+    };
+    let (saved, revoked) = tokio::join!(save(base), revoke);
+    assert_eq!(revoked, 302, "the revocation lands");
+    let after = grant().await;
+    assert_eq!(after.status, GrantStatus::Revoked, "{saved:?}");
+    let refusal = "this grant is revoked and cannot be changed; the partner must ask again";
+    assert!(
+        (saved.0 == 302 && saved.1.contains("notice=grant_updated"))
+            || (saved.0 == 400 && saved.2.contains(refusal)),
+        "the save either landed first or was refused saying why: {saved:?}"
+    );
+    // Any later save, from the version as it now stands, is refused, says why, and changes
+    // nothing.
+    let version = after.version;
+    let late = save(version).await;
+    assert_eq!(late.0, 400, "{late:?}");
+    assert!(late.2.contains(refusal), "{}", late.2);
+    let last = grant().await;
+    assert_eq!((last.status, last.version), (GrantStatus::Revoked, version));
 }

@@ -26,6 +26,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed: {0}")]
     Password(String),
+    /// A change to a revoked grant: it stays revoked, and only a new access request (approved
+    /// again) brings the agent back.
+    #[error("this grant is revoked and cannot be changed; the partner must ask again")]
+    Revoked,
     /// A change made from version `base` of a grant that is now version `current`.
     #[error("the grant is now version {current}, not version {base}")]
     Stale { base: u32, current: u32 },

@@ -160,7 +160,7 @@ macro_rules! grant_store {
                     return Err(StoreError::NotFound);
                 };
                 if before.status == GrantStatus::Revoked {
-                    return Err(StoreError::Conflict("a revoked grant cannot be changed: a revoked grant"));
+                    return Err(StoreError::Revoked);
                 }
                 if let Some(base) = base.filter(|b| *b != before.version) {
                     return Err(StoreError::Stale { base, current: before.version });
