@@ -10,27 +10,7 @@ use app::enforce::money::format_minor;
 use charter_server::demo;
 use charter_store::model::*;
 use chrono::Utc;
-use common::{Backend, Client, TestApp, location, post, spawn_app};
-
-async fn agent_named(app: &TestApp, adv: &Advertiser, name: &str) -> (Agent, Grant) {
-    let q = AgentQuery::parse(Some(name), None, None, None).expect("query");
-    let row = app
-        .store
-        .list_agent_grants(&adv.id, &q)
-        .await
-        .expect("list")
-        .items
-        .into_iter()
-        .find(|r| r.agent_name == name)
-        .unwrap_or_else(|| panic!("{name} on {}", adv.name));
-    let detail = app
-        .store
-        .agent_detail(&adv.id, &row.agent_id)
-        .await
-        .expect("detail")
-        .expect("agent");
-    (detail.agent, detail.grant)
-}
+use common::{Backend, Client, location, post, spawn_app};
 
 /// Text with the HTML entities Leptos writes for text nodes decoded (enough for these pages).
 fn text(html: &str) -> String {
@@ -50,7 +30,7 @@ async fn page(c: &Client, path: &str) -> String {
 async fn agent_page_shows_spend_ledger_and_breaker(backend: Backend) {
     let app = spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
-    let (pilot, pilot_grant) = agent_named(&app, &adv, "Bid Pilot").await;
+    let (pilot, pilot_grant) = app.agent_named(&adv, "Bid Pilot").await;
     let (c, _csrf) = app.signed_in(demo::OWNER).await;
     let html = page(&c, &format!("/accounts/{}/agents/{}", adv.id, pilot.id)).await;
 
@@ -130,7 +110,7 @@ async fn agent_page_shows_spend_ledger_and_breaker(backend: Backend) {
     assert!(html.contains("Save caps"), "owners can change caps");
 
     // Bid Guard's breaker is terminated in the demo: banner on every account page, a reset.
-    let (guard, guard_grant) = agent_named(&app, &adv, "Bid Guard").await;
+    let (guard, guard_grant) = app.agent_named(&adv, "Bid Guard").await;
     let rec = app.store.breaker(&guard_grant.id).await.unwrap();
     assert_eq!(rec.state, BreakerState::Terminated);
     assert_eq!(rec.trips, 3);
@@ -166,7 +146,7 @@ async fn agent_page_shows_spend_ledger_and_breaker(backend: Backend) {
 async fn caps_and_thresholds_are_checked_and_audited(backend: Backend) {
     let app = spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
-    let (pilot, grant) = agent_named(&app, &adv, "Bid Pilot").await;
+    let (pilot, grant) = app.agent_named(&adv, "Bid Pilot").await;
     let (c, csrf) = app.signed_in(demo::OWNER).await;
     let (adv_id, agent_id) = (adv.id.to_string(), pilot.id.to_string());
     let caps = |d: &'static str, m: &'static str, l: &'static str| {
@@ -329,7 +309,7 @@ async fn caps_and_thresholds_are_checked_and_audited(backend: Backend) {
 async fn owner_resets_a_terminated_breaker(backend: Backend) {
     let app = spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
-    let (guard, grant) = agent_named(&app, &adv, "Bid Guard").await;
+    let (guard, grant) = app.agent_named(&adv, "Bid Guard").await;
     let fields = [
         ("advertiser_id", adv.id.as_str()),
         ("agent_id", guard.id.as_str()),

@@ -246,6 +246,27 @@ impl TestApp {
             .expect("demo advertiser")
     }
 
+    /// The agent named `name` on the account, with its grant there.
+    pub async fn agent_named(&self, adv: &Advertiser, name: &str) -> (Agent, Grant) {
+        let q = AgentQuery::parse(Some(name), None, None, None).expect("query");
+        let row = self
+            .store
+            .list_agent_grants(&adv.id, &q)
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .find(|r| r.agent_name == name)
+            .unwrap_or_else(|| panic!("{name} on {}", adv.name));
+        let detail = self
+            .store
+            .agent_detail(&adv.id, &row.agent_id)
+            .await
+            .expect("detail")
+            .expect("agent");
+        (detail.agent, detail.grant)
+    }
+
     /// The first agent on an account with the given grant status.
     pub async fn agent_with_status(
         &self,

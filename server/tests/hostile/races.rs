@@ -173,26 +173,11 @@ async fn bid_of(r: &Rogue, kind: &str, id: &str) -> i64 {
 /// first (the grant went to `v + 2` and the first editor's change was lost without a word).
 async fn two_editors_saving_one_version_cannot_both_win(backend: Backend) {
     use charter_server::demo;
-    use common::post;
     let app = common::spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
-    let q = AgentQuery::parse(Some("Bid Pilot"), None, None, None).expect("query");
-    let row = app
-        .store
-        .list_agent_grants(&adv.id, &q)
-        .await
-        .expect("list")
-        .items;
-    let agent = row
-        .into_iter()
-        .find(|r| r.agent_name == "Bid Pilot")
-        .expect("Bid Pilot")
-        .agent_id;
+    let agent = app.agent_named(&adv, "Bid Pilot").await.0.id;
     let (owner, owner_csrf) = app.signed_in(demo::OWNER).await;
     let (admin, admin_csrf) = app.signed_in(demo::ADMIN).await;
-    let resources =
-        charter_store::model::arn::resource(adv.marketplace, adv.id.as_str(), "campaign", "*");
-    let (adv_s, agent_s) = (adv.id.to_string(), agent.to_string());
     for round in 0..8 {
         let before = app
             .store
@@ -200,29 +185,12 @@ async fn two_editors_saving_one_version_cannot_both_win(backend: Backend) {
             .await
             .expect("grant")
             .expect("a grant");
-        let base = before.version.to_string();
-        let save = |c, csrf, note: String| {
-            let (adv_s, agent_s, base, resources) = (&adv_s, &agent_s, &base, &resources);
-            async move {
-                // A clean narrowing to reading Sponsored Products, the same for both.
-                let fields = [
-                    ("cells[]", "sp:List"),
-                    ("cells[]", "sp:Read"),
-                    ("advertiser_id", adv_s.as_str()),
-                    ("agent_id", agent_s.as_str()),
-                    ("base_version", base.as_str()),
-                    ("resources", resources.as_str()),
-                    ("note", note.as_str()),
-                ];
-                let res = post(c, csrf, "/api/save_grant_version", &fields).await;
-                let status = res.status().as_u16();
-                let to = common::location(&res);
-                (status, to, res.text().await.unwrap_or_default())
-            }
-        };
+        // A clean narrowing, the same for both.
+        let (owner_note, admin_note) = (format!("owner {round}"), format!("admin {round}"));
+        let v = before.version;
         let (a, b) = tokio::join!(
-            save(&owner, &owner_csrf, format!("owner {round}")),
-            save(&admin, &admin_csrf, format!("admin {round}"))
+            save_narrowing(&owner, &owner_csrf, &adv, &agent, v, &owner_note),
+            save_narrowing(&admin, &admin_csrf, &adv, &agent, v, &admin_note)
         );
         let saved = [&a, &b]
             .iter()
@@ -267,21 +235,9 @@ async fn a_save_racing_a_revocation_never_brings_the_grant_back(backend: Backend
     use common::post;
     let app = common::spawn_app(backend).await;
     let adv = app.advertiser(demo::NORTHWIND).await;
-    let q = AgentQuery::parse(Some("Bid Pilot"), None, None, None).expect("query");
-    let agent = app
-        .store
-        .list_agent_grants(&adv.id, &q)
-        .await
-        .expect("list")
-        .items
-        .into_iter()
-        .find(|r| r.agent_name == "Bid Pilot")
-        .expect("Bid Pilot")
-        .agent_id;
+    let agent = app.agent_named(&adv, "Bid Pilot").await.0.id;
     let (owner, owner_csrf) = app.signed_in(demo::OWNER).await;
     let (admin, admin_csrf) = app.signed_in(demo::ADMIN).await;
-    let resources =
-        charter_store::model::arn::resource(adv.marketplace, adv.id.as_str(), "campaign", "*");
     let (adv_s, agent_s) = (adv.id.to_string(), agent.to_string());
     let grant = || async {
         app.store
@@ -290,25 +246,7 @@ async fn a_save_racing_a_revocation_never_brings_the_grant_back(backend: Backend
             .expect("grant")
             .expect("a grant")
     };
-    let save = |base: u32| {
-        let (owner, owner_csrf) = (&owner, &owner_csrf);
-        let (adv_s, agent_s, resources) = (&adv_s, &agent_s, &resources);
-        async move {
-            let base = base.to_string();
-            let fields = [
-                ("cells[]", "sp:List"),
-                ("cells[]", "sp:Read"),
-                ("advertiser_id", adv_s.as_str()),
-                ("agent_id", agent_s.as_str()),
-                ("base_version", base.as_str()),
-                ("resources", resources.as_str()),
-            ];
-            let res = post(owner, owner_csrf, "/api/save_grant_version", &fields).await;
-            let status = res.status().as_u16();
-            let to = common::location(&res);
-            (status, to, res.text().await.unwrap_or_default())
-        }
-    };
+    let save = |base: u32| save_narrowing(&owner, &owner_csrf, &adv, &agent, base, "");
     let base = grant().await.version;
     let revoke = async {
         let fields = [
@@ -339,4 +277,34 @@ async fn a_save_racing_a_revocation_never_brings_the_grant_back(backend: Backend
     assert!(late.2.contains(refusal), "{}", late.2);
     let last = grant().await;
     assert_eq!((last.status, last.version), (GrantStatus::Revoked, version));
+}
+
+/// What the editor's save answered: the status, where it redirects, the body.
+type Saved = (u16, String, String);
+
+/// The editor's save of a clean narrowing of `agent`'s grant to reading Sponsored Products
+/// campaigns, made from version `base`.
+async fn save_narrowing(
+    c: &common::Client,
+    csrf: &str,
+    adv: &Advertiser,
+    agent: &AgentId,
+    base: u32,
+    note: &str,
+) -> Saved {
+    let resources = arn::resource(adv.marketplace, adv.id.as_str(), "campaign", "*");
+    let (adv_s, agent_s, base) = (adv.id.to_string(), agent.to_string(), base.to_string());
+    let fields = [
+        ("cells[]", "sp:List"),
+        ("cells[]", "sp:Read"),
+        ("advertiser_id", adv_s.as_str()),
+        ("agent_id", agent_s.as_str()),
+        ("base_version", base.as_str()),
+        ("resources", resources.as_str()),
+        ("note", note),
+    ];
+    let res = common::post(c, csrf, "/api/save_grant_version", &fields).await;
+    let status = res.status().as_u16();
+    let to = common::location(&res);
+    (status, to, res.text().await.unwrap_or_default())
 }
