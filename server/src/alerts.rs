@@ -15,9 +15,10 @@
 use crate::gateway::Subject;
 use app::enforce::webhook::{ResolvedWebhook, WebhookHost, WebhookPolicy};
 use charter_store::model::BreakerState;
-use charter_store::{BreakerRecord, DynStore};
+use charter_store::{BreakerRecord, EnforcementStore};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::Arc;
 
 /// The signature header of webhook deliveries.
 pub const SIGNATURE_HEADER: &str = "charter-signature";
@@ -67,7 +68,8 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance_secs:
 /// Sends breaker alerts.
 #[derive(Clone)]
 pub struct Alerts {
-    store: DynStore,
+    /// Only the enforcement state (the account's webhook).
+    store: Arc<dyn EnforcementStore>,
     policy: WebhookPolicy,
 }
 
@@ -88,11 +90,11 @@ fn pinned_client(hook: &ResolvedWebhook) -> Option<reqwest::Client> {
 }
 
 impl Alerts {
-    pub fn new(store: DynStore) -> Alerts {
+    pub fn new(store: Arc<dyn EnforcementStore>) -> Alerts {
         Alerts::with_policy(store, WebhookPolicy::default())
     }
 
-    pub fn with_policy(store: DynStore, policy: WebhookPolicy) -> Alerts {
+    pub fn with_policy(store: Arc<dyn EnforcementStore>, policy: WebhookPolicy) -> Alerts {
         Alerts { store, policy }
     }
 

@@ -144,7 +144,7 @@ pub async fn prepare_database_with(
     db.migrate().await?;
     sessions::AnySessionStore::new(&db).migrate().await?;
     // The first token-signing key is made here, before any server starts.
-    tokens::KeyRing::ensure_one(&db.store(), key_encryption).await?;
+    tokens::KeyRing::ensure_one(&*db.store(), key_encryption).await?;
     if seed_demo && db.store().is_empty().await? {
         tracing::info!("empty database: seeding demo data");
         demo::seed(&db.store(), demo::SeedOptions::default()).await?;

@@ -287,16 +287,16 @@ async fn run(command: Command) -> charter_server::anyhow_like::Result<()> {
             .await?;
             let store = database.store();
             let ring =
-                charter_server::tokens::KeyRing::load_or_create_sealed(&store, key_encryption)
+                charter_server::tokens::KeyRing::load_or_create_sealed(&*store, key_encryption)
                     .await?;
             match action {
                 KeysAction::List => {}
                 KeysAction::Rotate => {
-                    let kid = ring.rotate(&store).await?;
+                    let kid = ring.rotate(&*store).await?;
                     eprintln!("key {kid} is now the active signing key");
                 }
                 KeysAction::Retire { kid } => {
-                    ring.retire(&store, kid).await?;
+                    ring.retire(&*store, kid).await?;
                     eprintln!("key {kid} is retired");
                 }
             }

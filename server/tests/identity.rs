@@ -1228,7 +1228,7 @@ async fn signing_keys_rotate_and_retire() {
     let old = f.root_token().await;
     let svc = f.service(3).await;
     let old_kid = svc.keys.active().0;
-    let new_kid = svc.keys.rotate(&f.app.store).await.unwrap();
+    let new_kid = svc.keys.rotate(&*f.app.store).await.unwrap();
     assert_ne!(old_kid, new_kid);
     let claims = svc
         .verify(&old, None, None, Utc::now())
@@ -1251,7 +1251,7 @@ async fn signing_keys_rotate_and_retire() {
         .map(|k| k["kid"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(kids, vec![old_kid.to_string(), new_kid.to_string()]);
-    svc.keys.retire(&f.app.store, old_kid).await.unwrap();
+    svc.keys.retire(&*f.app.store, old_kid).await.unwrap();
     assert_eq!(
         svc.verify(&old, None, None, Utc::now()).await.unwrap_err(),
         TokenError::UnknownKey(old_kid.to_string())

@@ -13,7 +13,7 @@
 //! denials per minute, spend per hour) are per process: with several processes, each enforces
 //! the thresholds on the traffic it sees.
 
-use charter_store::DynStore;
+use charter_store::EnforcementStore;
 use charter_store::model::*;
 use charter_store::{BreakerConfig, BreakerRecord, SpendLimits};
 use chrono::{DateTime, Duration, Utc};
@@ -76,7 +76,8 @@ impl Live {
 /// Every grant's breaker, as this process sees it.
 #[derive(Clone)]
 pub struct Breakers {
-    store: DynStore,
+    /// Only the enforcement state (breakers and caps).
+    store: Arc<dyn EnforcementStore>,
     live: Arc<Mutex<HashMap<GrantId, Live>>>,
 }
 
@@ -94,7 +95,7 @@ fn open_verdict(rec: &BreakerRecord, now: DateTime<Utc>) -> Verdict {
 }
 
 impl Breakers {
-    pub fn new(store: DynStore) -> Breakers {
+    pub fn new(store: Arc<dyn EnforcementStore>) -> Breakers {
         Breakers {
             store,
             live: Arc::new(Mutex::new(HashMap::new())),

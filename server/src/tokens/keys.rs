@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use biscuit_auth::builder::Algorithm;
 use biscuit_auth::{KeyPair, PrivateKey, PublicKey};
-use charter_store::{DynStore, SigningKeyRecord, StoreError};
+use charter_store::{IdentityStore, SigningKeyRecord, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -99,7 +99,7 @@ pub fn watch(
             let Some(tokens) = weak.upgrade() else {
                 return;
             };
-            if let Err(e) = tokens.keys.refresh(&tokens.store).await {
+            if let Err(e) = tokens.keys.refresh(&*tokens.store).await {
                 tracing::warn!(error = %e, "signing keys could not be re-read");
             }
         }
@@ -108,14 +108,14 @@ pub fn watch(
 
 impl KeyRing {
     /// Loads the keys (stored in plain text), creating the first one on an empty database.
-    pub async fn load_or_create(store: &DynStore) -> Result<KeyRing, StoreError> {
+    pub async fn load_or_create(store: &dyn IdentityStore) -> Result<KeyRing, StoreError> {
         KeyRing::load_or_create_sealed(store, None).await
     }
 
     /// Loads the keys, decrypting them with `sealing`; with a key-encryption key, keys still in
     /// plain text are encrypted in place first, and new keys are stored encrypted.
     pub async fn load_or_create_sealed(
-        store: &DynStore,
+        store: &dyn IdentityStore,
         sealing: Option<KeyEncryptionKey>,
     ) -> Result<KeyRing, StoreError> {
         let ring = KeyRing {
@@ -133,7 +133,7 @@ impl KeyRing {
     /// Makes sure the database holds a key without reading any (so commands that sign nothing
     /// need no key-encryption key): creates the first one on an empty database.
     pub async fn ensure_one(
-        store: &DynStore,
+        store: &dyn IdentityStore,
         sealing: Option<KeyEncryptionKey>,
     ) -> Result<(), StoreError> {
         if store.signing_keys().await?.is_empty() {
@@ -147,7 +147,7 @@ impl KeyRing {
     }
 
     /// Encrypts every key still stored in plain text (when this ring has a key-encryption key).
-    async fn seal_plain_keys(&self, store: &DynStore) -> Result<(), StoreError> {
+    async fn seal_plain_keys(&self, store: &dyn IdentityStore) -> Result<(), StoreError> {
         let Some(kek) = &self.sealing else {
             return Ok(());
         };
@@ -175,7 +175,7 @@ impl KeyRing {
     }
 
     /// Re-reads the keys (after another process rotated).
-    pub async fn reload(&self, store: &DynStore) -> Result<(), StoreError> {
+    pub async fn reload(&self, store: &dyn IdentityStore) -> Result<(), StoreError> {
         let mut fresh = BTreeMap::new();
         for r in store.signing_keys().await? {
             fresh.insert(r.kid, entry(&r, self.sealing.as_ref())?);
@@ -189,7 +189,7 @@ impl KeyRing {
 
     /// Re-reads the key list and rebuilds the ring when a key was added or retired since the
     /// last read.
-    pub async fn refresh(&self, store: &DynStore) -> Result<(), StoreError> {
+    pub async fn refresh(&self, store: &dyn IdentityStore) -> Result<(), StoreError> {
         let records = store.signing_keys().await?;
         let same = {
             let keys = match self.keys.read() {
@@ -215,7 +215,10 @@ impl KeyRing {
 
     /// Re-reads the keys when a token names an unknown key id (another process rotated), at
     /// most once a second, so random key ids cannot turn into a database load.
-    pub async fn reload_for_unknown_kid(&self, store: &DynStore) -> Result<bool, StoreError> {
+    pub async fn reload_for_unknown_kid(
+        &self,
+        store: &dyn IdentityStore,
+    ) -> Result<bool, StoreError> {
         let due = {
             let mut at = match self.loaded_at.lock() {
                 Ok(a) => a,
@@ -234,7 +237,7 @@ impl KeyRing {
     }
 
     /// Adds a new key, which becomes the active signer; returns its id.
-    pub async fn rotate(&self, store: &DynStore) -> Result<u32, StoreError> {
+    pub async fn rotate(&self, store: &dyn IdentityStore) -> Result<u32, StoreError> {
         loop {
             self.reload(store).await?;
             let kid = self
@@ -268,7 +271,7 @@ impl KeyRing {
     }
 
     /// Stops accepting tokens signed by `kid` and stops publishing it.
-    pub async fn retire(&self, store: &DynStore, kid: u32) -> Result<(), StoreError> {
+    pub async fn retire(&self, store: &dyn IdentityStore, kid: u32) -> Result<(), StoreError> {
         store.retire_signing_key(kid, Utc::now()).await?;
         self.reload(store).await
     }

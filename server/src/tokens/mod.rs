@@ -55,7 +55,7 @@ impl TokenService {
         store: DynStore,
         config: TokenConfig,
     ) -> Result<TokenService, charter_store::StoreError> {
-        let keys = KeyRing::load_or_create_sealed(&store, config.key_encryption.clone()).await?;
+        let keys = KeyRing::load_or_create_sealed(&*store, config.key_encryption.clone()).await?;
         Ok(TokenService {
             store,
             keys,
@@ -151,7 +151,7 @@ impl TokenService {
             Err(TokenError::UnknownKey(_))
                 if self
                     .keys
-                    .reload_for_unknown_kid(&self.store)
+                    .reload_for_unknown_kid(&*self.store)
                     .await
                     .map_err(|e| TokenError::Internal(e.to_string()))? =>
             {
