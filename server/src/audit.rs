@@ -10,9 +10,10 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use charter_store::model::*;
-use charter_store::{DynStore, NewAuditEvent, StoreError};
+use charter_store::{AuditStore, DynStore, NewAuditEvent, StoreError};
 use futures_util::StreamExt;
 use http::{HeaderValue, StatusCode, header};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tower_sessions::Session;
@@ -45,11 +46,11 @@ impl AuditWriter {
     pub const CAPACITY: usize = 16_384;
 
     /// Starts the writer task on the current runtime.
-    pub fn spawn(store: DynStore) -> AuditWriter {
+    pub fn spawn(store: Arc<dyn AuditStore>) -> AuditWriter {
         Self::spawn_with_capacity(store, Self::CAPACITY)
     }
 
-    pub fn spawn_with_capacity(store: DynStore, capacity: usize) -> AuditWriter {
+    pub fn spawn_with_capacity(store: Arc<dyn AuditStore>, capacity: usize) -> AuditWriter {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         tokio::spawn(run(store, rx, capacity.max(1)));
         AuditWriter { tx }
@@ -76,7 +77,7 @@ impl AuditWriter {
     }
 }
 
-async fn run(store: DynStore, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
+async fn run(store: Arc<dyn AuditStore>, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
     let mut msgs = Vec::with_capacity(max_batch);
     let mut batch = Vec::with_capacity(max_batch);
     let mut waiters = Vec::new();
@@ -88,7 +89,7 @@ async fn run(store: DynStore, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
             }
         }
         if !batch.is_empty() {
-            write(&store, std::mem::take(&mut batch)).await;
+            write(&*store, std::mem::take(&mut batch)).await;
         }
         for w in waiters.drain(..) {
             let _ = w.send(());
@@ -97,7 +98,7 @@ async fn run(store: DynStore, mut rx: mpsc::Receiver<Msg>, max_batch: usize) {
 }
 
 /// Writes one batch, retrying until it is stored.
-async fn write(store: &DynStore, mut batch: Vec<DecisionEvent>) {
+async fn write(store: &dyn AuditStore, mut batch: Vec<DecisionEvent>) {
     let mut delay = Duration::from_millis(50);
     let mut attempt = 0u32;
     loop {
@@ -272,7 +273,7 @@ pub fn jsonl_line(e: &AuditEvent) -> String {
 
 /// Writes an account's filtered events to `out` in `format`; returns how many.
 pub async fn export_to<W: std::io::Write>(
-    store: &DynStore,
+    store: &dyn AuditStore,
     advertiser: &AdvertiserId,
     filter: &ActivityFilter,
     format: ExportFormat,

@@ -194,7 +194,7 @@ async fn run_inner(args: AuditArgs) -> Result<ExitCode, Error> {
                 .await?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            let n = export_to(&store, &adv.id, &filter, format, &mut out).await?;
+            let n = export_to(&*store, &adv.id, &filter, format, &mut out).await?;
             eprintln!("exported {n} event(s) of {}", adv.name);
             Ok(ExitCode::SUCCESS)
         }
